@@ -1,0 +1,228 @@
+"""`lesson-lsp serve | optimize | verify | lessons`.
+
+Exit codes: 0 when a run completed (improved or not) or a verdict was reached, 2 on bad input
+with a one-line reason on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import difflib
+import json
+import sys
+from pathlib import Path
+
+from lesson_lsp import __version__
+from lesson_lsp.candidate import Candidate
+from lesson_lsp.config import ConfigError, load
+from lesson_lsp.edits import apply
+from lesson_lsp.extract import ExtractError, FunctionSpan, function_named
+from lesson_lsp.harness import inputs as input_sources
+from lesson_lsp.harness.timing import format_seconds
+from lesson_lsp.harness.verify import Harness, HarnessError, Target
+from lesson_lsp.optimize import OptimizeError, lesson_line, optimize
+from lesson_lsp.positions import UTF16
+from lesson_lsp.team.bank import Bank
+from lesson_lsp.team.loop import Progress
+
+
+class UsageError(Exception):
+    """Bad input from the command line."""
+
+
+def _read_target(spec: str) -> tuple[Path, str, FunctionSpan]:
+    if "::" not in spec:
+        raise UsageError(f"`{spec}` is not FILE::FUNCTION (for example examples/slow.py::fib)")
+    file_part, qualname = spec.rsplit("::", 1)
+    path = Path(file_part)
+    if not path.is_file():
+        raise UsageError(f"{file_part}: no such file")
+    try:
+        source = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{file_part}: cannot read it: {exc}") from exc
+    try:
+        span = function_named(source, qualname, UTF16)
+    except ExtractError as exc:
+        raise UsageError(f"{file_part}: {exc}") from exc
+    return path, source, span
+
+
+def _progress_printer(stream: object) -> object:
+    tty = hasattr(stream, "isatty") and stream.isatty()  # type: ignore[attr-defined]
+
+    def show(progress: Progress) -> None:
+        text = progress.text()
+        if tty:
+            width = 20
+            done = int(width * max(progress.round - 1, 0) / max(progress.rounds, 1))
+            bar = "█" * done + "░" * (width - done)
+            print(f"\r\033[K{bar} {text}", end="", file=sys.stderr, flush=True)
+        else:
+            print(text, file=sys.stderr, flush=True)
+
+    return show
+
+
+def cmd_optimize(args: argparse.Namespace) -> int:
+    path, source, span = _read_target(args.target)
+    try:
+        config = load(path)
+        if args.rounds is not None:
+            config = config.__class__(**{**config.__dict__, "rounds": args.rounds})
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from exc
+    on_progress = None if args.json else _progress_printer(sys.stderr)
+    try:
+        run = asyncio.run(optimize(path, source, span, config, args.inputs,
+                                   on_progress))  # type: ignore[arg-type]
+    except (OptimizeError, input_sources.InputsError) as exc:
+        raise UsageError(str(exc)) from exc
+    finally:
+        if on_progress is not None and sys.stderr.isatty():
+            print(file=sys.stderr)
+    applied = False
+    new_source = apply(source, run.edits, UTF16) if run.edits else source
+    if args.apply and run.improved:
+        current = path.read_text(encoding="utf-8")
+        if current != source:
+            raise UsageError(f"{path} changed on disk during the run; nothing was written")
+        path.write_text(new_source, encoding="utf-8")
+        applied = True
+    if args.json:
+        print(json.dumps(run.as_json(applied), indent=2))
+        return 0
+    if run.improved:
+        diff = difflib.unified_diff(source.splitlines(True), new_source.splitlines(True),
+                                    f"a/{path.as_posix()}", f"b/{path.as_posix()}")
+        sys.stdout.writelines(diff)
+        print()
+    print(run.headline())
+    lessons = run.result.lessons
+    if lessons:
+        print("\nLessons:")
+        for lesson in lessons:
+            print(lesson_line(lesson))
+    if applied:
+        print(f"\nWrote {path}.")
+    elif run.improved:
+        print("\n(dry run: pass --apply to write it)")
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    path, source, span = _read_target(args.target)
+    candidate_path = Path(args.candidate)
+    if not candidate_path.is_file():
+        raise UsageError(f"{args.candidate}: no such file")
+    try:
+        config = load(path)
+        spec = input_sources.find(path, span.qualname, config, args.inputs)
+    except (ConfigError, input_sources.InputsError) as exc:
+        raise UsageError(str(exc)) from exc
+    candidate = Candidate(candidate_path.read_text(encoding="utf-8"), agent="verify")
+    harness = Harness(Target(str(path.resolve()), source, span.qualname, spec, config.root),
+                      config.harness)
+    try:
+        verdict = asyncio.run(harness.evaluate(candidate))
+    except HarnessError as exc:
+        raise UsageError(str(exc)) from exc
+    if args.json:
+        print(json.dumps(verdict.as_dict(), indent=2))
+        return 0
+    print(f"verdict: {verdict.verdict}")
+    if verdict.original_s:
+        print(f"speedup: {verdict.speedup:.2f}× ({format_seconds(verdict.original_s)} ± "
+              f"{verdict.original_spread:.0%} → {format_seconds(verdict.candidate_s)} ± "
+              f"{verdict.candidate_spread:.0%}; noise floor {verdict.noise:.1%})")
+    if verdict.detail:
+        print(f"detail: {verdict.detail}")
+    return 0
+
+
+def cmd_lessons(args: argparse.Namespace) -> int:
+    try:
+        config = load(Path(args.project))
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from exc
+    bank = Bank(Path(args.bank) if args.bank else config.bank_path())
+    try:
+        if args.prune is not None:
+            print(f"pruned {bank.prune(args.prune)} lessons")
+            return 0
+        lessons = bank.search(args.search) if args.search else bank.all(args.limit)
+        if args.json:
+            print(json.dumps([x.__dict__ for x in lessons], indent=2))
+            return 0
+        for x in lessons:
+            print(f"{x.speedup:6.2f}× factor {x.factor:.2f} uses {x.uses:3d}  "
+                  f"{x.function} [{x.agent}, {x.outcome}] {x.text}")
+        if not lessons:
+            print("the bank holds no lessons yet")
+    finally:
+        bank.close()
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from lesson_lsp.server import serve
+
+    serve(tcp=args.tcp, log_file=args.log_file)
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="lesson-lsp", description=__doc__.splitlines()[0])
+    top.add_argument("--version", action="version", version=__version__)
+    sub = top.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="speak LSP over stdio (or --tcp HOST:PORT)")
+    serve.add_argument("--stdio", action="store_true", help="accepted and ignored (VS Code)")
+    serve.add_argument("--tcp", metavar="HOST:PORT")
+    serve.add_argument("--log-file")
+    serve.set_defaults(func=cmd_serve)
+
+    opt = sub.add_parser("optimize", help="optimize FILE::FUNCTION and print the diff")
+    opt.add_argument("target", metavar="FILE::QUALNAME")
+    opt.add_argument("--inputs", metavar="FILE::CALLABLE")
+    opt.add_argument("--rounds", type=int)
+    opt.add_argument("--apply", action="store_true", help="write the file when verified")
+    opt.add_argument("--json", action="store_true")
+    opt.set_defaults(func=cmd_optimize)
+
+    ver = sub.add_parser("verify", help="check one candidate against the original")
+    ver.add_argument("target", metavar="FILE::QUALNAME")
+    ver.add_argument("--candidate", required=True, metavar="CAND.py")
+    ver.add_argument("--inputs", metavar="FILE::CALLABLE")
+    ver.add_argument("--json", action="store_true")
+    ver.set_defaults(func=cmd_verify)
+
+    les = sub.add_parser("lessons", help="list, search or prune the lesson bank")
+    les.add_argument("--project", default=".")
+    les.add_argument("--bank")
+    les.add_argument("--search")
+    les.add_argument("--prune", type=float, metavar="MAX_FACTOR")
+    les.add_argument("--limit", type=int, default=50)
+    les.add_argument("--json", action="store_true")
+    les.set_defaults(func=cmd_lessons)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if args.command == "optimize" and args.rounds is not None and args.rounds < 1:
+        print("lesson-lsp: --rounds must be at least 1", file=sys.stderr)
+        return 2
+    try:
+        return int(args.func(args))
+    except UsageError as exc:
+        print(f"lesson-lsp: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("lesson-lsp: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

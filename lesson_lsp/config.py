@@ -1,0 +1,186 @@
+"""Settings: defaults < `[tool.lesson-lsp]` in the nearest pyproject.toml < editor settings.
+
+Every value is validated here so that a typo reaches the user as one sentence naming the key,
+not as a traceback from deep inside a run.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+
+class ConfigError(Exception):
+    """A setting has a wrong name, type or value; the message names it."""
+
+
+@dataclass(frozen=True)
+class AgentConfig:
+    name: str
+    kind: str = "rewrite"
+    model: str = ""
+    base_url: str = ""
+    api_key_env: str = ""
+    temperature: float = 0.2
+
+
+@dataclass(frozen=True)
+class HarnessConfig:
+    timeout_s: float = 20.0
+    memory_mb: int = 2048
+    min_speedup: float = 1.1
+    rel_tol: float = 1e-9
+    abs_tol: float = 1e-12
+
+
+@dataclass(frozen=True)
+class Config:
+    rounds: int = 3
+    time_budget_s: float = 300.0
+    team: tuple[AgentConfig, ...] = ()
+    lessons_per_prompt: int = 4
+    restart_from: str = "best"
+    bank: str = ""
+    harness: HarnessConfig = field(default_factory=HarnessConfig)
+    inputs: Mapping[str, str] = field(default_factory=dict)
+    root: str = ""
+
+    def bank_path(self) -> Path:
+        """Where the lesson bank lives: the configured path, else the project's .lesson-lsp/."""
+        if self.bank:
+            path = Path(os.path.expanduser(self.bank))
+            return path if path.is_absolute() else Path(self.root or ".") / path
+        return Path(self.root or ".") / ".lesson-lsp" / "lessons.db"
+
+
+def find_pyproject(start: Path) -> Path | None:
+    """The nearest pyproject.toml at or above `start` (a file or a directory)."""
+    here = start if start.is_dir() else start.parent
+    for folder in (here, *here.parents):
+        candidate = folder / "pyproject.toml"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _typed(key: str, value: Any, kind: type | tuple[type, ...]) -> Any:
+    if isinstance(value, bool) and kind is not bool and bool not in (
+        kind if isinstance(kind, tuple) else (kind,)
+    ):
+        raise ConfigError(f"setting `{key}` must be a number, not {value!r}")
+    if not isinstance(value, kind):
+        want = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+        raise ConfigError(f"setting `{key}` must be {want}, not {value!r}")
+    return value
+
+
+def _agent(index: int, raw: Any) -> AgentConfig:
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"setting `team[{index}]` must be a table with `name` and `kind`")
+    known = {f.name for f in fields(AgentConfig)}
+    unknown = set(raw) - known
+    if unknown:
+        raise ConfigError(f"setting `team[{index}]` has unknown key(s): {', '.join(sorted(unknown))}")
+    if "name" not in raw:
+        raise ConfigError(f"setting `team[{index}]` needs a `name`")
+    agent = AgentConfig(
+        name=_typed(f"team[{index}].name", raw["name"], str),
+        kind=_typed(f"team[{index}].kind", raw.get("kind", "rewrite"), str),
+        model=_typed(f"team[{index}].model", raw.get("model", ""), str),
+        base_url=_typed(f"team[{index}].base_url", raw.get("base_url", ""), str),
+        api_key_env=_typed(f"team[{index}].api_key_env", raw.get("api_key_env", ""), str),
+        temperature=float(_typed(f"team[{index}].temperature", raw.get("temperature", 0.2),
+                                 (int, float))),
+    )
+    if agent.kind not in ("openai", "rewrite"):
+        raise ConfigError(f"setting `team[{index}].kind` must be `openai` or `rewrite`")
+    if agent.kind == "openai" and not agent.model:
+        raise ConfigError(f"setting `team[{index}]` is an `openai` agent and needs a `model`")
+    return agent
+
+
+def _harness(base: HarnessConfig, raw: Any) -> HarnessConfig:
+    if not isinstance(raw, Mapping):
+        raise ConfigError("setting `harness` must be a table")
+    known = {f.name for f in fields(HarnessConfig)}
+    unknown = set(raw) - known
+    if unknown:
+        raise ConfigError(f"setting `harness` has unknown key(s): {', '.join(sorted(unknown))}")
+    values: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key == "memory_mb":
+            values[key] = _typed("harness.memory_mb", value, int)
+        else:
+            values[key] = float(_typed(f"harness.{key}", value, (int, float)))
+        if values[key] <= 0:
+            raise ConfigError(f"setting `harness.{key}` must be positive")
+    return replace(base, **values)
+
+
+def merge(config: Config, raw: Mapping[str, Any], source: str) -> Config:
+    """`config` overridden by the keys of `raw`; `source` names where they came from."""
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"{source}: settings must be a table")
+    known = {f.name for f in fields(Config)} - {"root"}
+    # Editors send camelCase; accept both spellings.
+    normal = {_snake(k): v for k, v in raw.items() if v is not None}
+    unknown = set(normal) - known
+    if unknown:
+        raise ConfigError(f"{source}: unknown setting(s): {', '.join(sorted(unknown))}")
+    values: dict[str, Any] = {}
+    for key, value in normal.items():
+        if key == "rounds" or key == "lessons_per_prompt":
+            values[key] = _typed(key, value, int)
+            if values[key] < (1 if key == "rounds" else 0):
+                raise ConfigError(f"setting `{key}` is too small: {value}")
+        elif key == "time_budget_s":
+            values[key] = float(_typed(key, value, (int, float)))
+        elif key == "team":
+            if not isinstance(value, list):
+                raise ConfigError("setting `team` must be a list of agents")
+            values[key] = tuple(_agent(i, a) for i, a in enumerate(value))
+        elif key == "restart_from":
+            if value not in ("original", "best"):
+                raise ConfigError("setting `restart_from` must be `original` or `best`")
+            values[key] = value
+        elif key == "bank":
+            values[key] = _typed(key, value, str)
+        elif key == "harness":
+            values[key] = _harness(config.harness, value)
+        elif key == "inputs":
+            if not isinstance(value, Mapping) or not all(
+                isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+            ):
+                raise ConfigError('setting `inputs` must map "FILE::FUNC" to "FILE::CALLABLE"')
+            values[key] = {**config.inputs, **value}
+    return replace(config, **values)
+
+
+def _snake(key: str) -> str:
+    return "".join("_" + c.lower() if c.isupper() else c for c in key).replace("-", "_")
+
+
+def load(path: Path, overrides: Mapping[str, Any] | None = None) -> Config:
+    """The settings that apply to the file or folder `path`."""
+    config = Config(root=str(path if path.is_dir() else path.parent))
+    pyproject = find_pyproject(path)
+    if pyproject is not None:
+        try:
+            data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"{pyproject.name}: cannot read it: {exc}") from exc
+        section = data.get("tool", {}).get("lesson-lsp", {})
+        config = replace(config, root=str(pyproject.parent))
+        config = merge(config, section, f"[tool.lesson-lsp] in {pyproject}")
+    if overrides:
+        config = merge(config, overrides, "editor settings")
+    return config

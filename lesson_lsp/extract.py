@@ -1,0 +1,243 @@
+"""Find the Python function at a cursor, a selection or a name, with tree-sitter.
+
+tree-sitter (not `ast`) because it parses files that are half-written: a syntax error elsewhere in
+the file must not stop us from optimizing a function that is itself well formed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+
+import tree_sitter_python
+from tree_sitter import Language, Node, Parser, Tree
+
+from lesson_lsp.positions import UTF16, column_from_bytes, offset_of, split_lines
+
+
+class ExtractError(Exception):
+    """The request does not name a well-formed function; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class FunctionSpan:
+    """One function of a document, with its exact place in it.
+
+    Lines are 0-based; columns are in `encoding` units. The range covers the decorators.
+    """
+
+    name: str
+    qualname: str
+    source: str
+    start_line: int
+    start_col: int
+    end_line: int
+    end_col: int
+    def_line: int
+    start_byte: int
+    end_byte: int
+    indent: str
+    is_async: bool
+    class_name: str | None
+    nested: bool
+    encoding: str = UTF16
+    language: str = "python"
+
+    @property
+    def is_method(self) -> bool:
+        return self.class_name is not None
+
+
+@lru_cache(maxsize=1)
+def _parser() -> Parser:
+    return Parser(Language(tree_sitter_python.language()))
+
+
+def parse(data: bytes) -> Tree:
+    return _parser().parse(data)
+
+
+def _definition(node: Node) -> Node:
+    """The function/class node inside a decorated_definition (or the node itself)."""
+    if node.type == "decorated_definition":
+        inner = node.child_by_field_name("definition")
+        if inner is not None:
+            return inner
+    return node
+
+
+def _name(node: Node) -> str:
+    name = node.child_by_field_name("name")
+    return name.text.decode("utf-8") if name is not None and name.text is not None else "?"
+
+
+def _outer(node: Node) -> Node:
+    """The node whose range an edit replaces: the decorated_definition when there is one."""
+    parent = node.parent
+    return parent if parent is not None and parent.type == "decorated_definition" else node
+
+
+def _qualname(fn: Node) -> tuple[str, str | None, bool]:
+    """Python's __qualname__ for `fn`, its enclosing class's qualname and whether it is nested."""
+    parts = [_name(fn)]
+    class_name: str | None = None
+    nested = False
+    node = fn.parent
+    first_scope = True
+    while node is not None:
+        if node.type == "class_definition":
+            if first_scope:
+                class_name = "?"
+            parts.append(_name(node))
+            first_scope = False
+        elif node.type == "function_definition":
+            if first_scope:
+                nested = True
+            parts.append(_name(node) + ".<locals>")
+            first_scope = False
+        node = node.parent
+    qualname = ".".join(reversed(parts))
+    if class_name is not None:
+        class_name = qualname.rsplit(".", 1)[0]
+    return qualname, class_name, nested
+
+
+def _span(fn: Node, data: bytes, lines: list[bytes], encoding: str) -> FunctionSpan:
+    outer = _outer(fn)
+    (sl, sbc), (el, ebc) = outer.start_point, outer.end_point
+    line_prefix = lines[sl][:sbc]
+    indent = line_prefix.decode("utf-8", errors="replace") if not line_prefix.strip() else ""
+    qualname, class_name, nested = _qualname(fn)
+    is_async = any(child.type == "async" for child in fn.children)
+    return FunctionSpan(
+        name=_name(fn),
+        qualname=qualname,
+        source=data[outer.start_byte : outer.end_byte].decode("utf-8", errors="replace"),
+        start_line=sl,
+        start_col=column_from_bytes(lines[sl], sbc, encoding),
+        end_line=el,
+        end_col=column_from_bytes(lines[el], ebc, encoding),
+        def_line=fn.start_point[0],
+        start_byte=outer.start_byte,
+        end_byte=outer.end_byte,
+        indent=indent,
+        is_async=is_async,
+        class_name=class_name,
+        nested=nested,
+        encoding=encoding,
+    )
+
+
+def _check_parses(fn: Node, span: FunctionSpan) -> None:
+    if _outer(fn).has_error:
+        raise ExtractError(
+            f"`{span.qualname}` (line {span.def_line + 1}) does not parse: "
+            "fix its syntax error first, then try again"
+        )
+
+
+def _innermost_at(root: Node, start: int, end: int) -> tuple[Node | None, Node | None]:
+    """The innermost function whose range (with decorators) holds [start, end], and any ERROR
+    node met on the way down."""
+    found: Node | None = None
+    error: Node | None = None
+    node = root
+    while True:
+        nxt = None
+        for child in node.children:
+            if child.start_byte <= start and end <= child.end_byte:
+                nxt = child
+                break
+        if nxt is None:
+            return found, error
+        if nxt.type == "ERROR":
+            error = nxt
+        definition = _definition(nxt)
+        if definition.type == "function_definition":
+            found = definition
+        node = nxt
+
+
+def _first_code_offset(lines: list[bytes], line: int) -> int:
+    """Offset of the first non-blank byte of `line` (a cursor in indentation means that line)."""
+    line = max(0, min(line, len(lines) - 1))
+    text = lines[line]
+    return sum(len(ln) + 1 for ln in lines[:line]) + (len(text) - len(text.lstrip()))
+
+
+def function_at(
+    source: str,
+    line: int,
+    character: int,
+    end_line: int | None = None,
+    end_character: int | None = None,
+    encoding: str = UTF16,
+) -> FunctionSpan:
+    """The innermost function that contains a position, or the whole of a selection."""
+    data = source.encode("utf-8")
+    lines = split_lines(data)
+    tree = parse(data)
+    start = offset_of(lines, line, character, encoding)
+    end = start if end_line is None else offset_of(lines, end_line, end_character or 0, encoding)
+    if end < start:
+        start, end = end, start
+    fn, error = _innermost_at(tree.root_node, start, end)
+    if fn is None and start == end:
+        start = end = _first_code_offset(lines, line)
+        fn, error = _innermost_at(tree.root_node, start, end)
+    if fn is None:
+        where = f"line {line + 1}, column {character + 1}"
+        if error is not None or tree.root_node.has_error:
+            near = _first_error_line(tree.root_node)
+            raise ExtractError(
+                f"no well-formed function at {where}: the code does not parse near line "
+                f"{near + 1}; fix the syntax error first"
+            )
+        raise ExtractError(f"no function at {where}: put the cursor inside a `def`")
+    span = _span(fn, data, lines, encoding)
+    _check_parses(fn, span)
+    return span
+
+
+def _first_error_line(root: Node) -> int:
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node.type == "ERROR" or node.is_missing:
+            return int(node.start_point[0])
+        stack.extend(reversed([c for c in node.children if c.has_error or c.is_missing]))
+    return 0
+
+
+def _walk_functions(node: Node) -> Iterator[Node]:
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if current.type == "function_definition":
+            yield current
+        stack.extend(reversed(current.children))
+
+
+def all_functions(source: str, encoding: str = UTF16) -> list[FunctionSpan]:
+    """Every function and method of a module, in source order."""
+    data = source.encode("utf-8")
+    lines = split_lines(data)
+    return [_span(fn, data, lines, encoding) for fn in _walk_functions(parse(data).root_node)]
+
+
+def function_named(source: str, qualname: str, encoding: str = UTF16) -> FunctionSpan:
+    """The function whose qualified name is `qualname` (``Class.method`` for methods)."""
+    data = source.encode("utf-8")
+    lines = split_lines(data)
+    names = []
+    for fn in _walk_functions(parse(data).root_node):
+        span = _span(fn, data, lines, encoding)
+        if span.qualname == qualname:
+            _check_parses(fn, span)
+            return span
+        names.append(span.qualname)
+    hint = ", ".join(names[:8]) + (" …" if len(names) > 8 else "")
+    raise ExtractError(
+        f"no function named `{qualname}`" + (f" (this file has: {hint})" if names else "")
+    )

@@ -1,0 +1,182 @@
+"""How untrusted code runs: a fresh subprocess in its own temp dir and process group, with rlimits,
+a scrubbed environment, output caps, a timeout, and results on a private pipe.
+
+The worker adds an audit-hook guard (writes outside its temp dir, processes, sockets) inside.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import shutil
+import signal
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import lesson_lsp
+
+OUTPUT_CAP = 64 * 1024
+RESULT_CAP = 256 * 1024 * 1024
+_KEEP_ENV = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "SYSTEMROOT", "OPENBLAS_CORETYPE",
+             "OPENBLAS_L2_SIZE")
+ISOLATION = "subprocess + rlimits + audit-hook guard"
+
+
+@dataclass
+class SandboxResult:
+    """What came back from one sandboxed run."""
+
+    status: str  # "ok" (the worker answered), "timeout", "crashed"
+    payload: dict[str, Any] | None
+    returncode: int | None
+    stdout: str
+    stderr: str
+    wall_s: float
+
+    @property
+    def detail(self) -> str:
+        if self.status == "timeout":
+            return "timed out"
+        if self.payload is None:
+            tail = self.stderr.strip().splitlines()[-1:] or [""]
+            code = self.returncode
+            why = f"killed by signal {-code}" if code is not None and code < 0 else f"exit {code}"
+            return f"the process died without an answer ({why}) {tail[0]}".strip()
+        return str(self.payload.get("detail", ""))
+
+
+def scrubbed_env(workdir: str) -> dict[str, str]:
+    """Only what Python needs: no API keys, tokens or user configuration reach the candidate."""
+    env = {key: os.environ[key] for key in _KEEP_ENV if key in os.environ}
+    package_root = str(Path(lesson_lsp.__file__).resolve().parent.parent)
+    env.update(
+        HOME=workdir,
+        TMPDIR=workdir,
+        PYTHONPATH=package_root,
+        PYTHONHASHSEED="0",
+        PYTHONDONTWRITEBYTECODE="1",
+        PYTHONIOENCODING="utf-8",
+        PYTHONNOUSERSITE="1",
+        OMP_NUM_THREADS="1",
+        OPENBLAS_NUM_THREADS="1",
+        MKL_NUM_THREADS="1",
+    )
+    return env
+
+
+def _limits(cpu_s: int, memory_mb: int) -> Any:
+    def apply() -> None:
+        import resource
+
+        def cap(which: int, value: int) -> None:
+            with contextlib.suppress(ValueError, OSError):
+                soft, hard = resource.getrlimit(which)
+                if hard != resource.RLIM_INFINITY:
+                    value = min(value, hard)
+                resource.setrlimit(which, (value, value))
+
+        cap(resource.RLIMIT_CPU, cpu_s)
+        cap(resource.RLIMIT_AS, memory_mb * 1024 * 1024)
+        cap(resource.RLIMIT_FSIZE, 64 * 1024 * 1024)
+        cap(resource.RLIMIT_NOFILE, 256)
+        cap(resource.RLIMIT_CORE, 0)
+        if hasattr(resource, "RLIMIT_NPROC"):
+            cap(resource.RLIMIT_NPROC, 64)
+
+    return apply
+
+
+async def _drain(stream: asyncio.StreamReader | None, cap: int) -> bytes:
+    """Read a stream to its end, keeping only the first `cap` bytes so a flood cannot hurt us."""
+    if stream is None:
+        return b""
+    kept = bytearray()
+    while True:
+        chunk = await stream.read(65536)
+        if not chunk:
+            return bytes(kept)
+        if len(kept) < cap:
+            kept.extend(chunk[: cap - len(kept)])
+
+
+def _kill_group(pid: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signal.SIGKILL)
+
+
+async def run(job: dict[str, Any], *, timeout_s: float, memory_mb: int) -> SandboxResult:
+    """Run one worker job; never raises for anything the code under test does."""
+    workdir = tempfile.mkdtemp(prefix="lesson-lsp-")
+    job = {**job, "workdir": workdir}
+    job_path = os.path.join(workdir, "job.json")
+    with open(job_path, "w", encoding="utf-8") as handle:
+        json.dump(job, handle)
+    read_fd, write_fd = os.pipe()
+    loop = asyncio.get_running_loop()
+    started = time.perf_counter()
+    proc: asyncio.subprocess.Process | None = None
+    try:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "lesson_lsp.harness.worker", job_path, str(write_fd),
+            cwd=workdir,
+            env=scrubbed_env(workdir),
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            pass_fds=(write_fd,),
+            start_new_session=True,
+            preexec_fn=_limits(int(timeout_s) + 2, memory_mb),
+        )
+        os.close(write_fd)
+        write_fd = -1
+        reader = asyncio.StreamReader(limit=RESULT_CAP)
+        transport, _ = await loop.connect_read_pipe(
+            lambda: asyncio.StreamReaderProtocol(reader), os.fdopen(read_fd, "rb", buffering=0)
+        )
+        read_fd = -1
+        try:
+            gathered = asyncio.gather(
+                _drain(reader, RESULT_CAP),
+                _drain(proc.stdout, OUTPUT_CAP),
+                _drain(proc.stderr, OUTPUT_CAP),
+                proc.wait(),
+            )
+            try:
+                raw, out, err, _ = await asyncio.wait_for(gathered, timeout_s)
+            except asyncio.TimeoutError:
+                _kill_group(proc.pid)
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(proc.wait(), 5)
+                return SandboxResult("timeout", None, proc.returncode, "", "",
+                                     time.perf_counter() - started)
+        finally:
+            transport.close()
+        wall = time.perf_counter() - started
+        payload: dict[str, Any] | None = None
+        if raw:
+            try:
+                decoded = json.loads(raw)
+                payload = decoded if isinstance(decoded, dict) else None
+            except ValueError:
+                payload = None
+        status = "ok" if payload is not None else "crashed"
+        return SandboxResult(status, payload, proc.returncode,
+                             out.decode("utf-8", "replace"), err.decode("utf-8", "replace"), wall)
+    finally:
+        if proc is not None:
+            _kill_group(proc.pid)
+            if proc.returncode is None:
+                with contextlib.suppress(Exception):
+                    proc.kill()
+                    await asyncio.wait_for(proc.wait(), 2)
+        for fd in (read_fd, write_fd):
+            if fd >= 0:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+        shutil.rmtree(workdir, ignore_errors=True)

@@ -1,0 +1,214 @@
+"""The verdict on one candidate: run it in the sandbox, compare it with the original, time both.
+
+One path for everyone: the team, `lesson-lsp verify` and the final re-measurement all come here.
+Verdicts: faster, not-faster, incorrect, error, timeout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lesson_lsp.candidate import Candidate
+from lesson_lsp.config import HarnessConfig
+from lesson_lsp.harness import sandbox, timing
+from lesson_lsp.harness.compare import Tolerance, outcome_difference, show
+from lesson_lsp.harness.inputs import InputSpec
+
+FASTER, NOT_FASTER, INCORRECT, ERROR, TIMEOUT = (
+    "faster", "not-faster", "incorrect", "error", "timeout")
+
+
+class HarnessError(Exception):
+    """The original itself cannot be measured (bad inputs, it always raises, …)."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """The function under optimization, as the harness sees it."""
+
+    path: str
+    source: str  # the module's text as the editor has it (may be unsaved)
+    qualname: str
+    inputs: InputSpec
+    root: str = ""
+
+    @property
+    def module_name(self) -> str:
+        return Path(self.path).stem
+
+
+@dataclass
+class Baseline:
+    outcomes: list[dict[str, Any]]
+    cold_s: float
+    inputs: int
+    profile: str
+    isolation: str = sandbox.ISOLATION
+
+
+@dataclass
+class Verdict:
+    verdict: str
+    speedup: float = 0.0
+    original_s: float = 0.0
+    candidate_s: float = 0.0
+    original_spread: float = 0.0
+    candidate_spread: float = 0.0
+    noise: float = 0.0
+    detail: str = ""
+    failing_input: str = ""
+    expected: str = ""
+    actual: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items()}
+
+
+@dataclass
+class Harness:
+    target: Target
+    config: HarnessConfig = field(default_factory=HarnessConfig)
+    samples: int = 3
+    processes: int = 2
+    baseline_: Baseline | None = None
+
+    @property
+    def tolerance(self) -> Tolerance:
+        return Tolerance(self.config.rel_tol, self.config.abs_tol)
+
+    def _job(self, mode: str, candidate: Candidate | None, **extra: Any) -> dict[str, Any]:
+        target = self.target
+        sys_path = [str(Path(target.path).parent)]
+        if target.root and target.root not in sys_path:
+            sys_path.append(target.root)
+        job = {
+            "mode": mode,
+            "module_path": target.path,
+            "module_source": target.source,
+            "module_name": target.module_name,
+            "sys_path": sys_path,
+            "qualname": target.qualname,
+            "inputs": {"path": target.inputs.path, "callable": target.inputs.callable},
+            "seed": 12345,
+            "candidate": None if candidate is None else {
+                "source": candidate.source, "imports": list(candidate.imports)},
+            "samples": self.samples,
+            "min_sample_s": 0.05,
+            "budget_s": max(1.0, self.config.timeout_s - 2.0),
+        }
+        job.update(extra)
+        return job
+
+    async def _run(self, job: dict[str, Any]) -> sandbox.SandboxResult:
+        return await sandbox.run(job, timeout_s=self.config.timeout_s,
+                                 memory_mb=self.config.memory_mb)
+
+    async def baseline(self) -> Baseline:
+        """Run the original twice (it must agree with itself) and profile it."""
+        if self.baseline_ is not None:
+            return self.baseline_
+        first, second, prof = await asyncio.gather(
+            self._run(self._job("check", None)),
+            self._run(self._job("check", None)),
+            self._run(self._job("profile", None)),
+        )
+        for result in (first, second):
+            if result.status != "ok" or result.payload is None or \
+                    result.payload.get("status") != "ok":
+                raise HarnessError(f"the original `{self.target.qualname}` could not run: "
+                                   f"{result.detail}")
+        assert first.payload is not None and second.payload is not None
+        outcomes = first.payload["outcomes"]
+        for index, (a, b) in enumerate(zip(outcomes, second.payload["outcomes"])):
+            if outcome_difference(a, b, self.tolerance):
+                raise HarnessError(
+                    f"`{self.target.qualname}` gives different results on the same input "
+                    f"(input #{index + 1}) in two runs: it is not deterministic, so no candidate "
+                    "can be checked against it")
+        if all("exc" in o for o in outcomes):
+            exc = outcomes[0]["exc"]
+            raise HarnessError(
+                f"`{self.target.qualname}` raised on every input (first: {exc[0]}: {exc[1]}): "
+                "check that the inputs match its parameters")
+        profile = ""
+        if prof.payload is not None and prof.payload.get("status") == "ok":
+            profile = prof.payload.get("profile", "")
+        self.baseline_ = Baseline(outcomes, sum(first.payload["cold_s"]), len(outcomes), profile)
+        return self.baseline_
+
+    async def check(self, candidate: Candidate) -> tuple[Verdict | None, float]:
+        """Correctness only: (None, first-call seconds) when the candidate agrees with the
+        original on every input, else (the verdict, 0)."""
+        base = await self.baseline()
+        result = await self._run(self._job("check", candidate))
+        if result.status == "timeout":
+            return Verdict(TIMEOUT, detail=f"no answer within {self.config.timeout_s:g} s"), 0.0
+        if result.payload is None or result.payload.get("status") != "ok":
+            return Verdict(ERROR, detail=result.detail or "the candidate failed to run"), 0.0
+        outcomes = result.payload["outcomes"]
+        if len(outcomes) != len(base.outcomes):
+            return Verdict(ERROR, detail="the candidate saw a different number of inputs"), 0.0
+        for index, (expected, actual) in enumerate(zip(base.outcomes, outcomes)):
+            found = outcome_difference(expected, actual, self.tolerance)
+            if found:
+                return Verdict(
+                    INCORRECT,
+                    detail=f"input #{index + 1}: {found}",
+                    failing_input=show(expected["args"], 300),
+                    expected=show(expected.get("ret") or expected.get("exc"), 300),
+                    actual=show(actual.get("ret") or actual.get("exc"), 300),
+                ), 0.0
+        return None, float(sum(result.payload["cold_s"]))
+
+    async def time(self, candidate: Candidate, processes: int | None = None,
+                   cold_s: float | None = None) -> Verdict:
+        """Interleave original and candidate worker processes (o c, c o, …) and compare medians."""
+        groups_o: list[list[float]] = []
+        groups_c: list[list[float]] = []
+        overheads: list[float] = []
+        for i in range(processes or self.processes):
+            order = [None, candidate] if i % 2 == 0 else [candidate, None]
+            for which in order:
+                result = await self._run(self._job("time", which))
+                if result.status == "timeout":
+                    return Verdict(TIMEOUT, detail="timing did not finish in time")
+                payload = result.payload
+                if payload is None or payload.get("status") != "ok":
+                    return Verdict(ERROR, detail=f"timing failed: {result.detail}")
+                samples = [float(s) for s in payload["samples"]]
+                # The worker's own clock against ours: a candidate that fakes the clock shows
+                # far more wall time outside the worker's account than the original does.
+                unaccounted = result.wall_s - float(payload.get("worker_s", 0.0))
+                if float(payload["timed_s"]) > result.wall_s + 0.01:
+                    return Verdict(ERROR, detail="reported time exceeds the wall clock")
+                if which is None:
+                    groups_o.append(samples)
+                    overheads.append(unaccounted)
+                else:
+                    groups_c.append(samples)
+                    if unaccounted > 3 * max(overheads, default=1.0) + 1.0:
+                        return Verdict(ERROR, detail="reported time disagrees with the wall clock")
+        summary = timing.summarize(groups_o, groups_c)
+        speedup = summary.speedup
+        base = await self.baseline()
+        if cold_s and base.cold_s >= 0.02:
+            # Answers remembered between calls do not make a first call faster.
+            speedup = min(speedup, base.cold_s / cold_s)
+        floor = timing.threshold(summary.noise, self.config.min_speedup)
+        verdict = FASTER if speedup >= floor else NOT_FASTER
+        return Verdict(
+            verdict, speedup=speedup, original_s=summary.original_s,
+            candidate_s=summary.candidate_s, original_spread=summary.original_spread,
+            candidate_spread=summary.candidate_spread, noise=summary.noise,
+            detail=f"{speedup:.2f}× (needs ≥ {floor:.2f}× to count)",
+        )
+
+    async def evaluate(self, candidate: Candidate, processes: int | None = None) -> Verdict:
+        """Correct first (cheap to refute), then timed."""
+        failed, cold_s = await self.check(candidate)
+        if failed is not None:
+            return failed
+        return await self.time(candidate, processes, cold_s)

@@ -1,0 +1,464 @@
+"""Runs inside the sandbox subprocess: load the user's module, put the candidate in place of the
+function, call it on the inputs, and send results and timings to the parent on a private pipe.
+
+Only the standard library is imported here, and the clock is bound before any user or candidate
+code runs, so a candidate that patches `time` cannot change what we measure.
+"""
+
+from __future__ import annotations
+
+import copy
+import gc
+import importlib.util
+import inspect
+import json
+import math
+import os
+import random
+import sys
+import time
+import traceback
+import types
+from typing import Any
+
+_clock = time.perf_counter
+_process_clock = time.process_time
+_write = os.write
+_dumps = json.dumps
+
+MAX_ITEMS = 100_000
+MAX_DEPTH = 100
+GENERATOR_CAP = 10_000
+
+
+class WorkerError(Exception):
+    """A failure the parent should report as it is (the message is for the user)."""
+
+
+# --------------------------------------------------------------------------- guard
+
+
+def install_guard(workdir: str) -> None:
+    """Refuse writes outside `workdir`, new processes and network sockets (audit hook, PEP 578).
+
+    This is the layer that works everywhere; the OS-level sandbox adds to it where it can.
+    ctypes is imported first because importing it opens libraries (numpy needs it); loading any
+    further library through it is refused.
+    """
+    try:
+        import ctypes  # noqa: F401
+    except ImportError:
+        pass
+    workdir = os.path.realpath(workdir)
+    realpath = os.path.realpath
+    deny_events = {
+        "os.system", "os.fork", "os.forkpty", "os.exec", "os.posix_spawn", "os.spawn",
+        "subprocess.Popen", "os.startfile", "pty.spawn",
+        "socket.connect", "socket.bind", "socket.sendto", "socket.sendmsg",
+        "os.kill", "os.killpg", "signal.pthread_kill", "ctypes.dlopen",
+    }
+    path_events = {
+        "os.remove": 0, "os.unlink": 0, "os.rmdir": 0, "shutil.rmtree": 0, "os.rename": 0,
+        "os.replace": 0, "os.chmod": 0, "os.chown": 0, "os.truncate": 0, "os.mkdir": 0,
+        "os.link": 1, "os.symlink": 1, "os.utime": 0, "shutil.move": 1, "shutil.copyfile": 1,
+    }
+
+    def inside(path: Any) -> bool:
+        if isinstance(path, int):
+            return True
+        try:
+            full = realpath(os.fsdecode(path))
+        except (TypeError, ValueError):
+            return False
+        return full == workdir or full.startswith(workdir + os.sep) or full == os.devnull
+
+    def hook(event: str, args: tuple[Any, ...]) -> None:
+        if event in deny_events:
+            raise PermissionError(f"lesson-lsp sandbox: {event} is not allowed")
+        if event == "open":
+            path, mode, flags = args[0], args[1], args[2]
+            writing = (mode and any(c in str(mode) for c in "wax+")) or (
+                isinstance(flags, int) and flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT
+                                                     | os.O_TRUNC | os.O_APPEND)
+            )
+            if writing and path is not None and not inside(path):
+                raise PermissionError(f"lesson-lsp sandbox: writing {path!r} is not allowed")
+        elif event in path_events and args:
+            index = path_events[event]
+            if index < len(args) and not inside(args[index]):
+                raise PermissionError(f"lesson-lsp sandbox: {event} {args[index]!r} not allowed")
+            if event in ("os.rename", "os.replace") and len(args) > 1 and not inside(args[1]):
+                raise PermissionError(f"lesson-lsp sandbox: {event} {args[1]!r} not allowed")
+
+    sys.addaudithook(hook)
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def load_module(job: dict[str, Any]) -> types.ModuleType:
+    for entry in reversed(job.get("sys_path", [])):
+        if entry not in sys.path:
+            sys.path.insert(0, entry)
+    name = job["module_name"]
+    spec = importlib.util.spec_from_loader(name, loader=None, origin=job["module_path"])
+    assert spec is not None
+    module = importlib.util.module_from_spec(spec)
+    module.__file__ = job["module_path"]
+    sys.modules[name] = module
+    code = compile(job["module_source"], job["module_path"], "exec")
+    exec(code, module.__dict__)
+    return module
+
+
+def resolve(module: types.ModuleType, qualname: str) -> tuple[Any, str, Any]:
+    """The object named by `qualname`, its owner (module or class) and its attribute name."""
+    owner: Any = module
+    parts = qualname.split(".")
+    for part in parts[:-1]:
+        owner = getattr(owner, part)
+    name = parts[-1]
+    if isinstance(owner, type):
+        return owner.__dict__[name], owner, name
+    return getattr(owner, name), owner, name
+
+
+def install_candidate(module: types.ModuleType, qualname: str, candidate: dict[str, Any]) -> None:
+    """Execute the candidate's code where the original lived and bind its function in its place."""
+    _, owner, name = resolve(module, qualname)
+    namespace = module.__dict__
+    before = dict(namespace)
+    code = "\n".join(candidate.get("imports", [])) + "\n" + candidate["source"]
+    exec(compile(code, f"<candidate {qualname}>", "exec"), namespace)
+    if name not in namespace:
+        raise WorkerError(f"the candidate does not define `{name}`")
+    replacement = namespace[name]
+    if owner is not module:
+        # A method: bind it on its class and leave the module's own names as they were.
+        if name in before:
+            namespace[name] = before[name]
+        else:
+            del namespace[name]
+        setattr(owner, name, replacement)
+
+
+def callable_target(module: types.ModuleType, qualname: str) -> Any:
+    obj, owner, name = resolve(module, qualname)
+    if owner is not module:
+        return getattr(owner, name)
+    return obj
+
+
+def load_inputs(job: dict[str, Any], module: types.ModuleType) -> list[tuple[tuple, dict]]:
+    spec = job["inputs"]
+    if spec["path"] == job["module_path"]:
+        source_module = module
+    else:
+        name = "_lesson_inputs_" + os.path.splitext(os.path.basename(spec["path"]))[0]
+        file_spec = importlib.util.spec_from_file_location(name, spec["path"])
+        if file_spec is None or file_spec.loader is None:
+            raise WorkerError(f"inputs: cannot load {spec['path']}")
+        source_module = importlib.util.module_from_spec(file_spec)
+        sys.modules[name] = source_module
+        try:
+            file_spec.loader.exec_module(source_module)
+        except Exception as exc:
+            raise WorkerError(f"inputs: importing {spec['path']} failed: {_one_line(exc)}") from exc
+    generator = getattr(source_module, spec["callable"], None)
+    if generator is None or not callable(generator):
+        raise WorkerError(f"inputs: {os.path.basename(spec['path'])} has no callable "
+                          f"`{spec['callable']}`")
+    _seed(job)
+    try:
+        raw = list(generator())
+    except Exception as exc:
+        raise WorkerError(f"inputs: `{spec['callable']}()` raised {_one_line(exc)}") from exc
+    if not raw:
+        raise WorkerError(f"inputs: `{spec['callable']}()` returned no inputs")
+    return [_as_call(item) for item in raw]
+
+
+def _as_call(item: Any) -> tuple[tuple, dict]:
+    if isinstance(item, tuple):
+        return item, {}
+    if isinstance(item, dict) and set(item) <= {"args", "kwargs"}:
+        return tuple(item.get("args", ())), dict(item.get("kwargs", {}))
+    return (item,), {}
+
+
+def _seed(job: dict[str, Any]) -> None:
+    seed = job.get("seed", 0)
+    random.seed(seed)
+    numpy = sys.modules.get("numpy")
+    if numpy is not None:
+        numpy.random.seed(seed)
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
+
+
+# --------------------------------------------------------------------------- encoding
+
+
+def encode(value: Any, depth: int = 0, seen: set[int] | None = None) -> Any:
+    """A JSON tree that says exactly what `value` is, built without calling its `__eq__`.
+
+    Tags keep types apart (1, 1.0 and True differ), dicts and sets are sorted so that order
+    does not matter where Python says it does not, and objects are described by their class and
+    their attributes.
+    """
+    if seen is None:
+        seen = set()
+    if depth > MAX_DEPTH:
+        return ["deep"]
+    kind = type(value)
+    if value is None:
+        return ["n"]
+    if kind is bool:
+        return ["b", value]
+    if kind is int:
+        return ["i", value] if abs(value) < 2**53 else ["I", str(value)]
+    if kind is float:
+        if math.isnan(value):
+            return ["f", "nan"]
+        if math.isinf(value):
+            return ["f", "inf" if value > 0 else "-inf"]
+        return ["f", value]
+    if kind is str:
+        return ["s", value]
+    if kind in (bytes, bytearray):
+        return [kind.__name__, value.hex()]
+    if kind is complex:
+        return ["c", encode(value.real), encode(value.imag)]
+    ident = id(value)
+    if ident in seen:
+        return ["cycle"]
+    seen.add(ident)
+    try:
+        return _encode_container(value, kind, depth, seen)
+    finally:
+        seen.discard(ident)
+
+
+def _encode_container(value: Any, kind: type, depth: int, seen: set[int]) -> Any:
+    def sub(v: Any) -> Any:
+        return encode(v, depth + 1, seen)
+
+    if isinstance(value, (list, tuple)):
+        iterate = list.__iter__ if isinstance(value, list) else tuple.__iter__
+        items = [sub(v) for v in iterate(value)]
+        tag = "l" if isinstance(value, list) else "t"
+        if kind not in (list, tuple):
+            return ["o", _type_name(kind), [tag, items], _attrs(value, sub)]
+        return [tag, items]
+    if isinstance(value, dict):
+        pairs = [[sub(k), sub(v)] for k, v in dict.items(value)]
+        pairs.sort(key=lambda p: _dumps(p[0], sort_keys=True))
+        if kind is dict:
+            return ["d", pairs]
+        return ["o", _type_name(kind), ["d", pairs], _attrs(value, sub)]
+    if isinstance(value, (set, frozenset)):
+        items = sorted((sub(v) for v in value), key=lambda p: _dumps(p, sort_keys=True))
+        return ["set" if isinstance(value, set) else "frozenset", items]
+    if isinstance(value, types.GeneratorType) or (
+        hasattr(value, "__next__") and hasattr(value, "__iter__")
+        and not hasattr(value, "__dict__")
+    ):
+        consumed = []
+        for i, item in enumerate(value):
+            if i >= GENERATOR_CAP:
+                consumed.append(["more"])
+                break
+            consumed.append(sub(item))
+        return ["gen", consumed]
+    module = getattr(kind, "__module__", "")
+    if module == "numpy" and hasattr(value, "tolist") and hasattr(value, "dtype"):
+        return ["np", str(value.dtype), list(getattr(value, "shape", ())), sub(value.tolist())]
+    if hasattr(value, "__dict__") or hasattr(kind, "__slots__"):
+        return ["o", _type_name(kind), None, _attrs(value, sub)]
+    if isinstance(value, (type, types.FunctionType, types.BuiltinFunctionType)):
+        return ["fn", getattr(value, "__qualname__", "?")]
+    return ["r", _type_name(kind), repr(value)[:2000]]
+
+
+def _type_name(kind: type) -> str:
+    return f"{kind.__module__}.{kind.__qualname__}"
+
+
+def _attrs(value: Any, sub: Any) -> Any:
+    state: dict[str, Any] = {}
+    try:
+        state.update(object.__getattribute__(value, "__dict__"))
+    except AttributeError:
+        pass
+    for klass in type(value).__mro__:
+        for slot in getattr(klass, "__slots__", ()) or ():
+            if isinstance(slot, str) and slot not in ("__dict__", "__weakref__"):
+                try:
+                    state[slot] = object.__getattribute__(value, slot)
+                except AttributeError:
+                    pass
+    return [[k, sub(v)] for k, v in sorted(state.items())]
+
+
+# --------------------------------------------------------------------------- running
+
+
+def check(target: Any, calls: list[tuple[tuple, dict]], job: dict[str, Any]) -> dict[str, Any]:
+    """Call once per input; record what came back, the arguments afterwards and the time."""
+    outcomes = []
+    cold = []
+    for args, kwargs in calls:
+        args_copy, kwargs_copy = copy.deepcopy((args, kwargs))
+        _seed(job)
+        start = _clock()
+        try:
+            value = target(*args_copy, **kwargs_copy)
+            if inspect.iscoroutine(value):
+                import asyncio
+
+                value = asyncio.run(value)
+            elapsed = _clock() - start
+            outcome: dict[str, Any] = {"ret": encode(value)}
+        except BaseException as exc:  # noqa: BLE001 - SystemExit and friends are outcomes too
+            elapsed = _clock() - start
+            outcome = {"exc": [type(exc).__name__, str(exc)[:500]]}
+        cold.append(elapsed)
+        outcome["args"] = encode(list(args_copy))
+        outcome["kwargs"] = encode(kwargs_copy)
+        outcomes.append(outcome)
+    return {"outcomes": outcomes, "cold_s": cold}
+
+
+def measure(target: Any, calls: list[tuple[tuple, dict]], job: dict[str, Any]) -> dict[str, Any]:
+    """pyperf-style: calibrate loops so that one sample lasts `min_sample_s`, then take samples.
+
+    Each sample times `loops` passes over every input, on argument copies made beforehand so
+    that copying is not timed and in-place mutation starts from the same state each pass.
+    """
+    min_sample = float(job.get("min_sample_s", 0.05))
+    samples_wanted = int(job.get("samples", 3))
+    deadline = _clock() + float(job.get("budget_s", 10.0))
+
+    reusable = _immutable(calls)
+
+    def one_sample(loops: int) -> float:
+        batches = [calls] * loops if reusable else [copy.deepcopy(calls) for _ in range(loops)]
+        gc_was = gc.isenabled()
+        gc.disable()
+        try:
+            start = _clock()
+            for batch in batches:
+                for args, kwargs in batch:
+                    try:
+                        value = target(*args, **kwargs)
+                        if value.__class__ is _generator_type:
+                            for _ in value:
+                                pass
+                    except Exception:  # noqa: BLE001 - raising inputs are timed as they are
+                        pass
+            return _clock() - start
+        finally:
+            if gc_was:
+                gc.enable()
+
+    loops = 1
+    while True:
+        elapsed = one_sample(loops)
+        if elapsed >= min_sample or loops >= 1 << 20 or _clock() > deadline:
+            break
+        loops = max(loops * 2, int(loops * min_sample / max(elapsed, 1e-9) * 1.1))
+        loops = min(loops, 1 << 20)
+    samples = [elapsed / loops]
+    while len(samples) < samples_wanted and _clock() < deadline:
+        samples.append(one_sample(loops) / loops)
+    return {"samples": samples, "loops": loops, "timed_s": sum(samples) * loops}
+
+
+_generator_type = types.GeneratorType
+_ATOMS = (int, float, str, bytes, bool, complex, type(None))
+
+
+def _immutable(value: Any, depth: int = 0) -> bool:
+    """True when no call can mutate `value`, so one copy serves every timing loop."""
+    if type(value) in _ATOMS:
+        return True
+    if depth < 20 and type(value) is tuple:
+        return all(_immutable(v, depth + 1) for v in value)
+    if depth < 20 and type(value) is list and depth == 0:
+        # The list of calls itself: its items are (args, kwargs) pairs.
+        return all(_immutable(a, depth + 1) and not kw for a, kw in value)
+    return False
+
+
+def profile(target: Any, calls: list[tuple[tuple, dict]], job: dict[str, Any]) -> dict[str, Any]:
+    """Where the original spends its time, as a few lines the agents can read."""
+    import cProfile
+    import io
+    import pstats
+
+    profiler = cProfile.Profile()
+    for args, kwargs in copy.deepcopy(calls):
+        profiler.enable()
+        try:
+            target(*args, **kwargs)
+        except Exception:  # noqa: BLE001
+            pass
+        finally:
+            profiler.disable()
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out)
+    stats.sort_stats("tottime").print_stats(8)
+    lines = [ln for ln in out.getvalue().splitlines() if ln.strip()]
+    start = next((i for i, ln in enumerate(lines) if ln.lstrip().startswith("ncalls")), 0)
+    return {"profile": "\n".join(lines[start:start + 9])}
+
+
+def main(argv: list[str]) -> int:
+    job_path, fd = argv[1], int(argv[2])
+    with open(job_path, encoding="utf-8") as handle:
+        job = json.load(handle)
+    started = _clock()
+    started_cpu = _process_clock()
+    result: dict[str, Any]
+    try:
+        install_guard(job["workdir"])
+        module = load_module(job)
+        if job.get("candidate"):
+            install_candidate(module, job["qualname"], job["candidate"])
+        target = callable_target(module, job["qualname"])
+        calls = load_inputs(job, module)
+        if job.get("input_indices") is not None:
+            calls = [calls[i] for i in job["input_indices"] if i < len(calls)]
+        mode = job["mode"]
+        if mode == "check":
+            result = check(target, calls, job)
+        elif mode == "time":
+            result = measure(target, calls, job)
+        elif mode == "profile":
+            result = profile(target, calls, job)
+        else:
+            raise WorkerError(f"unknown mode {mode}")
+        result["status"] = "ok"
+        result["inputs"] = len(calls)
+    except WorkerError as exc:
+        result = {"status": "error", "detail": str(exc)}
+    except BaseException as exc:  # noqa: BLE001 - the candidate may raise anything at load time
+        tb = traceback.format_exception(type(exc), exc, exc.__traceback__)
+        result = {"status": "error", "detail": _one_line(exc), "traceback": "".join(tb[-6:])}
+    result["worker_s"] = _clock() - started
+    result["worker_cpu_s"] = _process_clock() - started_cpu
+    data = _dumps(result).encode("utf-8")
+    view = memoryview(data)
+    while view:
+        written = _write(fd, view)
+        view = view[written:]
+    return 0
+
+
+if __name__ == "__main__":
+    code = main(sys.argv)
+    sys.stdout.flush()
+    os._exit(code)

@@ -1,0 +1,146 @@
+"""One optimization run, shared by the CLI and the server: inputs → baseline → team → edits.
+
+Everything that can go wrong for a reason the user can fix becomes an `OptimizeError` whose
+message is one actionable sentence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from lesson_lsp.candidate import to_column0
+from lesson_lsp.config import Config, ConfigError
+from lesson_lsp.edits import TextEdit, plan
+from lesson_lsp.extract import FunctionSpan
+from lesson_lsp.harness import inputs as input_sources
+from lesson_lsp.harness.sandbox import ISOLATION
+from lesson_lsp.harness.timing import format_seconds
+from lesson_lsp.harness.verify import Harness, HarnessError, Target
+from lesson_lsp.team.agents import Agent, RewriteAgent, rewrite_team
+from lesson_lsp.team.bank import Bank, Lesson
+from lesson_lsp.team.loop import Progress, TeamResult, run_team
+from lesson_lsp.team.rewrites import RULES
+
+
+class OptimizeError(Exception):
+    """The run cannot start or the original cannot be measured; the message says why."""
+
+
+@dataclass
+class Run:
+    path: str
+    span: FunctionSpan
+    result: TeamResult
+    edits: list[TextEdit]
+
+    @property
+    def improved(self) -> bool:
+        return self.result.improved
+
+    @property
+    def speedup(self) -> float:
+        final = self.result.final
+        return final.speedup if final is not None and self.improved else 1.0
+
+    def headline(self) -> str:
+        final = self.result.final
+        if self.improved and final is not None:
+            return (f"Optimize {self.span.name}: {final.speedup:.1f}× faster "
+                    f"({format_seconds(final.original_s)} → {format_seconds(final.candidate_s)})")
+        return f"{self.span.name}: no faster verified version"
+
+    def markdown(self) -> str:
+        """Hover text: the result, how it was measured, and the lessons."""
+        base = self.result.baseline
+        lines = [f"**lesson team · {self.headline()}**", ""]
+        lines.append(f"{base.inputs} inputs · isolation: {base.isolation} · "
+                     f"{len(self.result.attempts)} candidates checked")
+        lessons = self.result.lessons
+        if lessons:
+            lines += ["", "**Lessons**"]
+            lines += [lesson_line(lesson) for lesson in lessons]
+        return "\n".join(lines)
+
+    def as_json(self, applied: bool) -> dict[str, Any]:
+        final = self.result.final
+        return {
+            "function": self.span.qualname,
+            "improved": self.improved,
+            "speedup": self.speedup,
+            "original_s": final.original_s if final else None,
+            "candidate_s": final.candidate_s if final else None,
+            "applied": applied,
+            "inputs": self.result.baseline.inputs,
+            "isolation": self.result.baseline.isolation,
+            "lessons": [{"agent": x.agent, "outcome": x.outcome, "speedup": x.speedup,
+                         "text": x.text} for x in self.result.lessons],
+            "candidates": [{"agent": a.agent, "round": a.round, "verdict": a.verdict.verdict,
+                            "speedup": a.verdict.speedup, "detail": a.verdict.detail}
+                           for a in self.result.attempts],
+        }
+
+
+def lesson_line(lesson: Lesson) -> str:
+    gain = f", {lesson.speedup:.1f}×" if lesson.outcome == "faster" else ""
+    return f"- *{lesson.agent}* ({lesson.outcome}{gain}): {lesson.text}"
+
+
+def build_team(config: Config) -> list[Agent]:
+    if not config.team:
+        return rewrite_team()
+    rules = {rule.name: rule for rule in RULES}
+    team: list[Agent] = []
+    for member in config.team:
+        if member.kind == "rewrite":
+            if member.name == "all":
+                team.extend(rewrite_team())
+            elif member.name in rules:
+                team.append(RewriteAgent(rules[member.name]))
+            else:
+                raise ConfigError(f"no rewrite agent named `{member.name}` "
+                                  f"(known: all, {', '.join(rules)})")
+        else:
+            raise ConfigError(f"agent `{member.name}`: `openai` agents are not available in "
+                              "this version yet; use `rewrite` agents")
+    return team
+
+
+async def optimize(
+    path: Path,
+    source: str,
+    span: FunctionSpan,
+    config: Config,
+    inputs_cli: str | None = None,
+    on_progress: Callable[[Progress], None] | None = None,
+) -> Run:
+    if span.nested:
+        raise OptimizeError(f"`{span.qualname}` is nested inside another function and cannot be "
+                            "replaced on its own: optimize the enclosing function instead")
+    try:
+        spec = input_sources.find(path, span.qualname, config, inputs_cli)
+        agents = build_team(config)
+    except (input_sources.InputsError, ConfigError) as exc:
+        raise OptimizeError(str(exc)) from exc
+    target = Target(path=str(path.resolve()), source=source, qualname=span.qualname,
+                    inputs=spec, root=config.root)
+    harness = Harness(target, config.harness)
+    bank = Bank(config.bank_path())
+    try:
+        result = await run_team(
+            harness=harness, agents=agents, bank=bank, config=config, name=span.name,
+            qualname=span.qualname, source=to_column0(span.source, span.indent),
+            is_method=span.is_method, on_progress=on_progress)
+    except HarnessError as exc:
+        raise OptimizeError(str(exc)) from exc
+    finally:
+        bank.close()
+    edits: list[TextEdit] = []
+    if result.improved and result.best is not None:
+        edits = plan(source, span, result.best.candidate)
+    return Run(str(path), span, result, edits)
+
+
+__all__ = ["ISOLATION", "OptimizeError", "Run", "optimize"]

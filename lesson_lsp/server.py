@@ -1,0 +1,246 @@
+"""The language server: the "Optimize with lesson team" code action, the optimize command with
+cancellable progress, a versioned edit, and hover with the result and its lessons.
+
+Listing code actions only parses (milliseconds); all real work happens in the command, on the
+event loop, with user code in sandbox subprocesses, so the server keeps answering meanwhile.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from pathlib import Path
+from typing import Any
+
+from lsprotocol import types as lsp
+from pygls.lsp.server import LanguageServer
+from pygls.uris import to_fs_path
+
+from lesson_lsp import __version__
+from lesson_lsp.config import ConfigError, load
+from lesson_lsp.edits import workspace_edit
+from lesson_lsp.extract import ExtractError, FunctionSpan, function_at
+from lesson_lsp.optimize import OptimizeError, Run, lesson_line, optimize
+from lesson_lsp.team.bank import Bank
+from lesson_lsp.team.loop import Progress
+
+COMMAND = "lesson-lsp.optimize"
+TITLE = "Optimize with lesson team"
+log = logging.getLogger("lesson_lsp")
+
+
+class LessonServer(LanguageServer):
+    def __init__(self) -> None:
+        super().__init__("lesson-lsp", __version__)
+        self.settings: dict[str, Any] = {}
+        self.runs: dict[tuple[str, str], Run] = {}
+
+    @property
+    def encoding(self) -> str:
+        return str(self.workspace.position_encoding or lsp.PositionEncodingKind.Utf16)
+
+    def tell(self, kind: lsp.MessageType, text: str) -> None:
+        log.log(logging.ERROR if kind == lsp.MessageType.Error else logging.INFO, text)
+        self.window_show_message(lsp.ShowMessageParams(type=kind, message=text))
+
+
+server = LessonServer()
+
+
+@server.feature(lsp.INITIALIZE)
+def on_initialize(ls: LessonServer, params: lsp.InitializeParams) -> None:
+    options = params.initialization_options
+    if isinstance(options, dict):
+        ls.settings = options.get("lesson-lsp", options)
+
+
+@server.feature(lsp.WORKSPACE_DID_CHANGE_CONFIGURATION)
+def on_configuration(ls: LessonServer, params: lsp.DidChangeConfigurationParams) -> None:
+    settings = params.settings
+    if isinstance(settings, dict):
+        ls.settings = settings.get("lesson-lsp", settings) or {}
+
+
+def _span_at(ls: LessonServer, uri: str, rng: lsp.Range) -> FunctionSpan | None:
+    document = ls.workspace.get_text_document(uri)
+    try:
+        return function_at(document.source, rng.start.line, rng.start.character,
+                           rng.end.line, rng.end.character, ls.encoding)
+    except ExtractError:
+        return None
+
+
+@server.feature(
+    lsp.TEXT_DOCUMENT_CODE_ACTION,
+    lsp.CodeActionOptions(code_action_kinds=[lsp.CodeActionKind.RefactorRewrite]),
+)
+def code_action(ls: LessonServer, params: lsp.CodeActionParams) -> list[lsp.CodeAction]:
+    uri = params.text_document.uri
+    span = _span_at(ls, uri, params.range)
+    if span is None or span.nested:
+        return []
+    document = ls.workspace.get_text_document(uri)
+    argument = {"uri": uri, "position": {"line": params.range.start.line,
+                                         "character": params.range.start.character},
+                "version": document.version}
+    return [lsp.CodeAction(
+        title=TITLE,
+        kind=lsp.CodeActionKind.RefactorRewrite,
+        command=lsp.Command(title=TITLE, command=COMMAND, arguments=[argument]),
+    )]
+
+
+def _field(value: Any, name: str) -> Any:
+    return value.get(name) if isinstance(value, dict) else getattr(value, name, None)
+
+
+class _Progress:
+    """Server-created work-done progress whose cancel button cancels `task`."""
+
+    def __init__(self, ls: LessonServer, task: asyncio.Task[Any]) -> None:
+        self.ls, self.task, self.token = ls, task, f"lesson-lsp/{uuid.uuid4().hex}"
+        self.active = False
+
+    async def begin(self, title: str) -> None:
+        capabilities = self.ls.client_capabilities
+        window = capabilities.window if capabilities else None
+        if not (window and window.work_done_progress):
+            return
+        await self.ls.work_done_progress.create_async(self.token)
+        loop = asyncio.get_running_loop()
+        cancelled = self.ls.work_done_progress.tokens.get(self.token)
+        if cancelled is not None:
+            cancelled.add_done_callback(
+                lambda f: loop.call_soon_threadsafe(self.task.cancel) if f.cancelled() else None)
+        self.ls.work_done_progress.begin(
+            self.token, lsp.WorkDoneProgressBegin(title=title, cancellable=True, percentage=0))
+        self.active = True
+
+    def report(self, progress: Progress) -> None:
+        if self.active:
+            done = int(100 * max(progress.round - 1, 0) / max(progress.rounds, 1))
+            self.ls.work_done_progress.report(
+                self.token, lsp.WorkDoneProgressReport(message=progress.text(), percentage=done))
+
+    def end(self, message: str) -> None:
+        if self.active:
+            self.ls.work_done_progress.end(self.token, lsp.WorkDoneProgressEnd(message=message))
+            self.active = False
+
+
+@server.command(COMMAND)
+async def optimize_command(ls: LessonServer, *args: Any) -> dict[str, Any] | None:
+    if not args or _field(args[0], "uri") is None or _field(args[0], "position") is None:
+        ls.tell(lsp.MessageType.Error, f"{COMMAND} needs {{uri, position, version}}")
+        return None
+    uri, position, version = (_field(args[0], k) for k in ("uri", "position", "version"))
+    document = ls.workspace.get_text_document(uri)
+    if version is not None and document.version != version:
+        ls.tell(lsp.MessageType.Warning,
+                "The file changed since the action was offered; run it again.")
+        return None
+    source, optimized_version = document.source, document.version
+    line, character = _field(position, "line"), _field(position, "character")
+    task = asyncio.current_task()
+    assert task is not None
+    progress = _Progress(ls, task)
+    try:
+        span = function_at(source, int(line), int(character), encoding=ls.encoding)
+        path = to_fs_path(uri)
+        if path is None:
+            raise OptimizeError(f"{uri} is not a file on disk")
+        config = load(Path(path), ls.settings)
+        await progress.begin(f"Lesson team: {span.name}")
+        run = await optimize(Path(path), source, span, config, on_progress=progress.report)
+    except asyncio.CancelledError:
+        progress.end("cancelled")
+        ls.tell(lsp.MessageType.Info, "Lesson team cancelled; nothing was changed.")
+        raise
+    except (ExtractError, OptimizeError, ConfigError) as exc:
+        progress.end("failed")
+        ls.tell(lsp.MessageType.Error, f"Lesson team: {exc}")
+        return None
+    except Exception as exc:  # the server must stay up whatever happens in a run
+        log.exception("optimize failed")
+        progress.end("failed")
+        ls.tell(lsp.MessageType.Error, f"Lesson team failed unexpectedly: {exc}")
+        return None
+    progress.end(run.headline())
+    ls.runs[(uri, span.qualname)] = run
+    summary = {"improved": run.improved, "speedup": run.speedup, "function": span.qualname}
+    if not run.improved:
+        lessons = "; ".join(x.text for x in run.result.lessons[:2])
+        ls.tell(lsp.MessageType.Info,
+                f"{run.headline()}; the file is unchanged." + (f" Lessons: {lessons}" if lessons
+                                                              else ""))
+        return summary
+    current = ls.workspace.get_text_document(uri)
+    if current.version != optimized_version or current.source != source:
+        ls.tell(lsp.MessageType.Warning,
+                f"{run.headline()}, but the file changed during the run, so the edit was not "
+                "applied. Run the action again.")
+        return {**summary, "applied": False}
+    answer = await ls.workspace_apply_edit_async(lsp.ApplyWorkspaceEditParams(
+        edit=workspace_edit(uri, optimized_version, run.edits), label=run.headline()))
+    applied = bool(answer and answer.applied)
+    if not applied:
+        reason = answer.failure_reason if answer and answer.failure_reason else \
+            "the document changed"
+        ls.tell(lsp.MessageType.Warning,
+                f"{run.headline()}, but the editor refused the edit ({reason}). Run it again.")
+    return {**summary, "applied": applied}
+
+
+@server.feature(lsp.TEXT_DOCUMENT_HOVER)
+def hover(ls: LessonServer, params: lsp.HoverParams) -> lsp.Hover | None:
+    uri = params.text_document.uri
+    position = params.position
+    span = _span_at(ls, uri, lsp.Range(start=position, end=position))
+    if span is None:
+        return None
+    run = ls.runs.get((uri, span.qualname))
+    if run is not None:
+        text = run.markdown()
+    else:
+        text = _banked(ls, uri, span)
+        if not text:
+            return None
+    return lsp.Hover(
+        contents=lsp.MarkupContent(kind=lsp.MarkupKind.Markdown, value=text),
+        range=lsp.Range(start=lsp.Position(span.start_line, span.start_col),
+                        end=lsp.Position(span.end_line, span.end_col)),
+    )
+
+
+def _banked(ls: LessonServer, uri: str, span: FunctionSpan) -> str:
+    """Lessons from earlier runs that may apply to this function (never creates a bank)."""
+    path = to_fs_path(uri)
+    if path is None:
+        return ""
+    try:
+        bank_path = load(Path(path), ls.settings).bank_path()
+    except ConfigError:
+        return ""
+    if not bank_path.is_file():
+        return ""
+    bank = Bank(bank_path)
+    try:
+        lessons = [x for x in bank.select(3, span.source) if x.outcome == "faster"]
+    finally:
+        bank.close()
+    if not lessons:
+        return ""
+    return "\n".join(["**lesson team · banked lessons that may apply**", "",
+                      *(lesson_line(x) for x in lessons)])
+
+
+def serve(tcp: str | None = None, log_file: str | None = None) -> None:
+    if log_file:
+        logging.basicConfig(filename=log_file, level=logging.INFO,
+                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if tcp:
+        host, _, port = tcp.rpartition(":")
+        server.start_tcp(host or "127.0.0.1", int(port))
+    else:
+        server.start_io()

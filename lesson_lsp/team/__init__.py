@@ -1,0 +1,1 @@
+"""The lesson team: agents, their rounds and the lessons they bank."""

@@ -1,0 +1,135 @@
+"""The LessonL rounds: propose, evaluate, write lessons, bank them, select, repeat.
+
+Agents of a round propose concurrently; their candidates are timed one at a time so that
+measurements do not disturb each other. The best verified candidate is re-measured before it is
+returned. Cancelling the task that runs `run_team` stops every agent and sandbox process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from lesson_lsp.candidate import Candidate
+from lesson_lsp.config import Config
+from lesson_lsp.harness.verify import FASTER, Baseline, Harness, Verdict
+from lesson_lsp.team.agents import Agent, Task
+from lesson_lsp.team.bank import Bank, Lesson
+
+
+@dataclass
+class Progress:
+    round: int
+    rounds: int
+    agents: int
+    best_speedup: float
+    message: str
+
+    def text(self) -> str:
+        best = f" · best {self.best_speedup:.1f}×" if self.best_speedup > 1 else ""
+        return f"round {self.round}/{self.rounds} · {self.agents} agents{best} · {self.message}"
+
+
+@dataclass
+class Attempt:
+    agent: str
+    round: int
+    candidate: Candidate
+    verdict: Verdict
+    lesson: Lesson | None = None
+
+
+@dataclass
+class TeamResult:
+    baseline: Baseline
+    attempts: list[Attempt] = field(default_factory=list)
+    best: Attempt | None = None
+    final: Verdict | None = None  # the best candidate re-measured
+
+    @property
+    def improved(self) -> bool:
+        return self.best is not None and self.final is not None and \
+            self.final.verdict == FASTER
+
+    @property
+    def lessons(self) -> list[Lesson]:
+        return [a.lesson for a in self.attempts if a.lesson is not None]
+
+
+def fingerprint(source: str) -> str:
+    """Identity of a function's code, whitespace aside."""
+    return hashlib.sha256(" ".join(source.split()).encode("utf-8")).hexdigest()[:16]
+
+
+async def run_team(
+    *,
+    harness: Harness,
+    agents: list[Agent],
+    bank: Bank,
+    config: Config,
+    name: str,
+    qualname: str,
+    source: str,
+    is_method: bool = False,
+    on_progress: Callable[[Progress], None] | None = None,
+) -> TeamResult:
+    started = time.monotonic()
+
+    def report(round_no: int, best: float, message: str) -> None:
+        if on_progress is not None:
+            on_progress(Progress(round_no, config.rounds, len(agents), best, message))
+
+    report(0, 0.0, "measuring the original")
+    baseline = await harness.baseline()
+    result = TeamResult(baseline)
+    seen: dict[str, Verdict] = {}
+    original_print = fingerprint(source)
+    best_speed = 0.0
+    for round_no in range(1, config.rounds + 1):
+        if time.monotonic() - started > config.time_budget_s:
+            report(round_no, best_speed, "time budget spent")
+            break
+        base = result.best.candidate if (config.restart_from == "best" and result.best) else None
+        task = Task(
+            name=name,
+            qualname=qualname,
+            source=base.source if base else source,
+            imports=base.imports if base else (),
+            is_method=is_method,
+            profile=baseline.profile,
+            lessons=bank.select(config.lessons_per_prompt, source),
+        )
+        report(round_no, best_speed, "agents proposing")
+        proposals = await asyncio.gather(*(agent.propose(task) for agent in agents),
+                                         return_exceptions=True)
+        fresh = [(agent, p) for agent, p in zip(agents, proposals)
+                 if isinstance(p, Candidate) and p.key not in seen]
+        if not fresh:
+            report(round_no, best_speed, "no new candidates")
+            break
+        reached: list[float] = []
+        for index, (agent, candidate) in enumerate(fresh, 1):
+            report(round_no, best_speed, f"checking candidate {index}/{len(fresh)} ({agent.name})")
+            verdict = await harness.evaluate(candidate)
+            seen[candidate.key] = verdict
+            reached.append(verdict.speedup if verdict.verdict == FASTER else 0.0)
+            attempt = Attempt(agent.name, round_no, candidate, verdict)
+            text = await agent.lesson(task, candidate, verdict)
+            if text:
+                attempt.lesson = bank.add(Lesson(
+                    text=text, outcome=verdict.verdict,
+                    speedup=verdict.speedup if verdict.verdict in (FASTER, "not-faster") else 0.0,
+                    function=qualname, fingerprint=original_print, code=candidate.source,
+                    agent=agent.name, model=agent.model, round=round_no))
+            result.attempts.append(attempt)
+            if verdict.verdict == FASTER and verdict.speedup > best_speed:
+                best_speed = verdict.speedup
+                result.best = attempt
+        bank.update_factors(task.lessons, reached)
+    if result.best is not None:
+        report(config.rounds, best_speed, "re-measuring the best candidate")
+        result.final = await harness.time(result.best.candidate, processes=4)
+    return result

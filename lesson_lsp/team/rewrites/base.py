@@ -1,0 +1,111 @@
+"""What a rewrite rule is, and the libcst plumbing the rules share.
+
+A rule is a small compiler pass: a precise pattern, the preconditions that make it safe, and a
+transform that keeps comments and formatting. It refuses (returns None) when in doubt; the harness
+still checks whatever it proposes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, ParentNodeProvider
+
+
+@dataclass(frozen=True)
+class RewriteContext:
+    name: str  # the function's own name
+    is_method: bool = False
+
+
+@dataclass(frozen=True)
+class Rewrite:
+    source: str
+    imports: tuple[str, ...] = ()
+    summary: str = ""  # what the rule saw and did, in words for the lesson
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One rewrite: `apply` returns a Rewrite or None when its preconditions do not hold."""
+
+    name: str
+    idea: str  # one sentence: why this is faster, reused in lessons
+    apply: Callable[[str, RewriteContext], Rewrite | None] = field(compare=False)
+
+
+def parse_function(source: str, name: str) -> tuple[cst.Module, cst.FunctionDef] | None:
+    """The module of `source` and its top-level function `name`, or None."""
+    try:
+        module = cst.parse_module(source)
+    except cst.ParserSyntaxError:
+        return None
+    for statement in module.body:
+        if isinstance(statement, cst.FunctionDef) and statement.name.value == name:
+            return module, statement
+    return None
+
+
+def parents(module: cst.Module) -> tuple[cst.Module, dict[cst.CSTNode, cst.CSTNode]]:
+    """The module as libcst resolves metadata on it, and each node's parent."""
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    return wrapper.module, dict(wrapper.resolve(ParentNodeProvider))
+
+
+def names_in(node: cst.CSTNode, name: str) -> list[cst.Name]:
+    """Every `Name` node spelled `name` under `node`."""
+    found: list[cst.Name] = []
+
+    class Finder(cst.CSTVisitor):
+        def visit_Name(self, n: cst.Name) -> None:
+            if n.value == name:
+                found.append(n)
+
+    node.visit(Finder())
+    return found
+
+
+def param_names(fn: cst.FunctionDef) -> list[str]:
+    p = fn.params
+    names = [x.name.value for x in (*p.posonly_params, *p.params, *p.kwonly_params)]
+    if isinstance(p.star_arg, cst.Param):
+        names.append(p.star_arg.name.value)
+    if p.star_kwarg is not None:
+        names.append(p.star_kwarg.name.value)
+    return names
+
+
+def fresh_name(module: cst.Module, base: str) -> str:
+    """`base`, or `base_2`, … : a name the module does not use yet."""
+    used = set(_all_names(module))
+    name, i = base, 2
+    while name in used:
+        name, i = f"{base}_{i}", i + 1
+    return name
+
+
+def _all_names(module: cst.Module) -> list[str]:
+    found: list[str] = []
+
+    class Finder(cst.CSTVisitor):
+        def visit_Name(self, n: cst.Name) -> None:
+            found.append(n.value)
+
+    module.visit(Finder())
+    return found
+
+
+def has_any(node: cst.CSTNode, kinds: tuple[type[cst.CSTNode], ...]) -> bool:
+    hit = False
+
+    class Finder(cst.CSTVisitor):
+        def on_visit(self, n: cst.CSTNode) -> bool:
+            nonlocal hit
+            if isinstance(n, kinds):
+                hit = True
+            return not hit
+
+    node.visit(Finder())
+    return hit

@@ -1,0 +1,166 @@
+"""`x in some_list` inside a loop → a set built once before the loop.
+
+List membership scans the list (O(n)) on every test; a set answers in O(1). Safe only when the
+list does not change inside the loop and is used there for nothing but membership, iteration and
+`len` (so no alias can change it either).
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from lesson_lsp.team.rewrites.base import (
+    Rewrite,
+    RewriteContext,
+    Rule,
+    fresh_name,
+    names_in,
+    param_names,
+    parents,
+    parse_function,
+)
+
+_LOOPS = (cst.For, cst.While)
+_COMPS = (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)
+
+
+_HASHED = ("set", "frozenset", "dict")
+
+
+def _assigned_names(fn: cst.FunctionDef) -> tuple[set[str], set[str]]:
+    """Local names assigned in `fn`, and those among them that already hold a set or dict."""
+    names: set[str] = set()
+    hashed: set[str] = set()
+
+    class Finder(cst.CSTVisitor):
+        def visit_Assign(self, node: cst.Assign) -> None:
+            value = node.value
+            is_hashed = isinstance(value, (cst.Set, cst.SetComp, cst.Dict, cst.DictComp)) or (
+                isinstance(value, cst.Call) and isinstance(value.func, cst.Name)
+                and value.func.value in _HASHED)
+            for target in node.targets:
+                if isinstance(target.target, cst.Name):
+                    names.add(target.target.value)
+                    if is_hashed:
+                        hashed.add(target.target.value)
+
+    fn.body.visit(Finder())
+    return names, hashed
+
+
+def _allowed_use(name: cst.Name, parent_of: dict[cst.CSTNode, cst.CSTNode]) -> bool:
+    """Membership comparator, a loop's iterable, or the argument of len()."""
+    parent = parent_of.get(name)
+    if isinstance(parent, cst.ComparisonTarget) and parent.comparator is name and \
+            isinstance(parent.operator, (cst.In, cst.NotIn)):
+        return True
+    if isinstance(parent, (cst.For, cst.CompFor)) and parent.iter is name:
+        return True
+    if isinstance(parent, cst.Arg):
+        call = parent_of.get(parent)
+        return isinstance(call, cst.Call) and isinstance(call.func, cst.Name) and \
+            call.func.value == "len"
+    return False
+
+
+def apply(source: str, context: RewriteContext) -> Rewrite | None:
+    found = parse_function(source, context.name)
+    if found is None:
+        return None
+    module, fn = found
+    module, parent_of = parents(module)
+    fn = next(s for s in module.body if isinstance(s, cst.FunctionDef)
+              and s.name.value == context.name)
+    assigned, hashed = _assigned_names(fn)
+    local = (set(param_names(fn)) | assigned) - hashed
+
+    def anchor_of(node: cst.CSTNode) -> cst.CSTNode | None:
+        """The outermost loop around `node` in the function, or the statement holding the
+        comprehension it sits in."""
+        outer_loop = None
+        statement = None
+        comprehension = False
+        current = parent_of.get(node)
+        while current is not None and current is not fn:
+            if isinstance(current, _LOOPS):
+                outer_loop = current
+            if isinstance(current, _COMPS):
+                comprehension = True
+            if statement is None and isinstance(current, cst.SimpleStatementLine):
+                statement = current
+            current = parent_of.get(current)
+        if outer_loop is not None:
+            return outer_loop
+        return statement if comprehension else None
+
+    for comparison_target in _membership_targets(fn):
+        name_node = comparison_target.comparator
+        assert isinstance(name_node, cst.Name)
+        name = name_node.value
+        if name not in local or name == context.name:
+            continue
+        anchor = anchor_of(comparison_target)
+        if anchor is None:
+            continue
+        uses = names_in(anchor, name)
+        if not all(_allowed_use(u, parent_of) for u in uses):
+            continue
+        if isinstance(anchor, cst.For) and any(
+                n.value == name for n in names_in(anchor.target, name)):
+            continue
+        set_name = fresh_name(module, f"{name}_set")
+        return _rewrite(module, fn, anchor, name, set_name, parent_of)
+    return None
+
+
+def _membership_targets(fn: cst.FunctionDef) -> list[cst.ComparisonTarget]:
+    found: list[cst.ComparisonTarget] = []
+
+    class Finder(cst.CSTVisitor):
+        def visit_ComparisonTarget(self, node: cst.ComparisonTarget) -> None:
+            if isinstance(node.operator, (cst.In, cst.NotIn)) and \
+                    isinstance(node.comparator, cst.Name):
+                found.append(node)
+
+    fn.body.visit(Finder())
+    return found
+
+
+def _rewrite(module: cst.Module, fn: cst.FunctionDef, anchor: cst.CSTNode, name: str,
+             set_name: str, parent_of: dict[cst.CSTNode, cst.CSTNode]) -> Rewrite:
+    build = cst.parse_statement(f"{set_name} = set({name})")
+
+    class Transform(cst.CSTTransformer):
+        def leave_ComparisonTarget(self, original: cst.ComparisonTarget,
+                                   updated: cst.ComparisonTarget) -> cst.ComparisonTarget:
+            inside = original
+            node: cst.CSTNode | None = original
+            while node is not None and node is not anchor:
+                node = parent_of.get(node)
+            del inside
+            if node is anchor and isinstance(original.comparator, cst.Name) and \
+                    original.comparator.value == name and \
+                    isinstance(original.operator, (cst.In, cst.NotIn)):
+                return updated.with_changes(comparator=cst.Name(set_name))
+            return updated
+
+        def on_leave(self, original: cst.CSTNode, updated: cst.CSTNode):  # type: ignore[override]
+            result = super().on_leave(original, updated)
+            if original is anchor and isinstance(result, cst.BaseStatement):
+                return cst.FlattenSentinel([build, result])
+            return result
+
+    new_module = module.visit(Transform())
+    return Rewrite(
+        new_module.code,
+        (),
+        f"`{name}` is a list tested for membership inside a loop; each test scanned it, "
+        f"so it is turned into the set `{set_name}` once before the loop",
+    )
+
+
+RULE = Rule(
+    name="membership-set",
+    idea="test membership against a set built once instead of scanning a list in a loop",
+    apply=apply,
+)

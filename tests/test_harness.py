@@ -1,0 +1,115 @@
+"""The harness through `lesson-lsp verify`: verdicts for honest, wrong and hostile candidates."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import PYTHON
+
+
+def verify(project: Path, code: str, target: str = "fib") -> dict:
+    candidate = project / "cand.py"
+    candidate.write_text(code, encoding="utf-8")
+    done = subprocess.run(
+        [PYTHON, "-m", "lesson_lsp.cli", "verify", f"slow.py::{target}",
+         "--candidate", str(candidate), "--json"],
+        cwd=project, capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+FAST_FIB = """
+import functools
+
+def fib(n):
+    @functools.cache
+    def go(k):
+        return k if k < 2 else go(k - 1) + go(k - 2)
+    return go(n)
+"""
+
+
+def test_faster_candidate(project: Path) -> None:
+    result = verify(project, FAST_FIB)
+    assert result["verdict"] == "faster"
+    assert result["speedup"] > 10
+    assert result["original_s"] > result["candidate_s"] > 0
+
+
+def test_original_against_itself_is_not_faster(project: Path) -> None:
+    code = "def fib(n):\n    if n < 2:\n        return n\n    return fib(n - 1) + fib(n - 2)\n"
+    assert verify(project, code)["verdict"] == "not-faster"
+
+
+def test_wrong_answer_is_incorrect_with_the_input(project: Path) -> None:
+    result = verify(project, "def fib(n):\n    return n\n")
+    assert result["verdict"] == "incorrect"
+    assert "expected 6765, got 20" in result["detail"]
+    assert result["failing_input"] == "[20]"
+
+
+def test_always_equal_object_is_incorrect(project: Path) -> None:
+    code = ("class Liar:\n    def __eq__(self, other):\n        return True\n\n"
+            "def fib(n):\n    return Liar()\n")
+    assert verify(project, code)["verdict"] == "incorrect"
+
+
+def test_syntax_error_is_error(project: Path) -> None:
+    result = verify(project, "def fib(n) return 1\n")
+    assert result["verdict"] == "error"
+    assert "SyntaxError" in result["detail"]
+
+
+def test_hang_is_timeout(project: Path) -> None:
+    result = verify(project, "def fib(n):\n    while True:\n        pass\n")
+    assert result["verdict"] == "timeout"
+
+
+@pytest.mark.parametrize("body", [
+    "import os\n    os.remove(SLOW)",
+    "open(SLOW, 'w').write('gone')",
+    "import shutil\n    shutil.rmtree(PROJECT)",
+    "import subprocess\n    subprocess.run(['rm', '-f', SLOW])",
+])
+def test_hostile_candidate_leaves_files_alone(project: Path, body: str) -> None:
+    slow = project / "slow.py"
+    before = slow.read_bytes()
+    code = (f"SLOW = {str(slow)!r}\nPROJECT = {str(project)!r}\n\n"
+            f"def fib(n):\n    {body}\n    return 0\n")
+    result = verify(project, code)
+    assert result["verdict"] in ("incorrect", "error")
+    assert slow.read_bytes() == before
+    assert sorted(p.name for p in project.iterdir()) == ["cand.py", "pyproject.toml", "slow.py"]
+
+
+def test_exit_is_an_error_not_a_crash(project: Path) -> None:
+    result = verify(project, "import os\n\ndef fib(n):\n    os._exit(0)\n")
+    assert result["verdict"] == "error"
+
+
+def test_secret_does_not_reach_the_candidate(project: Path, monkeypatch) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-secret")
+    code = "import os\n\ndef fib(n):\n    return os.environ.get('OPENAI_API_KEY')\n"
+    result = verify(project, code)
+    assert result["verdict"] == "incorrect"
+    assert "sk-test-secret" not in json.dumps(result)
+
+
+def test_in_place_mutation_must_match(project: Path) -> None:
+    (project / "sorter.py").write_text(
+        "def sort_copy(xs):\n    return sorted(xs)\n\n"
+        "def inputs():\n    return [([3, 1, 2],)]\n", encoding="utf-8")
+    candidate = project / "cand.py"
+    candidate.write_text("def sort_copy(xs):\n    xs.sort()\n    return xs\n", encoding="utf-8")
+    done = subprocess.run(
+        [PYTHON, "-m", "lesson_lsp.cli", "verify", "sorter.py::sort_copy", "--candidate",
+         str(candidate), "--inputs", "sorter.py::inputs", "--json"],
+        cwd=project, capture_output=True, text=True, timeout=120)
+    result = json.loads(done.stdout)
+    assert result["verdict"] == "incorrect"
+    assert "arguments after the call" in result["detail"]
