@@ -73,8 +73,10 @@ def find_pyproject(start: Path) -> Path | None:
 
 
 def _typed(key: str, value: Any, kind: type | tuple[type, ...]) -> Any:
-    if isinstance(value, bool) and kind is not bool and bool not in (
-        kind if isinstance(kind, tuple) else (kind,)
+    if (
+        isinstance(value, bool)
+        and kind is not bool
+        and bool not in (kind if isinstance(kind, tuple) else (kind,))
     ):
         raise ConfigError(f"setting `{key}` must be a number, not {value!r}")
     if not isinstance(value, kind):
@@ -89,7 +91,9 @@ def _agent(index: int, raw: Any) -> AgentConfig:
     known = {f.name for f in fields(AgentConfig)}
     unknown = set(raw) - known
     if unknown:
-        raise ConfigError(f"setting `team[{index}]` has unknown key(s): {', '.join(sorted(unknown))}")
+        raise ConfigError(
+            f"setting `team[{index}]` has unknown key(s): {', '.join(sorted(unknown))}"
+        )
     if "name" not in raw:
         raise ConfigError(f"setting `team[{index}]` needs a `name`")
     agent = AgentConfig(
@@ -98,8 +102,9 @@ def _agent(index: int, raw: Any) -> AgentConfig:
         model=_typed(f"team[{index}].model", raw.get("model", ""), str),
         base_url=_typed(f"team[{index}].base_url", raw.get("base_url", ""), str),
         api_key_env=_typed(f"team[{index}].api_key_env", raw.get("api_key_env", ""), str),
-        temperature=float(_typed(f"team[{index}].temperature", raw.get("temperature", 0.2),
-                                 (int, float))),
+        temperature=float(
+            _typed(f"team[{index}].temperature", raw.get("temperature", 0.2), (int, float))
+        ),
     )
     if agent.kind not in ("openai", "rewrite"):
         raise ConfigError(f"setting `team[{index}].kind` must be `openai` or `rewrite`")

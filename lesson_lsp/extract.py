@@ -103,9 +103,21 @@ def _qualname(fn: Node) -> tuple[str, str | None, bool]:
     return qualname, class_name, nested
 
 
+def _content_end(node: Node) -> tuple[int, tuple[int, int]]:
+    """Where `node`'s code ends: its last token that is not a comment (tree-sitter counts
+    trailing comments into a block; `ast`, and a reader, do not)."""
+    while node.children:
+        code = [c for c in node.children if c.type != "comment"]
+        if not code:
+            break
+        node = code[-1]
+    return node.end_byte, (node.end_point[0], node.end_point[1])
+
+
 def _span(fn: Node, data: bytes, lines: list[bytes], encoding: str) -> FunctionSpan:
     outer = _outer(fn)
-    (sl, sbc), (el, ebc) = outer.start_point, outer.end_point
+    end_byte, (el, ebc) = _content_end(fn)
+    (sl, sbc) = outer.start_point
     line_prefix = lines[sl][:sbc]
     indent = line_prefix.decode("utf-8", errors="replace") if not line_prefix.strip() else ""
     qualname, class_name, nested = _qualname(fn)
@@ -113,14 +125,14 @@ def _span(fn: Node, data: bytes, lines: list[bytes], encoding: str) -> FunctionS
     return FunctionSpan(
         name=_name(fn),
         qualname=qualname,
-        source=data[outer.start_byte : outer.end_byte].decode("utf-8", errors="replace"),
+        source=data[outer.start_byte : end_byte].decode("utf-8", errors="replace"),
         start_line=sl,
         start_col=column_from_bytes(lines[sl], sbc, encoding),
         end_line=el,
         end_col=column_from_bytes(lines[el], ebc, encoding),
         def_line=fn.start_point[0],
         start_byte=outer.start_byte,
-        end_byte=outer.end_byte,
+        end_byte=end_byte,
         indent=indent,
         is_async=is_async,
         class_name=class_name,

@@ -37,8 +37,10 @@ def difference(expected: Any, actual: Any, tol: Tolerance, path: str = "") -> st
     if tag in ("l", "t", "set", "frozenset", "gen"):
         exp_items, act_items = expected[1], actual[1]
         if len(exp_items) != len(act_items):
-            return (f"{path or 'value'}: expected {len(exp_items)} items, got {len(act_items)} "
-                    f"({show(expected)} vs {show(actual)})")
+            return (
+                f"{path or 'value'}: expected {len(exp_items)} items, got {len(act_items)} "
+                f"({show(expected)} vs {show(actual)})"
+            )
         for i, (e, a) in enumerate(zip(exp_items, act_items)):
             found = difference(e, a, tol, f"{path}[{i}]")
             if found:
@@ -50,7 +52,9 @@ def difference(expected: Any, actual: Any, tol: Tolerance, path: str = "") -> st
             return f"{path or 'value'}: expected {show(expected)}, got {show(actual)}"
         for (ek, ev), (ak, av) in zip(exp_pairs, act_pairs):
             if difference(ek, ak, tol):
-                return f"{path or 'value'}: keys differ: expected {show(expected)}, got {show(actual)}"
+                return (
+                    f"{path or 'value'}: keys differ: expected {show(expected)}, got {show(actual)}"
+                )
             found = difference(ev, av, tol, f"{path}[{show(ek)}]")
             if found:
                 return found
@@ -80,14 +84,20 @@ def difference(expected: Any, actual: Any, tol: Tolerance, path: str = "") -> st
     return f"{path or 'value'}: expected {show(expected)}, got {show(actual)}"
 
 
-def outcome_difference(expected: dict[str, Any], actual: dict[str, Any], tol: Tolerance) -> str | None:
+def outcome_difference(
+    expected: dict[str, Any], actual: dict[str, Any], tol: Tolerance
+) -> str | None:
     """Compare one call: the exception or the return value, then every argument afterwards."""
     if "exc" in expected or "exc" in actual:
         if "exc" not in actual:
-            return f"expected {expected['exc'][0]}: {expected['exc'][1]}, got a return value " \
-                   f"{show(actual.get('ret'))}"
+            return (
+                f"expected {expected['exc'][0]}: {expected['exc'][1]}, got a return value "
+                f"{show(actual.get('ret'))}"
+            )
         if "exc" not in expected:
-            return f"expected {show(expected.get('ret'))}, got {actual['exc'][0]}: {actual['exc'][1]}"
+            return (
+                f"expected {show(expected.get('ret'))}, got {actual['exc'][0]}: {actual['exc'][1]}"
+            )
         if expected["exc"][0] != actual["exc"][0]:
             return f"expected {expected['exc'][0]}, got {actual['exc'][0]}: {actual['exc'][1]}"
     else:
@@ -123,7 +133,11 @@ def _show(value: Any) -> str:
     if tag in ("bytes", "bytearray"):
         return f"{tag}.fromhex({value[1][:40]!r})"
     if tag == "l":
-        return "[" + ", ".join(_show(v) for v in value[1][:20]) + (", …]" if len(value[1]) > 20 else "]")
+        return (
+            "["
+            + ", ".join(_show(v) for v in value[1][:20])
+            + (", …]" if len(value[1]) > 20 else "]")
+        )
     if tag == "t":
         inner = ", ".join(_show(v) for v in value[1][:20])
         return "(" + inner + ("," if len(value[1]) == 1 else "") + ")"

@@ -76,7 +76,7 @@ def _limits(cpu_s: int, memory_mb: int) -> Any:
 
         def cap(which: int, value: int) -> None:
             with contextlib.suppress(ValueError, OSError):
-                soft, hard = resource.getrlimit(which)
+                _, hard = resource.getrlimit(which)
                 if hard != resource.RLIM_INFINITY:
                     value = min(value, hard)
                 resource.setrlimit(which, (value, value))

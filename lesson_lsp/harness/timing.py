@@ -30,7 +30,7 @@ def relative_spread(samples: list[float]) -> float:
         return 0.0
     ordered = sorted(samples)
     lo = ordered[int(0.1 * (len(ordered) - 1))]
-    hi = ordered[int(round(0.9 * (len(ordered) - 1)))]
+    hi = ordered[round(0.9 * (len(ordered) - 1))]
     median = statistics.median(ordered)
     return (hi - lo) / 2 / median if median > 0 else 0.0
 

@@ -111,7 +111,7 @@ def load_module(job: dict[str, Any]) -> types.ModuleType:
     return module
 
 
-def resolve(module: types.ModuleType, qualname: str) -> tuple[Any, str, Any]:
+def resolve(module: types.ModuleType, qualname: str) -> tuple[Any, Any, str]:
     """The object named by `qualname`, its owner (module or class) and its attribute name."""
     owner: Any = module
     parts = qualname.split(".")
@@ -247,7 +247,7 @@ def _encode_container(value: Any, kind: type, depth: int, seen: set[int]) -> Any
         return encode(v, depth + 1, seen)
 
     if isinstance(value, (list, tuple)):
-        iterate = list.__iter__ if isinstance(value, list) else tuple.__iter__
+        iterate: Any = list.__iter__ if isinstance(value, list) else tuple.__iter__
         items = [sub(v) for v in iterate(value)]
         tag = "l" if isinstance(value, list) else "t"
         if kind not in (list, tuple):
@@ -322,7 +322,7 @@ def check(target: Any, calls: list[tuple[tuple, dict]], job: dict[str, Any]) -> 
                 value = asyncio.run(value)
             elapsed = _clock() - start
             outcome: dict[str, Any] = {"ret": encode(value)}
-        except BaseException as exc:  # noqa: BLE001 - SystemExit and friends are outcomes too
+        except BaseException as exc:
             elapsed = _clock() - start
             outcome = {"exc": [type(exc).__name__, str(exc)[:500]]}
         cold.append(elapsed)
@@ -357,7 +357,7 @@ def measure(target: Any, calls: list[tuple[tuple, dict]], job: dict[str, Any]) -
                         if value.__class__ is _generator_type:
                             for _ in value:
                                 pass
-                    except Exception:  # noqa: BLE001 - raising inputs are timed as they are
+                    except Exception:
                         pass
             return _clock() - start
         finally:
@@ -404,7 +404,7 @@ def profile(target: Any, calls: list[tuple[tuple, dict]], job: dict[str, Any]) -
         profiler.enable()
         try:
             target(*args, **kwargs)
-        except Exception:  # noqa: BLE001
+        except Exception:
             pass
         finally:
             profiler.disable()
@@ -445,7 +445,7 @@ def main(argv: list[str]) -> int:
         result["inputs"] = len(calls)
     except WorkerError as exc:
         result = {"status": "error", "detail": str(exc)}
-    except BaseException as exc:  # noqa: BLE001 - the candidate may raise anything at load time
+    except BaseException as exc:
         tb = traceback.format_exception(type(exc), exc, exc.__traceback__)
         result = {"status": "error", "detail": _one_line(exc), "traceback": "".join(tb[-6:])}
     result["worker_s"] = _clock() - started

@@ -9,8 +9,14 @@ from __future__ import annotations
 
 import libcst as cst
 
-from lesson_lsp.team.rewrites.base import Rewrite, RewriteContext, Rule, names_in, parents
-from lesson_lsp.team.rewrites.base import parse_function
+from lesson_lsp.team.rewrites.base import (
+    Rewrite,
+    RewriteContext,
+    Rule,
+    names_in,
+    parents,
+    parse_function,
+)
 
 _OK_METHODS = {"append", "extend", "pop", "insert", "popleft", "appendleft", "count", "clear"}
 

@@ -1,0 +1,92 @@
+"""`lesson-lsp optimize` end to end, in real subprocesses, on a copy of the bundled example."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+from pathlib import Path
+
+from tests.conftest import PYTHON
+
+
+def cli(project: Path, *args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([PYTHON, "-m", "lesson_lsp.cli", *args], cwd=project,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def test_fib_becomes_10x_faster_and_apply_writes_a_working_file(project: Path) -> None:
+    done = cli(project, "optimize", "slow.py::fib", "--apply", "--json")
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["improved"] and result["applied"]
+    assert result["speedup"] >= 10
+    assert result["lessons"] and result["lessons"][0]["agent"] == "memoize"
+    written = (project / "slow.py").read_text(encoding="utf-8")
+    assert "import functools" in written and "@functools.cache" in written
+    check = subprocess.run(
+        [PYTHON, "-c", "import slow; assert [slow.fib(i) for i in range(12)] == "
+                       "[0, 1, 1, 2, 3, 5, 8, 13, 21, 34, 55, 89]; print(slow.fib(90))"],
+        cwd=project, capture_output=True, text=True, timeout=60)
+    assert check.returncode == 0, check.stderr
+    assert check.stdout.strip() == "2880067194370816120"
+
+
+def test_dry_run_prints_a_diff_and_leaves_the_file(project: Path) -> None:
+    before = (project / "slow.py").read_bytes()
+    done = cli(project, "optimize", "slow.py::Grid.total", "--inputs", "slow.py::grid_inputs")
+    assert done.returncode == 0, done.stderr
+    assert "+        wanted_set = set(wanted)" in done.stdout
+    assert "× faster" in done.stdout and "Lessons:" in done.stdout
+    assert (project / "slow.py").read_bytes() == before
+
+
+def test_nothing_to_improve_leaves_the_file_and_says_so(project: Path) -> None:
+    before = (project / "slow.py").read_bytes()
+    done = cli(project, "optimize", "slow.py::already_fast", "--apply")
+    assert done.returncode == 0, done.stderr
+    assert "no faster verified version" in done.stdout
+    assert (project / "slow.py").read_bytes() == before
+
+
+def test_bad_input_is_exit_2_with_one_line(project: Path) -> None:
+    cases = [
+        (["optimize", "slow.py::nope"], "no function named `nope`"),
+        (["optimize", "missing.py::fib"], "no such file"),
+        (["optimize", "slow.py::fib", "--inputs", "slow.py::not_there"], "no callable"),
+        (["optimize", "slow.py::fib", "--inputs", "slow.py"], "FILE::NAME"),
+        (["optimize", "slow.py::fib", "--inputs", "raising.py::gen"], "raised ValueError"),
+        (["optimize", "slow.py::fib", "--inputs", "raising.py::wrong"], "raised on every input"),
+        (["optimize", "broken.py::f"], "does not parse"),
+        (["optimize", "slow.py::count_common"], "no inputs for `count_common`"),
+    ]
+    (project / "raising.py").write_text(
+        "def gen():\n    raise ValueError('boom')\n\ndef wrong():\n    return [('x',)]\n",
+        encoding="utf-8")
+    (project / "broken.py").write_text("def f(:\n    return 1\n", encoding="utf-8")
+    (project / "pyproject.toml").write_text("[tool.lesson-lsp]\nrounds = 1\n", encoding="utf-8")
+    before = (project / "slow.py").read_bytes()
+    for args, message in cases:
+        done = cli(project, *args)
+        assert done.returncode == 2, (args, done.stdout, done.stderr)
+        errors = [ln for ln in done.stderr.splitlines() if ln.startswith("lesson-lsp:")]
+        assert len(errors) == 1 and message in errors[0], (args, done.stderr)
+    assert (project / "slow.py").read_bytes() == before
+
+
+def test_file_changed_on_disk_during_the_run_is_not_overwritten(project: Path) -> None:
+    proc = subprocess.Popen(
+        [PYTHON, "-m", "lesson_lsp.cli", "optimize", "slow.py::fib", "--apply"],
+        cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stderr is not None
+    deadline = time.monotonic() + 120
+    for line in proc.stderr:
+        if "checking candidate" in line:
+            break
+        assert time.monotonic() < deadline
+    edited = (project / "slow.py").read_text(encoding="utf-8") + "\n# the user typed this\n"
+    (project / "slow.py").write_text(edited, encoding="utf-8")
+    _, rest = proc.communicate(timeout=120)
+    assert proc.returncode == 2
+    assert "changed on disk" in rest
+    assert (project / "slow.py").read_text(encoding="utf-8") == edited

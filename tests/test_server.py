@@ -1,0 +1,168 @@
+"""The language server over real stdio (pytest-lsp): code actions, the optimize command with
+progress and a versioned edit, messages, hover."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import time
+from pathlib import Path
+from typing import Any, Union
+
+import pytest
+import pytest_lsp
+from lsprotocol import types as lsp
+from pytest_lsp import ClientServerConfig, LanguageClient
+
+from tests.conftest import EXAMPLES
+
+
+def make_client() -> LanguageClient:
+    """A test client that, like a real editor, refuses an edit for a stale document version."""
+    client = pytest_lsp.make_test_lsp_client()
+    client.versions = {}  # type: ignore[attr-defined]
+    client.edits = []  # type: ignore[attr-defined]
+    converter = client.protocol._converter
+
+    # lsprotocol reads any item with a "command" key as a Command, but a CodeAction carries a
+    # Command object there; tell them apart the way the specification does.
+    def command_or_action(obj: Any, _: type) -> Any:
+        kind = lsp.Command if isinstance(obj.get("command"), str) else lsp.CodeAction
+        return converter.structure(obj, kind)
+
+    converter.register_structure_hook(
+        Union[lsp.Command, lsp.CodeAction], command_or_action  # noqa: UP007 - the exact key
+    )
+
+    @client.feature(lsp.WORKSPACE_APPLY_EDIT)
+    def apply_edit(params: lsp.ApplyWorkspaceEditParams) -> lsp.ApplyWorkspaceEditResult:
+        client.edits.append(params)  # type: ignore[attr-defined]
+        for change in params.edit.document_changes or []:
+            assert isinstance(change, lsp.TextDocumentEdit)
+            doc = change.text_document
+            if client.versions.get(doc.uri) != doc.version:  # type: ignore[attr-defined]
+                return lsp.ApplyWorkspaceEditResult(applied=False, failure_reason="stale")
+        return lsp.ApplyWorkspaceEditResult(applied=True)
+
+    return client
+
+
+@pytest_lsp.fixture(config=ClientServerConfig(
+    server_command=[sys.executable, "-m", "lesson_lsp.cli", "serve", "--stdio"],
+    client_factory=make_client,
+))
+async def client(lsp_client: LanguageClient, tmp_path: Path):
+    shutil.copy(EXAMPLES / "slow.py", tmp_path / "slow.py")
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.lesson-lsp]\nrounds = 2\n[tool.lesson-lsp.inputs]\n'
+        '"slow.py::fib" = "slow.py::inputs"\n', encoding="utf-8")
+    params = lsp.InitializeParams(
+        capabilities=pytest_lsp.client_capabilities("visual-studio-code"),
+        root_uri=tmp_path.as_uri(),
+        workspace_folders=[lsp.WorkspaceFolder(uri=tmp_path.as_uri(), name="t")],
+    )
+    await lsp_client.initialize_session(params)
+    lsp_client.root = tmp_path  # type: ignore[attr-defined]
+    yield
+    await lsp_client.shutdown_session()
+
+
+def open_doc(client: LanguageClient, path: Path, text: str | None = None, version: int = 1) -> str:
+    uri = path.as_uri()
+    client.text_document_did_open(lsp.DidOpenTextDocumentParams(
+        text_document=lsp.TextDocumentItem(uri=uri, language_id="python", version=version,
+                                           text=text if text is not None else path.read_text())))
+    client.versions[uri] = version  # type: ignore[attr-defined]
+    return uri
+
+
+def actions_at(client: LanguageClient, uri: str, line: int, col: int):
+    return client.text_document_code_action_async(lsp.CodeActionParams(
+        text_document=lsp.TextDocumentIdentifier(uri=uri),
+        range=lsp.Range(start=lsp.Position(line, col), end=lsp.Position(line, col)),
+        context=lsp.CodeActionContext(diagnostics=[])))
+
+
+@pytest.mark.asyncio
+async def test_code_action_only_inside_a_function(client: LanguageClient) -> None:
+    uri = open_doc(client, client.root / "slow.py")  # type: ignore[attr-defined]
+    inside = await actions_at(client, uri, 6, 8)
+    assert inside and inside[0].title == "Optimize with lesson team"
+    assert inside[0].kind == lsp.CodeActionKind.RefactorRewrite
+    assert inside[0].command is not None and inside[0].command.command == "lesson-lsp.optimize"
+    assert not await actions_at(client, uri, 0, 0)
+    assert not await actions_at(client, uri, 2, 0)
+
+
+@pytest.mark.asyncio
+async def test_optimize_applies_a_versioned_edit_with_progress_and_hover(
+        client: LanguageClient) -> None:
+    uri = open_doc(client, client.root / "slow.py", version=7)  # type: ignore[attr-defined]
+    action = (await actions_at(client, uri, 6, 8))[0]
+    assert action.command is not None
+    result = await client.workspace_execute_command_async(lsp.ExecuteCommandParams(
+        command=action.command.command, arguments=action.command.arguments))
+    assert result["improved"] and result["applied"]
+    edit = client.edits[-1]  # type: ignore[attr-defined]
+    assert edit.label.startswith("Optimize fib: ") and "× faster" in edit.label
+    change = edit.edit.document_changes[0]
+    assert change.text_document.version == 7
+    assert any("@functools.cache" in e.new_text for e in change.edits)
+    assert any(e.new_text == "import functools\n" for e in change.edits)
+    kinds = [getattr(v, "kind", None) for reports in client.progress_reports.values()
+             for v in reports]
+    assert kinds[0] == "begin" and kinds[-1] == "end" and "report" in kinds
+    hover = await client.text_document_hover_async(lsp.HoverParams(
+        text_document=lsp.TextDocumentIdentifier(uri=uri), position=lsp.Position(6, 8)))
+    assert hover is not None
+    text = hover.contents.value  # type: ignore[union-attr]
+    assert "× faster" in text and "memoize" in text and "Lessons" in text
+
+
+@pytest.mark.asyncio
+async def test_no_improvement_is_a_message_and_no_edit(client: LanguageClient) -> None:
+    root: Path = client.root  # type: ignore[attr-defined]
+    (root / "pyproject.toml").write_text(
+        '[tool.lesson-lsp]\nrounds = 1\n[tool.lesson-lsp.inputs]\n'
+        '"slow.py::already_fast" = "slow.py::fast_inputs"\n', encoding="utf-8")
+    uri = open_doc(client, root / "slow.py")
+    line = next(i for i, ln in enumerate((root / "slow.py").read_text().splitlines())
+                if ln.startswith("def already_fast"))
+    await client.workspace_execute_command_async(lsp.ExecuteCommandParams(
+        command="lesson-lsp.optimize",
+        arguments=[{"uri": uri, "position": {"line": line + 1, "character": 4}, "version": 1}]))
+    assert client.edits == []  # type: ignore[attr-defined]
+    assert any("no faster verified version" in m.message for m in client.messages)
+
+
+@pytest.mark.asyncio
+async def test_stale_document_is_not_edited_and_errors_are_messages(
+        client: LanguageClient) -> None:
+    root: Path = client.root  # type: ignore[attr-defined]
+    uri = open_doc(client, root / "slow.py", version=1)
+    # The user typed after the action was offered: the command refuses to start.
+    client.text_document_did_change(lsp.DidChangeTextDocumentParams(
+        text_document=lsp.VersionedTextDocumentIdentifier(uri=uri, version=2),
+        content_changes=[lsp.TextDocumentContentChangeWholeDocument(
+            text=(root / "slow.py").read_text() + "\n# typed\n")]))
+    client.versions[uri] = 2  # type: ignore[attr-defined]
+    await client.workspace_execute_command_async(lsp.ExecuteCommandParams(
+        command="lesson-lsp.optimize",
+        arguments=[{"uri": uri, "position": {"line": 6, "character": 8}, "version": 1}]))
+    assert client.edits == []  # type: ignore[attr-defined]
+    assert any("changed" in m.message for m in client.messages)
+    # A cursor outside any function, and an unparsable file: clear messages, server still up.
+    broken = open_doc(client, root / "broken.py", text="def f(:\n    return 1\n")
+    await client.workspace_execute_command_async(lsp.ExecuteCommandParams(
+        command="lesson-lsp.optimize",
+        arguments=[{"uri": uri, "position": {"line": 2, "character": 0}, "version": 2}]))
+    await client.workspace_execute_command_async(lsp.ExecuteCommandParams(
+        command="lesson-lsp.optimize",
+        arguments=[{"uri": broken, "position": {"line": 1, "character": 4}, "version": 1}]))
+    errors = [m.message for m in client.messages if m.type == lsp.MessageType.Error]
+    assert any("no function at line 3" in e for e in errors)
+    assert any("does not parse" in e for e in errors)
+    assert client.edits == []  # type: ignore[attr-defined]
+    started = time.perf_counter()
+    assert await actions_at(client, uri, 6, 8)
+    assert time.perf_counter() - started < 5
