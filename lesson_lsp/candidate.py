@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
@@ -14,7 +14,6 @@ class Candidate:
     imports: tuple[str, ...] = ()
     agent: str = ""
     note: str = ""
-    parents: tuple[str, ...] = field(default_factory=tuple)
 
     @property
     def key(self) -> str:

@@ -11,6 +11,8 @@ import asyncio
 import difflib
 import json
 import sys
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from lesson_lsp import __version__
@@ -49,8 +51,9 @@ def _read_target(spec: str) -> tuple[Path, str, FunctionSpan]:
     return path, source, span
 
 
-def _progress_printer(stream: object) -> object:
-    tty = hasattr(stream, "isatty") and stream.isatty()  # type: ignore[attr-defined]
+def _progress_printer() -> Callable[[Progress], None]:
+    """A live bar on a terminal, plain lines when stderr is piped."""
+    tty = sys.stderr.isatty()
 
     def show(progress: Progress) -> None:
         text = progress.text()
@@ -70,13 +73,12 @@ def cmd_optimize(args: argparse.Namespace) -> int:
     try:
         config = load(path)
         if args.rounds is not None:
-            config = config.__class__(**{**config.__dict__, "rounds": args.rounds})
+            config = replace(config, rounds=args.rounds)
     except ConfigError as exc:
         raise UsageError(str(exc)) from exc
-    on_progress = None if args.json else _progress_printer(sys.stderr)
+    on_progress = None if args.json else _progress_printer()
     try:
-        run = asyncio.run(optimize(path, source, span, config, args.inputs,
-                                   on_progress))  # type: ignore[arg-type]
+        run = asyncio.run(optimize(path, source, span, config, args.inputs, on_progress))
     except (OptimizeError, input_sources.InputsError) as exc:
         raise UsageError(str(exc)) from exc
     finally:

@@ -110,6 +110,14 @@ def outcome_difference(
     return difference(expected.get("kwargs"), actual.get("kwargs"), tol, "keyword arguments after")
 
 
+def describe(outcome: dict[str, Any], limit: int = 300) -> str:
+    """What one call did: its return value, or the exception it raised."""
+    if "exc" in outcome:
+        kind, message = outcome["exc"]
+        return f"{kind}: {message}"[:limit]
+    return show(outcome.get("ret"), limit)
+
+
 def show(value: Any, limit: int = 120) -> str:
     """An encoded value as Python-like text, shortened for messages and prompts."""
     text = _show(value)

@@ -14,7 +14,7 @@ from typing import Any
 from lesson_lsp.candidate import Candidate
 from lesson_lsp.config import HarnessConfig
 from lesson_lsp.harness import sandbox, timing
-from lesson_lsp.harness.compare import Tolerance, outcome_difference, show
+from lesson_lsp.harness.compare import Tolerance, describe, outcome_difference, show
 from lesson_lsp.harness.inputs import InputSpec
 
 FASTER, NOT_FASTER, INCORRECT, ERROR, TIMEOUT = (
@@ -158,8 +158,8 @@ class Harness:
                     INCORRECT,
                     detail=f"input #{index + 1}: {found}",
                     failing_input=show(expected["args"], 300),
-                    expected=show(expected.get("ret") or expected.get("exc"), 300),
-                    actual=show(actual.get("ret") or actual.get("exc"), 300),
+                    expected=describe(expected),
+                    actual=describe(actual),
                 ), 0.0
         return None, float(sum(result.payload["cold_s"]))
 
