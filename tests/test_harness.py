@@ -113,3 +113,37 @@ def test_in_place_mutation_must_match(project: Path) -> None:
     result = json.loads(done.stdout)
     assert result["verdict"] == "incorrect"
     assert "arguments after the call" in result["detail"]
+
+
+@pytest.mark.parametrize(("code", "verdicts"), [
+    ("def fib(n):\n    x = bytearray(10**11)\n    return 0\n", {"incorrect"}),  # memory bomb
+    ("import socket\n\ndef fib(n):\n    socket.socket().connect(('127.0.0.1', 9))\n"
+     "    return 0\n", {"incorrect"}),
+    ("import os\n\ndef fib(n):\n    for _ in range(50):\n        os.fork()\n    return 0\n",
+     {"incorrect"}),
+    ("def fib(n):\n    raise KeyboardInterrupt\n", {"incorrect"}),
+    ("import sys\n\ndef fib(n):\n    sys.exit(0)\n", {"incorrect"}),
+    ("import ctypes\n\ndef fib(n):\n    return ctypes.string_at(0)\n", {"error"}),  # segfault
+    ("import sys\n\ndef fib(n):\n    for _ in range(100):\n        sys.stdout.write('x' * 10**7)\n"
+     "    return 0\n", {"incorrect", "timeout"}),  # 1 GB of output
+])
+def test_hostile_candidates_get_the_right_verdict(project: Path, code: str,
+                                                  verdicts: set[str]) -> None:
+    before = (project / "slow.py").read_bytes()
+    assert verify(project, code)["verdict"] in verdicts
+    assert (project / "slow.py").read_bytes() == before
+
+
+def test_patched_clock_does_not_fake_speed(project: Path) -> None:
+    code = ("import time\ntime.perf_counter = lambda: 0.0\ntime.perf_counter_ns = lambda: 0\n\n"
+            "def fib(n):\n    if n < 2:\n        return n\n    return fib(n - 1) + fib(n - 2)\n")
+    assert verify(project, code)["verdict"] == "not-faster"
+
+
+def test_remembering_answers_between_calls_is_not_speed(project: Path) -> None:
+    # Slow on a first call, instant on repeats: only the first call counts.
+    code = ("_memo = {}\n\ndef fib(n):\n    if n in _memo:\n        return _memo[n]\n"
+            "    a, b = 0, 1\n    for _ in range(n):\n        a, b = b, a + b\n"
+            "        for _ in range(30000):\n            pass\n    _memo[n] = a\n    return a\n")
+    result = verify(project, code)
+    assert result["verdict"] == "not-faster", result
