@@ -16,7 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from lesson_lsp import __version__
-from lesson_lsp.candidate import Candidate
+from lesson_lsp.candidate import Candidate, to_column0
 from lesson_lsp.config import ConfigError, load
 from lesson_lsp.edits import apply
 from lesson_lsp.extract import ExtractError, FunctionSpan, function_named
@@ -120,7 +120,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
         raise UsageError(f"{args.candidate}: no such file")
     try:
         config = load(path)
-        spec = input_sources.find(path, span.qualname, config, args.inputs)
+        spec = input_sources.find(path, span.qualname, config, args.inputs,
+                                  to_column0(span.source, span.indent))
     except (ConfigError, input_sources.InputsError) as exc:
         raise UsageError(str(exc)) from exc
     candidate = Candidate(candidate_path.read_text(encoding="utf-8"), agent="verify")

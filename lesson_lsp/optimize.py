@@ -35,6 +35,7 @@ class Run:
     span: FunctionSpan
     result: TeamResult
     edits: list[TextEdit]
+    inputs_from: str = ""
 
     @property
     def improved(self) -> bool:
@@ -56,7 +57,7 @@ class Run:
         """Hover text: the result, how it was measured, and the lessons."""
         base = self.result.baseline
         lines = [f"**lesson team · {self.headline()}**", ""]
-        lines.append(f"{base.inputs} inputs · isolation: {base.isolation} · "
+        lines.append(f"{base.inputs} inputs ({self.inputs_from}) · isolation: {base.isolation} · "
                      f"{len(self.result.attempts)} candidates checked")
         lessons = self.result.lessons
         if lessons:
@@ -74,6 +75,7 @@ class Run:
             "candidate_s": final.candidate_s if final else None,
             "applied": applied,
             "inputs": self.result.baseline.inputs,
+            "inputs_from": self.inputs_from,
             "isolation": self.result.baseline.isolation,
             "lessons": [{"agent": x.agent, "outcome": x.outcome, "speedup": x.speedup,
                          "text": x.text} for x in self.result.lessons],
@@ -120,7 +122,8 @@ async def optimize(
         raise OptimizeError(f"`{span.qualname}` is nested inside another function and cannot be "
                             "replaced on its own: optimize the enclosing function instead")
     try:
-        spec = input_sources.find(path, span.qualname, config, inputs_cli)
+        spec = input_sources.find(path, span.qualname, config, inputs_cli,
+                                  to_column0(span.source, span.indent))
         agents = build_team(config)
     except (input_sources.InputsError, ConfigError) as exc:
         raise OptimizeError(str(exc)) from exc
@@ -140,7 +143,7 @@ async def optimize(
     edits: list[TextEdit] = []
     if result.improved and result.best is not None:
         edits = plan(source, span, result.best.candidate)
-    return Run(str(path), span, result, edits)
+    return Run(str(path), span, result, edits, spec.origin)
 
 
 __all__ = ["ISOLATION", "OptimizeError", "Run", "optimize"]

@@ -90,3 +90,38 @@ def test_file_changed_on_disk_during_the_run_is_not_overwritten(project: Path) -
     assert proc.returncode == 2
     assert "changed on disk" in rest
     assert (project / "slow.py").read_text(encoding="utf-8") == edited
+
+
+def test_inputs_found_in_doctest_examples(project: Path) -> None:
+    (project / "doc.py").write_text('''
+def ways(n, coins=(1, 2, 5)):
+    """Ways to pay n with the coins.
+
+    >>> ways(5)
+    4
+    >>> amount = 150
+    >>> ways(amount) > 0
+    True
+    >>> ways(n=60, coins=(1, 3))
+    21
+    """
+    if n == 0:
+        return 1
+    if n < 0 or not coins:
+        return 0
+    return ways(n - coins[0], coins) + ways(n, coins[1:])
+''', encoding="utf-8")
+    done = cli(project, "optimize", "doc.py::ways", "--json")
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["inputs_from"] == "doctest examples" and result["inputs"] == 3
+    assert result["improved"] and result["speedup"] > 2
+
+
+def test_slow_single_pass_is_timed_without_false_alarms(project: Path) -> None:
+    # One pass over these inputs takes longer than a timing sample (≥ 50 ms).
+    done = cli(project, "optimize", "slow.py::count_common", "--json")
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["improved"], result["candidates"]
+    assert result["speedup"] > 10

@@ -1,11 +1,13 @@
-"""Where the inputs of a function come from.
-
-Today: a user-named generator (`--inputs FILE::CALLABLE`, or `[tool.lesson-lsp.inputs]` in the
-nearest pyproject.toml). The generator itself runs only inside the sandbox.
+"""Where the inputs of a function come from, in this order: a user-named generator
+(`--inputs FILE::CALLABLE`, or `[tool.lesson-lsp.inputs]` in the nearest pyproject.toml), then the
+calls in the function's doctest examples. Generators and examples run only inside the sandbox.
 """
 
 from __future__ import annotations
 
+import ast
+import doctest
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,9 +20,65 @@ class InputsError(Exception):
 
 @dataclass(frozen=True)
 class InputSpec:
+    """A generator (`path`, `callable`) or doctest `steps`: ("exec", code) or ("call", args)."""
+
     path: str
     callable: str
     origin: str
+    steps: tuple[tuple[str, str], ...] = ()
+
+    def as_job(self) -> dict[str, object]:
+        steps = [list(step) for step in self.steps]
+        return {"path": self.path, "callable": self.callable, "steps": steps}
+
+
+def _call_args(node: ast.AST, name: str) -> str | None:
+    """For a call to `name` (or `something.name`), an expression giving (args, kwargs)."""
+    if not isinstance(node, ast.Call):
+        return None
+    func = node.func
+    callee = func.id if isinstance(func, ast.Name) else (
+        func.attr if isinstance(func, ast.Attribute) else None)
+    if callee != name or any(isinstance(a, ast.Starred) for a in node.args) or any(
+            k.arg is None for k in node.keywords):
+        return None
+    args = ", ".join(ast.unparse(a) for a in node.args)
+    kwargs = ", ".join(f"{k.arg!r}: {ast.unparse(k.value)}" for k in node.keywords)
+    return f"(({args}{',' if len(node.args) == 1 else ''}), {{{kwargs}}})"
+
+
+def doctest_steps(function_source: str, name: str) -> tuple[tuple[str, str], ...]:
+    """The doctest examples of a function (at column 0) as setup code and argument expressions
+    of calls to `name`; empty when it has no example that calls it."""
+    try:
+        tree = ast.parse(textwrap.dedent(function_source))
+    except SyntaxError:
+        return ()
+    fn = tree.body[0] if tree.body else None
+    if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return ()
+    doc = ast.get_docstring(fn)
+    if not doc:
+        return ()
+    steps: list[tuple[str, str]] = []
+    try:
+        examples = doctest.DocTestParser().get_examples(doc)
+    except ValueError:
+        return ()
+    for example in examples:
+        code = example.source.strip()
+        try:
+            parsed = ast.parse(code)
+        except SyntaxError:
+            continue
+        for node in ast.walk(parsed):
+            call = _call_args(node, name)
+            if call is not None:
+                steps.append(("call", call))
+        is_expression = len(parsed.body) == 1 and isinstance(parsed.body[0], ast.Expr)
+        if not is_expression:
+            steps.append(("exec", code))  # setup that later examples may need
+    return tuple(steps) if any(kind == "call" for kind, _ in steps) else ()
 
 
 def parse_target(text: str, base: Path) -> tuple[Path, str]:
@@ -43,8 +101,10 @@ def from_text(text: str, base: Path, origin: str) -> InputSpec:
     return InputSpec(str(path), name, origin)
 
 
-def find(target: Path, qualname: str, config: Config, cli: str | None = None) -> InputSpec:
-    """The inputs for `qualname` in `target`: the CLI's choice, else the configured generator."""
+def find(target: Path, qualname: str, config: Config, cli: str | None = None,
+         function_source: str = "") -> InputSpec:
+    """The inputs for `qualname` in `target`: the CLI's choice, the configured generator, or
+    the function's doctest examples."""
     if cli:
         return from_text(cli, Path.cwd(), "--inputs")
     root = Path(config.root or target.parent)
@@ -52,12 +112,16 @@ def find(target: Path, qualname: str, config: Config, cli: str | None = None) ->
         key_path, key_name = parse_target(key, root)
         if key_path == target.resolve() and key_name == qualname:
             return from_text(value, root, "[tool.lesson-lsp.inputs]")
+    steps = doctest_steps(function_source, qualname.rsplit(".", 1)[-1]) if function_source else ()
+    if steps:
+        return InputSpec(str(target.resolve()), "", "doctest examples", steps)
     try:
         relative = target.resolve().relative_to(root.resolve())
     except ValueError:
         relative = Path(target.name)
     raise InputsError(
-        f"no inputs for `{qualname}`: name a generator that returns a list of argument tuples, "
+        f"no inputs for `{qualname}`: add doctest examples that call it, or name a generator "
+        "that returns a list of argument tuples, "
         f'with --inputs FILE::CALLABLE or in pyproject.toml: [tool.lesson-lsp.inputs] '
         f'"{relative.as_posix()}::{qualname}" = "FILE::CALLABLE"'
     )

@@ -93,7 +93,7 @@ class Harness:
             "module_name": target.module_name,
             "sys_path": sys_path,
             "qualname": target.qualname,
-            "inputs": {"path": target.inputs.path, "callable": target.inputs.callable},
+            "inputs": target.inputs.as_job(),
             "seed": 12345,
             "candidate": None if candidate is None else {
                 "source": candidate.source, "imports": list(candidate.imports)},
@@ -202,7 +202,7 @@ class Harness:
             # Answers remembered between calls do not make a first call faster: the speedup
             # may not exceed what fresh processes see on their first pass over the inputs.
             speedup = cold_o / cold_c
-            capped = "; capped at the first-call speedup (it remembers answers between calls)"
+            capped = "; capped at the speedup of a first call in a fresh process"
         floor = timing.threshold(summary.noise, self.config.min_speedup)
         verdict = FASTER if speedup >= floor else NOT_FASTER
         return Verdict(

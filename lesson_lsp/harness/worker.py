@@ -149,8 +149,28 @@ def callable_target(module: types.ModuleType, qualname: str) -> Any:
     return obj
 
 
+def doctest_inputs(steps: list[list[str]], module: types.ModuleType) -> list[tuple[tuple, dict]]:
+    """Replay a docstring's examples: setup lines run, calls give their arguments."""
+    namespace = dict(module.__dict__)
+    calls = []
+    for kind, code in steps:
+        try:
+            if kind == "exec":
+                exec(compile(code, "<doctest>", "single"), namespace)
+            else:
+                args, kwargs = eval(compile(code, "<doctest>", "eval"), namespace)
+                calls.append((tuple(args), dict(kwargs)))
+        except Exception as exc:
+            if kind == "call":
+                raise WorkerError(f"inputs: a doctest example failed: {_one_line(exc)}") from exc
+    return calls
+
+
 def load_inputs(job: dict[str, Any], module: types.ModuleType) -> list[tuple[tuple, dict]]:
     spec = job["inputs"]
+    if spec.get("steps"):
+        _seed(job)
+        return doctest_inputs(spec["steps"], module)
     if spec["path"] == job["module_path"]:
         source_module = module
     else:
@@ -343,8 +363,10 @@ def measure(target: Any, calls: list[tuple[tuple, dict]], job: dict[str, Any]) -
     deadline = _clock() + float(job.get("budget_s", 10.0))
 
     reusable = _immutable(calls)
+    timed = 0.0
 
     def one_sample(loops: int) -> float:
+        nonlocal timed
         batches = [calls] * loops if reusable else [copy.deepcopy(calls) for _ in range(loops)]
         gc_was = gc.isenabled()
         gc.disable()
@@ -359,7 +381,9 @@ def measure(target: Any, calls: list[tuple[tuple, dict]], job: dict[str, Any]) -
                                 pass
                     except Exception:
                         pass
-            return _clock() - start
+            elapsed = _clock() - start
+            timed += elapsed
+            return elapsed
         finally:
             if gc_was:
                 gc.enable()
@@ -376,8 +400,7 @@ def measure(target: Any, calls: list[tuple[tuple, dict]], job: dict[str, Any]) -
     samples = [elapsed / loops]
     while len(samples) < samples_wanted and _clock() < deadline:
         samples.append(one_sample(loops) / loops)
-    return {"samples": samples, "loops": loops, "first_pass_s": first_pass,
-            "timed_s": sum(samples) * loops + first_pass}
+    return {"samples": samples, "loops": loops, "first_pass_s": first_pass, "timed_s": timed}
 
 
 _generator_type = types.GeneratorType
