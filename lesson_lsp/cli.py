@@ -22,7 +22,7 @@ from lesson_lsp.edits import apply
 from lesson_lsp.extract import ExtractError, FunctionSpan, function_named
 from lesson_lsp.harness import inputs as input_sources
 from lesson_lsp.harness.timing import format_seconds
-from lesson_lsp.harness.verify import Harness, HarnessError, Target
+from lesson_lsp.harness.verify import Harness, HarnessError, Target, Verdict
 from lesson_lsp.optimize import OptimizeError, lesson_line, optimize
 from lesson_lsp.positions import UTF16
 from lesson_lsp.team.bank import Bank
@@ -120,16 +120,20 @@ def cmd_verify(args: argparse.Namespace) -> int:
         raise UsageError(f"{args.candidate}: no such file")
     try:
         config = load(path)
-        spec = input_sources.find(path, span.qualname, config, args.inputs,
-                                  to_column0(span.source, span.indent))
-    except (ConfigError, input_sources.InputsError) as exc:
+    except ConfigError as exc:
         raise UsageError(str(exc)) from exc
     candidate = Candidate(candidate_path.read_text(encoding="utf-8"), agent="verify")
-    harness = Harness(Target(str(path.resolve()), source, span.qualname, spec, config.root),
-                      config.harness)
+
+    async def judge() -> Verdict:
+        spec = await input_sources.resolve(path, span.qualname, config, args.inputs,
+                                           to_column0(span.source, span.indent))
+        harness = Harness(Target(str(path.resolve()), source, span.qualname, spec, config.root),
+                          config.harness)
+        return await harness.evaluate(candidate)
+
     try:
-        verdict = asyncio.run(harness.evaluate(candidate))
-    except HarnessError as exc:
+        verdict = asyncio.run(judge())
+    except (HarnessError, input_sources.InputsError) as exc:
         raise UsageError(str(exc)) from exc
     if args.json:
         print(json.dumps(verdict.as_dict(), indent=2))

@@ -176,6 +176,7 @@ def _snake(key: str) -> str:
 
 def load(path: Path, overrides: Mapping[str, Any] | None = None) -> Config:
     """The settings that apply to the file or folder `path`."""
+    path = path.resolve()
     config = Config(root=str(path if path.is_dir() else path.parent))
     pyproject = find_pyproject(path)
     if pyproject is not None:

@@ -16,7 +16,6 @@ from lesson_lsp.config import Config, ConfigError
 from lesson_lsp.edits import TextEdit, plan
 from lesson_lsp.extract import FunctionSpan
 from lesson_lsp.harness import inputs as input_sources
-from lesson_lsp.harness.sandbox import ISOLATION
 from lesson_lsp.harness.timing import format_seconds
 from lesson_lsp.harness.verify import Harness, HarnessError, Target
 from lesson_lsp.team.agents import Agent, RewriteAgent, rewrite_team
@@ -57,7 +56,8 @@ class Run:
         """Hover text: the result, how it was measured, and the lessons."""
         base = self.result.baseline
         lines = [f"**lesson team · {self.headline()}**", ""]
-        lines.append(f"{base.inputs} inputs ({self.inputs_from}) · isolation: {base.isolation} · "
+        lines.append(f"{base.inputs} inputs ({self.inputs_from}; {base.held_out} held out for "
+                     f"correctness only) · isolation: {base.isolation} · "
                      f"{len(self.result.attempts)} candidates checked")
         lessons = self.result.lessons
         if lessons:
@@ -76,6 +76,7 @@ class Run:
             "applied": applied,
             "inputs": self.result.baseline.inputs,
             "inputs_from": self.inputs_from,
+            "held_out": self.result.baseline.held_out,
             "isolation": self.result.baseline.isolation,
             "lessons": [{"agent": x.agent, "outcome": x.outcome, "speedup": x.speedup,
                          "text": x.text} for x in self.result.lessons],
@@ -122,9 +123,11 @@ async def optimize(
         raise OptimizeError(f"`{span.qualname}` is nested inside another function and cannot be "
                             "replaced on its own: optimize the enclosing function instead")
     try:
-        spec = input_sources.find(path, span.qualname, config, inputs_cli,
-                                  to_column0(span.source, span.indent))
         agents = build_team(config)
+        if on_progress is not None:
+            on_progress(Progress(0, config.rounds, len(agents), 0.0, "finding inputs"))
+        spec = await input_sources.resolve(path, span.qualname, config, inputs_cli,
+                                           to_column0(span.source, span.indent))
     except (input_sources.InputsError, ConfigError) as exc:
         raise OptimizeError(str(exc)) from exc
     target = Target(path=str(path.resolve()), source=source, qualname=span.qualname,
@@ -146,4 +149,4 @@ async def optimize(
     return Run(str(path), span, result, edits, spec.origin)
 
 
-__all__ = ["ISOLATION", "OptimizeError", "Run", "optimize"]
+__all__ = ["OptimizeError", "Run", "optimize"]

@@ -1,11 +1,14 @@
 """Where the inputs of a function come from, in this order: a user-named generator
-(`--inputs FILE::CALLABLE`, or `[tool.lesson-lsp.inputs]` in the nearest pyproject.toml), then the
-calls in the function's doctest examples. Generators and examples run only inside the sandbox.
+(`--inputs FILE::CALLABLE`, or `[tool.lesson-lsp.inputs]` in the nearest pyproject.toml), the
+calls in the function's doctest examples, calls recorded while the project's own pytest tests
+run, then values drawn from its type hints (hypothesis). Generators, examples, tests and
+strategies run only inside the sandbox.
 """
 
 from __future__ import annotations
 
 import ast
+import base64
 import doctest
 import textwrap
 from dataclasses import dataclass
@@ -26,10 +29,36 @@ class InputSpec:
     callable: str
     origin: str
     steps: tuple[tuple[str, str], ...] = ()
+    hypothesis: int = 0  # how many examples to generate from type hints
+    pickle: str = ""  # calls captured from the project's tests
 
     def as_job(self) -> dict[str, object]:
         steps = [list(step) for step in self.steps]
-        return {"path": self.path, "callable": self.callable, "steps": steps}
+        return {"path": self.path, "callable": self.callable, "steps": steps,
+                "hypothesis": self.hypothesis, "pickle": self.pickle}
+
+
+HYPOTHESIS_EXAMPLES = 40
+
+
+def fully_typed(function_source: str) -> bool:
+    """Every parameter without a default (self/cls aside) has a type hint."""
+    try:
+        tree = ast.parse(textwrap.dedent(function_source))
+    except SyntaxError:
+        return False
+    fn = tree.body[0] if tree.body else None
+    if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return False
+    args = fn.args
+    positional = [*args.posonlyargs, *args.args]
+    defaults = len(args.defaults)
+    needed = positional[: len(positional) - defaults] if defaults else positional
+    needed += [a for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is None]
+    if args.vararg or args.kwarg:
+        return False
+    needed = [a for a in needed if a.arg not in ("self", "cls")]
+    return bool(positional or args.kwonlyargs) and all(a.annotation is not None for a in needed)
 
 
 def _call_args(node: ast.AST, name: str) -> str | None:
@@ -101,10 +130,9 @@ def from_text(text: str, base: Path, origin: str) -> InputSpec:
     return InputSpec(str(path), name, origin)
 
 
-def find(target: Path, qualname: str, config: Config, cli: str | None = None,
-         function_source: str = "") -> InputSpec:
-    """The inputs for `qualname` in `target`: the CLI's choice, the configured generator, or
-    the function's doctest examples."""
+def declared(target: Path, qualname: str, config: Config, cli: str | None = None,
+             function_source: str = "") -> InputSpec | None:
+    """Inputs the user named: the CLI's generator, the configured one, or doctest examples."""
     if cli:
         return from_text(cli, Path.cwd(), "--inputs")
     root = Path(config.root or target.parent)
@@ -115,13 +143,74 @@ def find(target: Path, qualname: str, config: Config, cli: str | None = None,
     steps = doctest_steps(function_source, qualname.rsplit(".", 1)[-1]) if function_source else ()
     if steps:
         return InputSpec(str(target.resolve()), "", "doctest examples", steps)
+    return None
+
+
+_SKIP_DIRS = {".git", ".venv", "venv", "node_modules", ".lesson-lsp", "__pycache__", ".tox",
+              "build", "dist", "site-packages"}
+
+
+def has_tests(root: Path, depth: int = 3) -> bool:
+    """Does the project hold pytest-style test files (looked for a few levels deep)?"""
+    def walk(folder: Path, level: int) -> bool:
+        try:
+            entries = list(folder.iterdir())
+        except OSError:
+            return False
+        for entry in entries:
+            if entry.is_file() and entry.suffix == ".py" and (
+                    entry.name.startswith("test_") or entry.stem.endswith("_test")):
+                return True
+        return level < depth and any(
+            walk(e, level + 1) for e in entries if e.is_dir() and e.name not in _SKIP_DIRS)
+
+    return walk(root, 0)
+
+
+async def captured(target: Path, qualname: str, config: Config, store: Path) -> InputSpec | None:
+    """Run the project's tests in the sandbox and keep the calls they make to the function."""
+    from lesson_lsp.harness import sandbox
+
+    root = Path(config.root or target.parent)
+    if not has_tests(root):
+        return None
+    job = {"mode": "capture", "module_path": str(target.resolve()), "qualname": qualname,
+           "sys_path": [str(target.resolve().parent), str(root)], "tests_root": str(root),
+           "capture_limit": 50}
+    result = await sandbox.run(job, timeout_s=max(60.0, config.harness.timeout_s * 6),
+                               memory_mb=config.harness.memory_mb)
+    payload = result.payload
+    if payload is None or payload.get("status") != "ok" or not payload.get("calls"):
+        return None
+    store.mkdir(parents=True, exist_ok=True)
+    path = store / f"{target.stem}.{qualname}.pickle"
+    path.write_bytes(base64.b64decode(payload["pickle_b64"]))
+    return InputSpec(str(target.resolve()), "",
+                     f"{payload['calls']} calls captured from the project's tests",
+                     pickle=str(path))
+
+
+async def resolve(target: Path, qualname: str, config: Config, cli: str | None = None,
+                  function_source: str = "") -> InputSpec:
+    """The inputs for `qualname` in `target`, from the first source that has some: a named
+    generator, doctest examples, calls captured from the project's tests, type hints."""
+    spec = declared(target, qualname, config, cli, function_source)
+    if spec is None:
+        spec = await captured(target, qualname, config, config.bank_path().parent / "captured")
+    if spec is None and function_source and "." not in qualname and \
+            fully_typed(function_source):
+        spec = InputSpec(str(target.resolve()), "", "type hints (hypothesis)",
+                         hypothesis=HYPOTHESIS_EXAMPLES)
+    if spec is not None:
+        return spec
+    root = Path(config.root or target.parent)
     try:
         relative = target.resolve().relative_to(root.resolve())
     except ValueError:
         relative = Path(target.name)
     raise InputsError(
-        f"no inputs for `{qualname}`: add doctest examples that call it, or name a generator "
-        "that returns a list of argument tuples, "
-        f'with --inputs FILE::CALLABLE or in pyproject.toml: [tool.lesson-lsp.inputs] '
-        f'"{relative.as_posix()}::{qualname}" = "FILE::CALLABLE"'
+        f"no inputs for `{qualname}`: add doctest examples that call it, a pytest test that "
+        "calls it, type hints on its parameters, or name a generator that returns a list of "
+        f'argument tuples, with --inputs FILE::CALLABLE or in pyproject.toml: '
+        f'[tool.lesson-lsp.inputs] "{relative.as_posix()}::{qualname}" = "FILE::CALLABLE"'
     )

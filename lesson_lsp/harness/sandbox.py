@@ -1,17 +1,25 @@
 """How untrusted code runs: a fresh subprocess in its own temp dir and process group, with rlimits,
 a scrubbed environment, output caps, a timeout, and results on a private pipe.
 
-The worker adds an audit-hook guard (writes outside its temp dir, processes, sockets) inside.
+OS isolation, strongest available, detected once per process:
+- "bwrap": bubblewrap, unprivileged namespaces: no network, the whole filesystem read-only except
+  the run's temp dir, its own PID namespace (everything dies with it);
+- "unshare": util-linux `unshare` with a user namespace: no network only;
+- "none": no OS isolation.
+The worker adds an audit-hook guard (writes outside its temp dir, processes, sockets) in every
+case. `LESSON_LSP_ISOLATION=none|unshare|bwrap` forces a level (for debugging and tests).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import os
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 import time
@@ -25,7 +33,55 @@ OUTPUT_CAP = 64 * 1024
 RESULT_CAP = 256 * 1024 * 1024
 _KEEP_ENV = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "SYSTEMROOT", "OPENBLAS_CORETYPE",
              "OPENBLAS_L2_SIZE")
-ISOLATION = "subprocess + rlimits + audit-hook guard"
+GUARDS = "rlimits + audit-hook guard"
+
+
+@dataclass(frozen=True)
+class Isolation:
+    level: str  # "bwrap", "unshare" or "none"
+
+    def describe(self) -> str:
+        return {
+            "bwrap": f"bubblewrap (no network, read-only filesystem) + {GUARDS}",
+            "unshare": f"unshare (no network) + {GUARDS}",
+        }.get(self.level, f"subprocess + {GUARDS} (no OS sandbox found: install bubblewrap)")
+
+    def wrap(self, argv: list[str], workdir: str) -> list[str]:
+        if self.level == "bwrap":
+            return ["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
+                    "--bind", workdir, workdir, "--unshare-net", "--unshare-pid",
+                    "--unshare-ipc", "--die-with-parent", "--new-session", "--chdir", workdir,
+                    "--", *argv]
+        if self.level == "unshare":
+            return ["unshare", "--user", "--map-root-user", "--net", "--", *argv]
+        return argv
+
+
+def _works(argv: list[str]) -> bool:
+    try:
+        return subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, timeout=10).returncode == 0
+    except (OSError, subprocess.SubprocessError):
+        return False
+
+
+@functools.cache
+def isolation() -> Isolation:
+    """The strongest isolation this machine allows, found by trying it once."""
+    forced = os.environ.get("LESSON_LSP_ISOLATION", "")
+    if forced in ("none", "unshare", "bwrap"):
+        return Isolation(forced)
+    if not sys.platform.startswith("linux"):
+        return Isolation("none")
+    probe = tempfile.mkdtemp(prefix="lesson-lsp-probe-")
+    try:
+        for level in ("bwrap", "unshare"):
+            tool = shutil.which(level)
+            if tool and _works(Isolation(level).wrap([sys.executable, "-c", "pass"], probe)):
+                return Isolation(level)
+    finally:
+        shutil.rmtree(probe, ignore_errors=True)
+    return Isolation("none")
 
 
 @dataclass
@@ -38,6 +94,7 @@ class SandboxResult:
     stdout: str
     stderr: str
     wall_s: float
+    workdir: str = ""
 
     @property
     def detail(self) -> str:
@@ -122,8 +179,9 @@ async def run(job: dict[str, Any], *, timeout_s: float, memory_mb: int) -> Sandb
     started = time.perf_counter()
     proc: asyncio.subprocess.Process | None = None
     try:
+        argv = [sys.executable, "-m", "lesson_lsp.harness.worker", job_path, str(write_fd)]
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "lesson_lsp.harness.worker", job_path, str(write_fd),
+            *isolation().wrap(argv, workdir),
             cwd=workdir,
             env=scrubbed_env(workdir),
             stdin=asyncio.subprocess.DEVNULL,
@@ -154,7 +212,7 @@ async def run(job: dict[str, Any], *, timeout_s: float, memory_mb: int) -> Sandb
                 with contextlib.suppress(Exception):
                     await asyncio.wait_for(proc.wait(), 5)
                 return SandboxResult("timeout", None, proc.returncode, "", "",
-                                     time.perf_counter() - started)
+                                     time.perf_counter() - started, workdir)
         finally:
             transport.close()
         wall = time.perf_counter() - started
@@ -166,8 +224,8 @@ async def run(job: dict[str, Any], *, timeout_s: float, memory_mb: int) -> Sandb
             except ValueError:
                 payload = None
         status = "ok" if payload is not None else "crashed"
-        return SandboxResult(status, payload, proc.returncode,
-                             out.decode("utf-8", "replace"), err.decode("utf-8", "replace"), wall)
+        return SandboxResult(status, payload, proc.returncode, out.decode("utf-8", "replace"),
+                             err.decode("utf-8", "replace"), wall, workdir)
     finally:
         if proc is not None:
             _kill_group(proc.pid)

@@ -12,27 +12,29 @@ import gc
 import importlib.util
 import inspect
 import json
-import math
 import os
-import random
 import sys
 import time
 import traceback
 import types
 from typing import Any
 
+from lesson_lsp.harness.calls import (
+    WorkerError,
+    callable_target,
+    capture,
+    held_out,
+    load_inputs,
+    one_line,
+    resolve,
+    seed,
+)
+from lesson_lsp.harness.encode import encode
+
 _clock = time.perf_counter
 _process_clock = time.process_time
 _write = os.write
 _dumps = json.dumps
-
-MAX_ITEMS = 100_000
-MAX_DEPTH = 100
-GENERATOR_CAP = 10_000
-
-
-class WorkerError(Exception):
-    """A failure the parent should report as it is (the message is for the user)."""
 
 
 # --------------------------------------------------------------------------- guard
@@ -111,18 +113,6 @@ def load_module(job: dict[str, Any]) -> types.ModuleType:
     return module
 
 
-def resolve(module: types.ModuleType, qualname: str) -> tuple[Any, Any, str]:
-    """The object named by `qualname`, its owner (module or class) and its attribute name."""
-    owner: Any = module
-    parts = qualname.split(".")
-    for part in parts[:-1]:
-        owner = getattr(owner, part)
-    name = parts[-1]
-    if isinstance(owner, type):
-        return owner.__dict__[name], owner, name
-    return getattr(owner, name), owner, name
-
-
 def install_candidate(module: types.ModuleType, qualname: str, candidate: dict[str, Any]) -> None:
     """Execute the candidate's code where the original lived and bind its function in its place."""
     _, owner, name = resolve(module, qualname)
@@ -142,197 +132,13 @@ def install_candidate(module: types.ModuleType, qualname: str, candidate: dict[s
         setattr(owner, name, replacement)
 
 
-def callable_target(module: types.ModuleType, qualname: str) -> Any:
-    obj, owner, name = resolve(module, qualname)
-    if owner is not module:
-        return getattr(owner, name)
-    return obj
-
-
-def doctest_inputs(steps: list[list[str]], module: types.ModuleType) -> list[tuple[tuple, dict]]:
-    """Replay a docstring's examples: setup lines run, calls give their arguments."""
-    namespace = dict(module.__dict__)
-    calls = []
-    for kind, code in steps:
-        try:
-            if kind == "exec":
-                exec(compile(code, "<doctest>", "single"), namespace)
-            else:
-                args, kwargs = eval(compile(code, "<doctest>", "eval"), namespace)
-                calls.append((tuple(args), dict(kwargs)))
-        except Exception as exc:
-            if kind == "call":
-                raise WorkerError(f"inputs: a doctest example failed: {_one_line(exc)}") from exc
-    return calls
-
-
-def load_inputs(job: dict[str, Any], module: types.ModuleType) -> list[tuple[tuple, dict]]:
-    spec = job["inputs"]
-    if spec.get("steps"):
-        _seed(job)
-        return doctest_inputs(spec["steps"], module)
-    if spec["path"] == job["module_path"]:
-        source_module = module
-    else:
-        name = "_lesson_inputs_" + os.path.splitext(os.path.basename(spec["path"]))[0]
-        file_spec = importlib.util.spec_from_file_location(name, spec["path"])
-        if file_spec is None or file_spec.loader is None:
-            raise WorkerError(f"inputs: cannot load {spec['path']}")
-        source_module = importlib.util.module_from_spec(file_spec)
-        sys.modules[name] = source_module
-        try:
-            file_spec.loader.exec_module(source_module)
-        except Exception as exc:
-            raise WorkerError(f"inputs: importing {spec['path']} failed: {_one_line(exc)}") from exc
-    generator = getattr(source_module, spec["callable"], None)
-    if generator is None or not callable(generator):
-        raise WorkerError(f"inputs: {os.path.basename(spec['path'])} has no callable "
-                          f"`{spec['callable']}`")
-    _seed(job)
-    try:
-        raw = list(generator())
-    except Exception as exc:
-        raise WorkerError(f"inputs: `{spec['callable']}()` raised {_one_line(exc)}") from exc
-    if not raw:
-        raise WorkerError(f"inputs: `{spec['callable']}()` returned no inputs")
-    return [_as_call(item) for item in raw]
-
-
-def _as_call(item: Any) -> tuple[tuple, dict]:
-    if isinstance(item, tuple):
-        return item, {}
-    if isinstance(item, dict) and set(item) <= {"args", "kwargs"}:
-        return tuple(item.get("args", ())), dict(item.get("kwargs", {}))
-    return (item,), {}
-
-
-def _seed(job: dict[str, Any]) -> None:
-    seed = job.get("seed", 0)
-    random.seed(seed)
-    numpy = sys.modules.get("numpy")
-    if numpy is not None:
-        numpy.random.seed(seed)
-
-
-def _one_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
-
-
-# --------------------------------------------------------------------------- encoding
-
-
-def encode(value: Any, depth: int = 0, seen: set[int] | None = None) -> Any:
-    """A JSON tree that says exactly what `value` is, built without calling its `__eq__`.
-
-    Tags keep types apart (1, 1.0 and True differ), dicts and sets are sorted so that order
-    does not matter where Python says it does not, and objects are described by their class and
-    their attributes.
-    """
-    if seen is None:
-        seen = set()
-    if depth > MAX_DEPTH:
-        return ["deep"]
-    kind = type(value)
-    if value is None:
-        return ["n"]
-    if kind is bool:
-        return ["b", value]
-    if kind is int:
-        return ["i", value] if abs(value) < 2**53 else ["I", str(value)]
-    if kind is float:
-        if math.isnan(value):
-            return ["f", "nan"]
-        if math.isinf(value):
-            return ["f", "inf" if value > 0 else "-inf"]
-        return ["f", value]
-    if kind is str:
-        return ["s", value]
-    if kind in (bytes, bytearray):
-        return [kind.__name__, value.hex()]
-    if kind is complex:
-        return ["c", encode(value.real), encode(value.imag)]
-    ident = id(value)
-    if ident in seen:
-        return ["cycle"]
-    seen.add(ident)
-    try:
-        return _encode_container(value, kind, depth, seen)
-    finally:
-        seen.discard(ident)
-
-
-def _encode_container(value: Any, kind: type, depth: int, seen: set[int]) -> Any:
-    def sub(v: Any) -> Any:
-        return encode(v, depth + 1, seen)
-
-    if isinstance(value, (list, tuple)):
-        iterate: Any = list.__iter__ if isinstance(value, list) else tuple.__iter__
-        items = [sub(v) for v in iterate(value)]
-        tag = "l" if isinstance(value, list) else "t"
-        if kind not in (list, tuple):
-            return ["o", _type_name(kind), [tag, items], _attrs(value, sub)]
-        return [tag, items]
-    if isinstance(value, dict):
-        pairs = [[sub(k), sub(v)] for k, v in dict.items(value)]
-        pairs.sort(key=lambda p: _dumps(p[0], sort_keys=True))
-        if kind is dict:
-            return ["d", pairs]
-        return ["o", _type_name(kind), ["d", pairs], _attrs(value, sub)]
-    if isinstance(value, (set, frozenset)):
-        items = sorted((sub(v) for v in value), key=lambda p: _dumps(p, sort_keys=True))
-        return ["set" if isinstance(value, set) else "frozenset", items]
-    if isinstance(value, types.GeneratorType) or (
-        hasattr(value, "__next__") and hasattr(value, "__iter__")
-        and not hasattr(value, "__dict__")
-    ):
-        consumed = []
-        for i, item in enumerate(value):
-            if i >= GENERATOR_CAP:
-                consumed.append(["more"])
-                break
-            consumed.append(sub(item))
-        return ["gen", consumed]
-    module = getattr(kind, "__module__", "")
-    if module == "numpy" and hasattr(value, "tolist") and hasattr(value, "dtype"):
-        return ["np", str(value.dtype), list(getattr(value, "shape", ())), sub(value.tolist())]
-    if hasattr(value, "__dict__") or hasattr(kind, "__slots__"):
-        return ["o", _type_name(kind), None, _attrs(value, sub)]
-    if isinstance(value, (type, types.FunctionType, types.BuiltinFunctionType)):
-        return ["fn", getattr(value, "__qualname__", "?")]
-    return ["r", _type_name(kind), repr(value)[:2000]]
-
-
-def _type_name(kind: type) -> str:
-    return f"{kind.__module__}.{kind.__qualname__}"
-
-
-def _attrs(value: Any, sub: Any) -> Any:
-    state: dict[str, Any] = {}
-    try:
-        state.update(object.__getattribute__(value, "__dict__"))
-    except AttributeError:
-        pass
-    for klass in type(value).__mro__:
-        for slot in getattr(klass, "__slots__", ()) or ():
-            if isinstance(slot, str) and slot not in ("__dict__", "__weakref__"):
-                try:
-                    state[slot] = object.__getattribute__(value, slot)
-                except AttributeError:
-                    pass
-    return [[k, sub(v)] for k, v in sorted(state.items())]
-
-
-# --------------------------------------------------------------------------- running
-
-
 def check(target: Any, calls: list[tuple[tuple, dict]], job: dict[str, Any]) -> dict[str, Any]:
     """Call once per input; record what came back, the arguments afterwards and the time."""
     outcomes = []
     cold = []
     for args, kwargs in calls:
         args_copy, kwargs_copy = copy.deepcopy((args, kwargs))
-        _seed(job)
+        seed(job)
         start = _clock()
         try:
             value = target(*args_copy, **kwargs_copy)
@@ -442,6 +248,25 @@ def profile(target: Any, calls: list[tuple[tuple, dict]], job: dict[str, Any]) -
     return {"profile": "\n".join(lines[start:start + 9])}
 
 
+def run_job(job: dict[str, Any]) -> dict[str, Any]:
+    """Load the module (and the candidate), then check, time or profile it on its inputs."""
+    module = load_module(job)
+    if job.get("candidate"):
+        install_candidate(module, job["qualname"], job["candidate"])
+    target = callable_target(module, job["qualname"])
+    calls = load_inputs(job, module)
+    total = len(calls)
+    if job.get("split") == "shown":
+        calls = [c for i, c in enumerate(calls) if not held_out(i, total)]
+    modes = {"check": check, "time": measure, "profile": profile}
+    if job["mode"] not in modes:
+        raise WorkerError(f"unknown mode {job['mode']}")
+    result = modes[job["mode"]](target, calls, job)
+    result["inputs"] = len(calls)
+    result["held_out"] = sum(held_out(i, total) for i in range(total))
+    return result
+
+
 def main(argv: list[str]) -> int:
     job_path, fd = argv[1], int(argv[2])
     with open(job_path, encoding="utf-8") as handle:
@@ -451,29 +276,13 @@ def main(argv: list[str]) -> int:
     result: dict[str, Any]
     try:
         install_guard(job["workdir"])
-        module = load_module(job)
-        if job.get("candidate"):
-            install_candidate(module, job["qualname"], job["candidate"])
-        target = callable_target(module, job["qualname"])
-        calls = load_inputs(job, module)
-        if job.get("input_indices") is not None:
-            calls = [calls[i] for i in job["input_indices"] if i < len(calls)]
-        mode = job["mode"]
-        if mode == "check":
-            result = check(target, calls, job)
-        elif mode == "time":
-            result = measure(target, calls, job)
-        elif mode == "profile":
-            result = profile(target, calls, job)
-        else:
-            raise WorkerError(f"unknown mode {mode}")
+        result = capture(job) if job["mode"] == "capture" else run_job(job)
         result["status"] = "ok"
-        result["inputs"] = len(calls)
     except WorkerError as exc:
         result = {"status": "error", "detail": str(exc)}
     except BaseException as exc:
         tb = traceback.format_exception(type(exc), exc, exc.__traceback__)
-        result = {"status": "error", "detail": _one_line(exc), "traceback": "".join(tb[-6:])}
+        result = {"status": "error", "detail": one_line(exc), "traceback": "".join(tb[-6:])}
     result["worker_s"] = _clock() - started
     result["worker_cpu_s"] = _process_clock() - started_cpu
     data = _dumps(result).encode("utf-8")

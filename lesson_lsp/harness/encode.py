@@ -1,0 +1,118 @@
+"""Runs inside the sandbox: describe a value as a JSON tree the parent can compare.
+
+The tree says exactly what the value is, built without calling its `__eq__`: tags keep types
+apart (1, 1.0 and True differ), dicts and sets are sorted where Python says order does not
+matter, and objects are described by their class and their attributes.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import types
+from typing import Any
+
+_dumps = json.dumps
+MAX_DEPTH = 100
+GENERATOR_CAP = 10_000
+
+
+def encode(value: Any, depth: int = 0, seen: set[int] | None = None) -> Any:
+    """A JSON tree that says exactly what `value` is, built without calling its `__eq__`.
+
+    Tags keep types apart (1, 1.0 and True differ), dicts and sets are sorted so that order
+    does not matter where Python says it does not, and objects are described by their class and
+    their attributes.
+    """
+    if seen is None:
+        seen = set()
+    if depth > MAX_DEPTH:
+        return ["deep"]
+    kind = type(value)
+    if value is None:
+        return ["n"]
+    if kind is bool:
+        return ["b", value]
+    if kind is int:
+        return ["i", value] if abs(value) < 2**53 else ["I", str(value)]
+    if kind is float:
+        if math.isnan(value):
+            return ["f", "nan"]
+        if math.isinf(value):
+            return ["f", "inf" if value > 0 else "-inf"]
+        return ["f", value]
+    if kind is str:
+        return ["s", value]
+    if kind in (bytes, bytearray):
+        return [kind.__name__, value.hex()]
+    if kind is complex:
+        return ["c", encode(value.real), encode(value.imag)]
+    ident = id(value)
+    if ident in seen:
+        return ["cycle"]
+    seen.add(ident)
+    try:
+        return _encode_container(value, kind, depth, seen)
+    finally:
+        seen.discard(ident)
+
+
+def _encode_container(value: Any, kind: type, depth: int, seen: set[int]) -> Any:
+    def sub(v: Any) -> Any:
+        return encode(v, depth + 1, seen)
+
+    if isinstance(value, (list, tuple)):
+        iterate: Any = list.__iter__ if isinstance(value, list) else tuple.__iter__
+        items = [sub(v) for v in iterate(value)]
+        tag = "l" if isinstance(value, list) else "t"
+        if kind not in (list, tuple):
+            return ["o", _type_name(kind), [tag, items], _attrs(value, sub)]
+        return [tag, items]
+    if isinstance(value, dict):
+        pairs = [[sub(k), sub(v)] for k, v in dict.items(value)]
+        pairs.sort(key=lambda p: _dumps(p[0], sort_keys=True))
+        if kind is dict:
+            return ["d", pairs]
+        return ["o", _type_name(kind), ["d", pairs], _attrs(value, sub)]
+    if isinstance(value, (set, frozenset)):
+        items = sorted((sub(v) for v in value), key=lambda p: _dumps(p, sort_keys=True))
+        return ["set" if isinstance(value, set) else "frozenset", items]
+    if isinstance(value, types.GeneratorType) or (
+        hasattr(value, "__next__") and hasattr(value, "__iter__")
+        and not hasattr(value, "__dict__")
+    ):
+        consumed = []
+        for i, item in enumerate(value):
+            if i >= GENERATOR_CAP:
+                consumed.append(["more"])
+                break
+            consumed.append(sub(item))
+        return ["gen", consumed]
+    module = getattr(kind, "__module__", "")
+    if module == "numpy" and hasattr(value, "tolist") and hasattr(value, "dtype"):
+        return ["np", str(value.dtype), list(getattr(value, "shape", ())), sub(value.tolist())]
+    if hasattr(value, "__dict__") or hasattr(kind, "__slots__"):
+        return ["o", _type_name(kind), None, _attrs(value, sub)]
+    if isinstance(value, (type, types.FunctionType, types.BuiltinFunctionType)):
+        return ["fn", getattr(value, "__qualname__", "?")]
+    return ["r", _type_name(kind), repr(value)[:2000]]
+
+
+def _type_name(kind: type) -> str:
+    return f"{kind.__module__}.{kind.__qualname__}"
+
+
+def _attrs(value: Any, sub: Any) -> Any:
+    state: dict[str, Any] = {}
+    try:
+        state.update(object.__getattribute__(value, "__dict__"))
+    except AttributeError:
+        pass
+    for klass in type(value).__mro__:
+        for slot in getattr(klass, "__slots__", ()) or ():
+            if isinstance(slot, str) and slot not in ("__dict__", "__weakref__"):
+                try:
+                    state[slot] = object.__getattribute__(value, slot)
+                except AttributeError:
+                    pass
+    return [[k, sub(v)] for k, v in sorted(state.items())]

@@ -1,0 +1,81 @@
+"""Inputs found without a generator: doctest examples, the project's pytest tests, type hints."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+from lesson_lsp.harness.inputs import doctest_steps, fully_typed, has_tests
+from tests.conftest import PYTHON
+
+
+def optimize(project: Path, target: str) -> dict:
+    done = subprocess.run([PYTHON, "-m", "lesson_lsp.cli", "optimize", target, "--rounds", "1",
+                           "--json"], cwd=project, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_doctest_steps_keep_setup_and_find_nested_calls() -> None:
+    source = '''def f(xs, k=1):
+    """
+    >>> data = [3, 1, 2]
+    >>> f(data)
+    [1, 2, 3]
+    >>> len(f(data, k=2))
+    3
+    >>> print("no call here")
+    no call here
+    """
+'''
+    assert doctest_steps(source, "f") == (
+        ("exec", "data = [3, 1, 2]"),
+        ("call", "((data,), {})"),
+        ("call", "((data,), {'k': 2})"),
+    )
+    assert doctest_steps("def f(x):\n    return x\n", "f") == ()
+
+
+def test_fully_typed() -> None:
+    assert fully_typed("def f(xs: list[int], k: int = 3) -> int:\n    pass\n")
+    assert fully_typed("def f(self, n: int):\n    pass\n")
+    assert not fully_typed("def f(xs, k: int):\n    pass\n")
+    assert not fully_typed("def f(*args: int):\n    pass\n")
+    assert not fully_typed("def f():\n    pass\n")
+
+
+def test_inputs_from_the_projects_pytest_tests(tmp_path: Path) -> None:
+    (tmp_path / "lib.py").write_text(
+        "def common(xs, ys):\n    n = 0\n    for x in xs:\n        if x in ys:\n"
+        "            n += 1\n    return n\n", encoding="utf-8")
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_lib.py").write_text(
+        "from lib import common\n\n"
+        "def test_small():\n    assert common([1, 2], [2]) == 1\n\n"
+        "def test_big():\n    xs = list(range(0, 6000, 2))\n    ys = list(range(0, 6000, 3))\n"
+        "    assert common(xs, ys) == 1000\n", encoding="utf-8")
+    assert has_tests(tmp_path)
+    result = optimize(tmp_path, "lib.py::common")
+    assert result["inputs_from"] == "2 calls captured from the project's tests"
+    assert result["improved"]
+    # The tests ran in the sandbox: nothing but our own store was written into the project.
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".lesson-lsp", "lib.py", "tests"]
+
+
+def test_inputs_from_type_hints(tmp_path: Path) -> None:
+    (tmp_path / "typed.py").write_text(
+        "def count_pairs(xs: list[int], target: int) -> int:\n"
+        "    return sum(1 for i in range(len(xs)) for j in range(i + 1, len(xs))\n"
+        "               if xs[i] + xs[j] == target)\n", encoding="utf-8")
+    result = optimize(tmp_path, "typed.py::count_pairs")
+    assert result["inputs_from"] == "type hints (hypothesis)"
+    assert result["inputs"] >= 20 and result["held_out"] > 0
+
+
+def test_inputs_from_doctests(tmp_path: Path) -> None:
+    (tmp_path / "doc.py").write_text(
+        'def total(xs):\n    """\n    >>> total([1, 2, 3])\n    6\n    """\n'
+        "    t = 0\n    for x in xs:\n        t += x\n    return t\n", encoding="utf-8")
+    result = optimize(tmp_path, "doc.py::total")
+    assert result["inputs_from"] == "doctest examples" and result["inputs"] == 1

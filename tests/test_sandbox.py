@@ -1,0 +1,88 @@
+"""The OS layer of the sandbox, without the worker's audit hook: what each level really stops."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from lesson_lsp.harness import sandbox
+from lesson_lsp.harness.sandbox import Isolation
+
+ESCAPE = """
+import socket, sys
+try:
+    socket.create_connection(("127.0.0.1", int(sys.argv[2])), timeout=2).close()
+    print("network: open")
+except OSError:
+    print("network: closed")
+try:
+    open(sys.argv[1], "a").write("tampered")
+    print("files: writable")
+except OSError:
+    print("files: read-only")
+"""
+
+
+def run_escape(level: str, tmp_path: Path) -> str:
+    victim = tmp_path / "victim.txt"
+    victim.write_text("safe")
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    workdir = tempfile.mkdtemp()
+    try:
+        argv = Isolation(level).wrap(
+            [sys.executable, "-c", ESCAPE, str(victim), str(listener.getsockname()[1])], workdir)
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=30)
+        return done.stdout + done.stderr
+    finally:
+        listener.close()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def test_detects_the_strongest_level_available() -> None:
+    level = sandbox.isolation().level
+    if shutil.which("bwrap"):
+        assert level == "bwrap"
+    assert level in ("bwrap", "unshare", "none")
+    assert sandbox.isolation().describe()
+
+
+def test_no_isolation_lets_everything_through(tmp_path: Path) -> None:
+    # The control: the escape script really does escape when nothing stops it.
+    out = run_escape("none", tmp_path)
+    assert "network: open" in out and "files: writable" in out
+
+
+@pytest.mark.skipif(not shutil.which("bwrap"), reason="bubblewrap is not installed")
+def test_bwrap_closes_network_and_filesystem(tmp_path: Path) -> None:
+    out = run_escape("bwrap", tmp_path)
+    assert "network: closed" in out and "files: read-only" in out
+    assert (tmp_path / "victim.txt").read_text() == "safe"
+
+
+def test_unshare_closes_network_where_user_namespaces_exist(tmp_path: Path) -> None:
+    probe = subprocess.run(["unshare", "--user", "--map-root-user", "--net", "true"],
+                           capture_output=True)
+    if probe.returncode != 0:
+        pytest.skip("no unprivileged user namespaces here")
+    assert "network: closed" in run_escape("unshare", tmp_path)
+
+
+def test_a_timeout_kills_every_process_of_the_run() -> None:
+    # A worker that never answers: after the timeout nothing of the run is left, not even
+    # its temp dir.
+    job = {"mode": "check", "module_path": "/nonexistent.py", "module_name": "x",
+           "module_source": "import time\ntime.sleep(300)\n", "qualname": "f", "inputs": {}}
+    result = asyncio.run(sandbox.run(job, timeout_s=1.5, memory_mb=512))
+    assert result.status == "timeout"
+    assert result.workdir and not Path(result.workdir).exists()
+    leftover = subprocess.run(["pgrep", "-f", result.workdir], capture_output=True)
+    assert leftover.stdout.strip() == b""
