@@ -1,8 +1,8 @@
 """From raw samples to a speedup we can defend: medians, spread and a noise floor.
 
-Samples come from several worker processes, original and candidate interleaved (see
-`verify.Harness.time`). The noise floor is how much the original disagrees with itself across
-processes and within them; a speedup only counts when it clears that floor.
+Samples come in pairs from several worker processes, original and candidate interleaved in
+each (see `verify.Harness.time`). The noise floor is how much neighbouring ratios disagree with
+each other; a speedup only counts when it clears that floor.
 """
 
 from __future__ import annotations
@@ -18,10 +18,7 @@ class Timing:
     original_spread: float
     candidate_spread: float
     noise: float
-
-    @property
-    def speedup(self) -> float:
-        return self.original_s / self.candidate_s if self.candidate_s > 0 else float("inf")
+    speedup: float
 
 
 def relative_spread(samples: list[float]) -> float:
@@ -46,14 +43,18 @@ def noise_floor(groups: list[list[float]]) -> float:
 
 
 def summarize(original: list[list[float]], candidate: list[list[float]]) -> Timing:
+    """Samples taken in pairs (the i-th original sample beside the i-th candidate sample of the
+    same process): the speedup is the median ratio of neighbours, the noise their spread."""
     flat_o = [s for g in original for s in g]
     flat_c = [s for g in candidate for s in g]
+    ratios = [o / c for go, gc in zip(original, candidate) for o, c in zip(go, gc) if c > 0]
     return Timing(
         original_s=statistics.median(flat_o),
         candidate_s=statistics.median(flat_c),
         original_spread=relative_spread(flat_o),
         candidate_spread=relative_spread(flat_c),
-        noise=noise_floor(original),
+        noise=max(relative_spread(ratios), noise_floor(original) / 4),
+        speedup=statistics.median(ratios) if ratios else 0.0,
     )
 
 

@@ -49,6 +49,9 @@ class Baseline:
     inputs: int
     profile: str
     held_out: int = 0
+    solo_s: float = 0.0  # the original's median time per pass, timed alone
+    solo_noise: float = 0.0
+    unaccounted_s: float = 1.0  # wall time of a timing run outside the worker's own account
     isolation: str = field(default_factory=lambda: sandbox.isolation().describe())
 
 
@@ -74,9 +77,11 @@ class Verdict:
 class Harness:
     target: Target
     config: HarnessConfig = field(default_factory=HarnessConfig)
-    samples: int = 3
+    samples: int = 6
+    min_sample_s: float = 0.025
     processes: int = 2
     baseline_: Baseline | None = None
+    reuse_args: bool = False  # the original does not mutate its arguments: no copies needed
 
     @property
     def tolerance(self) -> Tolerance:
@@ -99,8 +104,9 @@ class Harness:
             "candidate": None if candidate is None else {
                 "source": candidate.source, "imports": list(candidate.imports)},
             "samples": self.samples,
-            "min_sample_s": 0.05,
+            "min_sample_s": self.min_sample_s,
             "budget_s": max(1.0, self.config.timeout_s - 2.0),
+            "reuse_args": self.reuse_args,
         }
         job.update(extra)
         return job
@@ -139,8 +145,18 @@ class Harness:
         profile = ""
         if prof.payload is not None and prof.payload.get("status") == "ok":
             profile = prof.payload.get("profile", "")
-        self.baseline_ = Baseline(outcomes, sum(first.payload["cold_s"]), len(outcomes), profile,
-                                  held_out=int(first.payload.get("held_out", 0)))
+        # The original alone, timed once: what "next to the candidate" is compared with.
+        self.reuse_args = not any(o.get("mutates") for o in outcomes)
+        solo = await self._run(self._job("time", None, split="shown"))
+        if solo.payload is None or solo.payload.get("status") != "ok":
+            raise HarnessError(f"the original `{self.target.qualname}` could not be timed: "
+                               f"{solo.detail}")
+        samples = [float(x) for x in solo.payload["samples"]]
+        self.baseline_ = Baseline(
+            outcomes, sum(first.payload["cold_s"]), len(outcomes), profile,
+            held_out=int(first.payload.get("held_out", 0)),
+            solo_s=statistics.median(samples), solo_noise=timing.relative_spread(samples),
+            unaccounted_s=solo.wall_s - float(solo.payload.get("worker_s", 0.0)))
         return self.baseline_
 
     async def check(self, candidate: Candidate) -> Verdict | None:
@@ -167,36 +183,39 @@ class Harness:
         return None
 
     async def time(self, candidate: Candidate, processes: int | None = None) -> Verdict:
-        """Interleave original and candidate worker processes (o c, c o, …) and compare medians."""
+        """Original and candidate side by side in each of several worker processes (A B B A …,
+        which goes first alternating between processes); the speedup is the median of the
+        ratios of neighbouring samples, so drift of the machine cancels out."""
+        base = await self.baseline()
         groups_o: list[list[float]] = []
         groups_c: list[list[float]] = []
         first_o: list[float] = []
         first_c: list[float] = []
-        overheads: list[float] = []
         for i in range(processes or self.processes):
-            order = [None, candidate] if i % 2 == 0 else [candidate, None]
-            for which in order:
-                result = await self._run(self._job("time", which, split="shown"))
-                if result.status == "timeout":
-                    return Verdict(TIMEOUT, detail="timing did not finish in time")
-                payload = result.payload
-                if payload is None or payload.get("status") != "ok":
-                    return Verdict(ERROR, detail=f"timing failed: {result.detail}")
-                samples = [float(s) for s in payload["samples"]]
-                # The worker's own clock against ours: a candidate that fakes the clock shows
-                # far more wall time outside the worker's account than the original does.
-                unaccounted = result.wall_s - float(payload.get("worker_s", 0.0))
-                if float(payload["timed_s"]) > result.wall_s + 0.01:
-                    return Verdict(ERROR, detail="reported time exceeds the wall clock")
-                (first_o if which is None else first_c).append(float(payload["first_pass_s"]))
-                if which is None:
-                    groups_o.append(samples)
-                    overheads.append(unaccounted)
-                else:
-                    groups_c.append(samples)
-                    if unaccounted > 3 * max(overheads, default=1.0) + 1.0:
-                        return Verdict(ERROR, detail="reported time disagrees with the wall clock")
+            job = self._job("pair", candidate, split="shown", order="ab" if i % 2 == 0 else "ba")
+            result = await self._run(job)
+            if result.status == "timeout":
+                return Verdict(TIMEOUT, detail="timing did not finish in time")
+            payload = result.payload
+            if payload is None or payload.get("status") != "ok":
+                return Verdict(ERROR, detail=f"timing failed: {result.detail}")
+            # The worker's own clock against ours: a candidate that fakes the clock shows far
+            # more wall time outside the worker's account than the original did alone.
+            if float(payload["timed_s"]) > result.wall_s + 0.01:
+                return Verdict(ERROR, detail="reported time exceeds the wall clock")
+            unaccounted = result.wall_s - float(payload.get("worker_s", 0.0))
+            if unaccounted > 3 * base.unaccounted_s + 1.0:
+                return Verdict(ERROR, detail="reported time disagrees with the wall clock")
+            groups_o.append([float(x) for x in payload["samples"]])
+            groups_c.append([float(x) for x in payload["partner_samples"]])
+            first_o.append(float(payload["first_pass_s"]))
+            first_c.append(float(payload["partner_first_pass_s"]))
         summary = timing.summarize(groups_o, groups_c)
+        alone = base.solo_s * max(1.5, 1 + 4 * base.solo_noise)
+        if base.solo_s > 0 and summary.original_s > alone:
+            return Verdict(ERROR, detail=(
+                f"the original ran {summary.original_s / base.solo_s:.1f}× slower next to the "
+                "candidate than alone: the candidate interferes with it"))
         speedup = summary.speedup
         cold_o, cold_c = statistics.median(first_o), statistics.median(first_c)
         capped = ""

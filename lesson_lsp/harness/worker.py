@@ -138,6 +138,7 @@ def check(target: Any, calls: list[tuple[tuple, dict]], job: dict[str, Any]) -> 
     cold = []
     for args, kwargs in calls:
         args_copy, kwargs_copy = copy.deepcopy((args, kwargs))
+        before = (encode(list(args_copy)), encode(kwargs_copy))
         seed(job)
         start = _clock()
         try:
@@ -154,26 +155,25 @@ def check(target: Any, calls: list[tuple[tuple, dict]], job: dict[str, Any]) -> 
         cold.append(elapsed)
         outcome["args"] = encode(list(args_copy))
         outcome["kwargs"] = encode(kwargs_copy)
+        outcome["mutates"] = (outcome["args"], outcome["kwargs"]) != before
         outcomes.append(outcome)
     return {"outcomes": outcomes, "cold_s": cold}
 
 
-def measure(target: Any, calls: list[tuple[tuple, dict]], job: dict[str, Any]) -> dict[str, Any]:
-    """pyperf-style: calibrate loops so that one sample lasts `min_sample_s`, then take samples.
+class Sampler:
+    """Times `loops` passes of one callable over every input, on argument copies made beforehand
+    so that copying is not timed and in-place mutation starts from the same state each pass."""
 
-    Each sample times `loops` passes over every input, on argument copies made beforehand so
-    that copying is not timed and in-place mutation starts from the same state each pass.
-    """
-    min_sample = float(job.get("min_sample_s", 0.05))
-    samples_wanted = int(job.get("samples", 3))
-    deadline = _clock() + float(job.get("budget_s", 10.0))
+    def __init__(self, target: Any, calls: list[tuple[tuple, dict]], reuse: bool) -> None:
+        self.target, self.calls = target, calls
+        self.reusable = reuse or _immutable(calls)
+        self.loops = 1
+        self.timed = 0.0
 
-    reusable = _immutable(calls)
-    timed = 0.0
-
-    def one_sample(loops: int) -> float:
-        nonlocal timed
-        batches = [calls] * loops if reusable else [copy.deepcopy(calls) for _ in range(loops)]
+    def run(self, loops: int) -> float:
+        calls, target = self.calls, self.target
+        batches = [calls] * loops if self.reusable else [fresh_copy(calls)
+                                                         for _ in range(loops)]
         gc_was = gc.isenabled()
         gc.disable()
         try:
@@ -188,25 +188,79 @@ def measure(target: Any, calls: list[tuple[tuple, dict]], job: dict[str, Any]) -
                     except Exception:
                         pass
             elapsed = _clock() - start
-            timed += elapsed
-            return elapsed
         finally:
             if gc_was:
                 gc.enable()
+        self.timed += elapsed
+        return elapsed
 
-    loops = 1
-    first_pass = one_sample(1)  # a fresh process's first calls: nothing remembered yet
-    elapsed = first_pass
-    while True:
-        if elapsed >= min_sample or loops >= 1 << 20 or _clock() > deadline:
+    def calibrate(self, first: float, min_sample: float, deadline: float) -> None:
+        """Find the loop count that makes one sample last at least `min_sample` seconds."""
+        elapsed = first
+        while elapsed < min_sample and self.loops < 1 << 20 and _clock() < deadline:
+            self.loops = min(1 << 20, max(self.loops * 2, int(
+                self.loops * min_sample / max(elapsed, 1e-9) * 1.1)))
+            elapsed = self.run(self.loops)
+
+
+def _noop(*args: Any, **kwargs: Any) -> None:
+    return None
+
+
+def measure(target: Any, calls: list[tuple[tuple, dict]], job: dict[str, Any],
+            partner: Any = None) -> dict[str, Any]:
+    """pyperf-style samples of `target`, and of `partner` interleaved with it (A B B A …) in the
+    same process, so that the machine's drift hits both alike. The cost of the timing loop
+    itself (measured on a no-op) is taken off each sample."""
+    min_sample = float(job.get("min_sample_s", 0.05))
+    wanted = int(job.get("samples", 3))
+    deadline = _clock() + float(job.get("budget_s", 10.0))
+    # When the original leaves its arguments as they were (checked in the baseline), every
+    # pass can reuse them; a candidate that mutates them instead fails the correctness check.
+    reuse = bool(job.get("reuse_args"))
+    samplers = [Sampler(target, calls, reuse)] + (
+        [Sampler(partner, calls, reuse)] if partner else [])
+    if job.get("order") == "ba":
+        samplers.reverse()
+    firsts = [s.run(1) for s in samplers]  # a fresh process's first calls: nothing remembered
+    for sampler, first in zip(samplers, firsts):
+        sampler.calibrate(first, min_sample, deadline)
+    noop = Sampler(_noop, calls, reuse)
+    overheads = [min(noop.run(s.loops) for _ in range(3)) for s in samplers]
+    series: list[list[float]] = [[] for _ in samplers]
+    for i in range(wanted):
+        if _clock() > deadline and i:
             break
-        loops = max(loops * 2, int(loops * min_sample / max(elapsed, 1e-9) * 1.1))
-        loops = min(loops, 1 << 20)
-        elapsed = one_sample(loops)
-    samples = [elapsed / loops]
-    while len(samples) < samples_wanted and _clock() < deadline:
-        samples.append(one_sample(loops) / loops)
-    return {"samples": samples, "loops": loops, "first_pass_s": first_pass, "timed_s": timed}
+        order = range(len(samplers)) if i % 2 == 0 else reversed(range(len(samplers)))
+        for k in order:
+            elapsed = samplers[k].run(samplers[k].loops)
+            series[k].append(max(elapsed - overheads[k], elapsed * 0.01) / samplers[k].loops)
+    if job.get("order") == "ba":
+        series.reverse()
+        firsts.reverse()
+        samplers.reverse()
+    result: dict[str, Any] = {"samples": series[0], "first_pass_s": firsts[0],
+                              "loops": samplers[0].loops,
+                              "timed_s": sum(s.timed for s in samplers) + noop.timed}
+    if partner is not None:
+        result.update(partner_samples=series[1], partner_first_pass_s=firsts[1])
+    return result
+
+
+def fresh_copy(value: Any) -> Any:
+    """A deep copy, fast for the common case of lists, dicts, sets and tuples of plain values."""
+    kind = type(value)
+    if kind in _ATOMS:
+        return value
+    if kind is list:
+        return [fresh_copy(v) for v in value]
+    if kind is tuple:
+        return tuple(fresh_copy(v) for v in value)
+    if kind is dict:
+        return {k: fresh_copy(v) for k, v in value.items()}
+    if kind is set:
+        return set(value)
+    return copy.deepcopy(value)
 
 
 _generator_type = types.GeneratorType
@@ -249,19 +303,32 @@ def profile(target: Any, calls: list[tuple[tuple, dict]], job: dict[str, Any]) -
 
 
 def run_job(job: dict[str, Any]) -> dict[str, Any]:
-    """Load the module (and the candidate), then check, time or profile it on its inputs."""
+    """Load the module (and the candidate), then check, time or profile it on its inputs.
+
+    "pair" loads the module twice: the original, then a second copy with the candidate in
+    place (which then owns the module's name, so the candidate's recursion and helpers resolve
+    to its own copy), and times both side by side.
+    """
     module = load_module(job)
-    if job.get("candidate"):
+    partner = None
+    if job["mode"] == "pair":
+        candidate_module = load_module(job)
+        install_candidate(candidate_module, job["qualname"], job["candidate"])
+        partner = callable_target(candidate_module, job["qualname"])
+    elif job.get("candidate"):
         install_candidate(module, job["qualname"], job["candidate"])
     target = callable_target(module, job["qualname"])
     calls = load_inputs(job, module)
     total = len(calls)
     if job.get("split") == "shown":
         calls = [c for i, c in enumerate(calls) if not held_out(i, total)]
-    modes = {"check": check, "time": measure, "profile": profile}
-    if job["mode"] not in modes:
-        raise WorkerError(f"unknown mode {job['mode']}")
-    result = modes[job["mode"]](target, calls, job)
+    if job["mode"] == "pair":
+        result = measure(target, calls, job, partner)
+    else:
+        modes = {"check": check, "time": measure, "profile": profile}
+        if job["mode"] not in modes:
+            raise WorkerError(f"unknown mode {job['mode']}")
+        result = modes[job["mode"]](target, calls, job)
     result["inputs"] = len(calls)
     result["held_out"] = sum(held_out(i, total) for i in range(total))
     return result
