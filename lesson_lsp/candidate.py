@@ -13,13 +13,14 @@ class Candidate:
     source: str
     imports: tuple[str, ...] = ()
     agent: str = ""
-    note: str = ""
+    note: str = ""  # what the agent says it did, or why its answer was unusable
+    raw: str = ""  # an unusable answer as it came, for the lesson about it
 
     @property
     def key(self) -> str:
         """Identity of the code itself, so the same proposal is never measured twice."""
         digest = hashlib.sha256()
-        for part in (*sorted(self.imports), self.source.strip()):
+        for part in (*sorted(self.imports), self.source.strip() or self.raw):
             digest.update(part.encode("utf-8") + b"\0")
         return digest.hexdigest()[:16]
 

@@ -78,12 +78,16 @@ def cmd_optimize(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from exc
     on_progress = None if args.json else _progress_printer()
     try:
-        run = asyncio.run(optimize(path, source, span, config, args.inputs, on_progress))
+        run = asyncio.run(optimize(path, source, span, config, args.inputs, on_progress,
+                                   record=Path(args.record) if args.record else None,
+                                   replay=Path(args.replay) if args.replay else None))
     except (OptimizeError, input_sources.InputsError) as exc:
         raise UsageError(str(exc)) from exc
     finally:
         if on_progress is not None and sys.stderr.isatty():
             print(file=sys.stderr)
+    for notice in run.result.notices:
+        print(f"lesson-lsp: note: {notice}", file=sys.stderr)
     applied = False
     new_source = apply(source, run.edits, UTF16) if run.edits else source
     if args.apply and run.improved:
@@ -196,6 +200,10 @@ def parser() -> argparse.ArgumentParser:
     opt.add_argument("--rounds", type=int)
     opt.add_argument("--apply", action="store_true", help="write the file when verified")
     opt.add_argument("--json", action="store_true")
+    opt.add_argument("--record", metavar="FILE.jsonl",
+                     help="record every exchange with the LLM endpoint (no headers, no keys)")
+    opt.add_argument("--replay", metavar="FILE.jsonl",
+                     help="answer the LLM agents from a recording instead of the endpoint")
     opt.set_defaults(func=cmd_optimize)
 
     ver = sub.add_parser("verify", help="check one candidate against the original")
@@ -218,6 +226,9 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if args.command == "optimize" and args.replay and not Path(args.replay).is_file():
+        print(f"lesson-lsp: {args.replay}: no such recording", file=sys.stderr)
+        return 2
     if args.command == "optimize" and args.rounds is not None and args.rounds < 1:
         print("lesson-lsp: --rounds must be at least 1", file=sys.stderr)
         return 2

@@ -40,18 +40,22 @@ class HarnessConfig:
     min_speedup: float = 1.1
     rel_tol: float = 1e-9
     abs_tol: float = 1e-12
+    compare_output: bool = False  # printed output must match too
 
 
 @dataclass(frozen=True)
 class Config:
     rounds: int = 3
     time_budget_s: float = 300.0
+    token_budget: int = 0  # total tokens the LLM agents may use in a run; 0: no limit
+    llm_timeout_s: float = 120.0  # one request to an endpoint
     team: tuple[AgentConfig, ...] = ()
     lessons_per_prompt: int = 4
     restart_from: str = "best"
     bank: str = ""
     harness: HarnessConfig = field(default_factory=HarnessConfig)
     inputs: Mapping[str, str] = field(default_factory=dict)
+    preset: str = ""  # "paper": the LessonL paper's settings, which other keys then override
     root: str = ""
 
     def bank_path(self) -> Path:
@@ -60,6 +64,15 @@ class Config:
             path = Path(os.path.expanduser(self.bank))
             return path if path.is_absolute() else Path(self.root or ".") / path
         return Path(self.root or ".") / ".lesson-lsp" / "lessons.db"
+
+
+# "As in the paper" (LessonL, arXiv 2505.23946): 4 rounds, k = 4 lessons per prompt, every round
+# restarts from the original code. The team (three different code LLMs, temperature 0.2) is
+# the user's to configure, since only they know which endpoints they have.
+PRESETS: dict[str, dict[str, Any]] = {
+    "paper": {"rounds": 4, "lessons_per_prompt": 4, "restart_from": "original"},
+    "": {},
+}
 
 
 def find_pyproject(start: Path) -> Path | None:
@@ -117,16 +130,20 @@ def _harness(base: HarnessConfig, raw: Any) -> HarnessConfig:
     if not isinstance(raw, Mapping):
         raise ConfigError("setting `harness` must be a table")
     known = {f.name for f in fields(HarnessConfig)}
+    raw = {_snake(k): v for k, v in raw.items()}
     unknown = set(raw) - known
     if unknown:
         raise ConfigError(f"setting `harness` has unknown key(s): {', '.join(sorted(unknown))}")
     values: dict[str, Any] = {}
     for key, value in raw.items():
+        if key == "compare_output":
+            values[key] = _typed("harness.compare_output", value, bool)
+            continue
         if key == "memory_mb":
             values[key] = _typed("harness.memory_mb", value, int)
         else:
             values[key] = float(_typed(f"harness.{key}", value, (int, float)))
-        if values[key] <= 0:
+        if values[key] < 0 or (values[key] == 0 and key not in ("rel_tol", "abs_tol")):
             raise ConfigError(f"setting `harness.{key}` must be positive")
     return replace(base, **values)
 
@@ -142,12 +159,18 @@ def merge(config: Config, raw: Mapping[str, Any], source: str) -> Config:
     if unknown:
         raise ConfigError(f"{source}: unknown setting(s): {', '.join(sorted(unknown))}")
     values: dict[str, Any] = {}
+    if "preset" in normal:
+        if normal["preset"] not in PRESETS:
+            raise ConfigError("setting `preset` must be `paper` (or empty)")
+        values.update(PRESETS[normal["preset"]])
     for key, value in normal.items():
-        if key == "rounds" or key == "lessons_per_prompt":
+        if key == "preset":
+            values[key] = value
+        elif key in ("rounds", "lessons_per_prompt", "token_budget"):
             values[key] = _typed(key, value, int)
             if values[key] < (1 if key == "rounds" else 0):
                 raise ConfigError(f"setting `{key}` is too small: {value}")
-        elif key == "time_budget_s":
+        elif key in ("time_budget_s", "llm_timeout_s"):
             values[key] = float(_typed(key, value, (int, float)))
         elif key == "team":
             if not isinstance(value, list):

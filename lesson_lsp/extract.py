@@ -6,6 +6,7 @@ the file must not stop us from optimizing a function that is itself well formed.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -253,3 +254,47 @@ def function_named(source: str, qualname: str, encoding: str = UTF16) -> Functio
     raise ExtractError(
         f"no function named `{qualname}`" + (f" (this file has: {hint})" if names else "")
     )
+
+
+_TOP_DEFINITIONS = ("function_definition", "class_definition", "decorated_definition",
+                    "expression_statement")
+_IMPORTS = ("import_statement", "import_from_statement", "future_import_statement")
+
+
+def module_context(source: str, span: FunctionSpan, limit: int = 4000) -> str:
+    """What a reader of the function needs from its module: the imports, and the top-level
+    functions, classes and assignments whose names the function uses (not the function)."""
+    data = source.encode("utf-8")
+    root = parse(data).root_node
+    used = {n for n in _identifiers(span.source)}
+    parts: list[str] = []
+    for child in root.children:
+        text = data[child.start_byte:child.end_byte].decode("utf-8", errors="replace")
+        if child.type in _IMPORTS:
+            parts.append(text)
+            continue
+        if child.type not in _TOP_DEFINITIONS or child.start_byte == span.start_byte:
+            continue
+        if child.start_byte <= span.start_byte < child.end_byte:
+            continue  # the class that holds the method: its other methods are not context
+        names = _defined_names(child)
+        if names & used:
+            parts.append(text)
+    context = "\n\n".join(parts)
+    return context if len(context) <= limit else context[:limit] + "\n# …"
+
+
+def _identifiers(code: str) -> set[str]:
+    return set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", code))
+
+
+def _defined_names(node: Node) -> set[str]:
+    definition = _definition(node)
+    if definition.type in ("function_definition", "class_definition"):
+        return {_name(definition)}
+    if node.type == "expression_statement" and node.children and \
+            node.children[0].type == "assignment":
+        left = node.children[0].child_by_field_name("left")
+        if left is not None and left.text is not None:
+            return _identifiers(left.text.decode("utf-8"))
+    return set()

@@ -11,15 +11,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx2
+
 from lesson_lsp.candidate import to_column0
 from lesson_lsp.config import Config, ConfigError
 from lesson_lsp.edits import TextEdit, plan
-from lesson_lsp.extract import FunctionSpan
+from lesson_lsp.extract import FunctionSpan, module_context
 from lesson_lsp.harness import inputs as input_sources
 from lesson_lsp.harness.timing import format_seconds
 from lesson_lsp.harness.verify import Harness, HarnessError, Target
-from lesson_lsp.team.agents import Agent, RewriteAgent, rewrite_team
+from lesson_lsp.team import recording
+from lesson_lsp.team.agents import Agent, AgentUnavailable, RewriteAgent, rewrite_team
 from lesson_lsp.team.bank import Bank, Lesson
+from lesson_lsp.team.llm_agent import LLMAgent
 from lesson_lsp.team.loop import Progress, TeamResult, run_team
 from lesson_lsp.team.rewrites import RULES
 
@@ -59,6 +63,8 @@ class Run:
         lines.append(f"{base.inputs} inputs ({self.inputs_from}; {base.held_out} held out for "
                      f"correctness only) · isolation: {base.isolation} · "
                      f"{len(self.result.attempts)} candidates checked")
+        for notice in self.result.notices:
+            lines.append(f"⚠ {notice}")
         lessons = self.result.lessons
         if lessons:
             lines += ["", "**Lessons**"]
@@ -80,6 +86,7 @@ class Run:
             "isolation": self.result.baseline.isolation,
             "lessons": [{"agent": x.agent, "outcome": x.outcome, "speedup": x.speedup,
                          "text": x.text} for x in self.result.lessons],
+            "notices": self.result.notices,
             "candidates": [{"agent": a.agent, "round": a.round, "verdict": a.verdict.verdict,
                             "speedup": a.verdict.speedup, "detail": a.verdict.detail}
                            for a in self.result.attempts],
@@ -91,23 +98,22 @@ def lesson_line(lesson: Lesson) -> str:
     return f"- *{lesson.agent}* ({lesson.outcome}{gain}): {lesson.text}"
 
 
-def build_team(config: Config) -> list[Agent]:
+def build_team(config: Config, http: httpx2.AsyncClient | None = None) -> list[Agent]:
+    """The configured team, or every offline rewrite agent when none is configured."""
     if not config.team:
         return rewrite_team()
     rules = {rule.name: rule for rule in RULES}
     team: list[Agent] = []
     for member in config.team:
-        if member.kind == "rewrite":
-            if member.name == "all":
-                team.extend(rewrite_team())
-            elif member.name in rules:
-                team.append(RewriteAgent(rules[member.name]))
-            else:
-                raise ConfigError(f"no rewrite agent named `{member.name}` "
-                                  f"(known: all, {', '.join(rules)})")
+        if member.kind == "openai":
+            team.append(LLMAgent(member, http_client=http, timeout_s=config.llm_timeout_s))
+        elif member.name == "all":
+            team.extend(rewrite_team())
+        elif member.name in rules:
+            team.append(RewriteAgent(rules[member.name]))
         else:
-            raise ConfigError(f"agent `{member.name}`: `openai` agents are not available in "
-                              "this version yet; use `rewrite` agents")
+            raise ConfigError(f"no rewrite agent named `{member.name}` "
+                              f"(known: all, {', '.join(rules)})")
     return team
 
 
@@ -118,12 +124,32 @@ async def optimize(
     config: Config,
     inputs_cli: str | None = None,
     on_progress: Callable[[Progress], None] | None = None,
+    record: Path | None = None,
+    replay: Path | None = None,
 ) -> Run:
     if span.nested:
         raise OptimizeError(f"`{span.qualname}` is nested inside another function and cannot be "
                             "replaced on its own: optimize the enclosing function instead")
+    http = recording.http_client(record, replay)
     try:
-        agents = build_team(config)
+        agents = build_team(config, http)
+    except AgentUnavailable as exc:
+        raise OptimizeError(str(exc)) from exc
+    except ConfigError as exc:
+        raise OptimizeError(str(exc)) from exc
+    try:
+        return await _run(path, source, span, config, agents, inputs_cli, on_progress)
+    finally:
+        for agent in agents:
+            if isinstance(agent, LLMAgent):
+                await agent.close()
+        if http is not None:
+            await http.aclose()
+
+
+async def _run(path: Path, source: str, span: FunctionSpan, config: Config, agents: list[Agent],
+               inputs_cli: str | None, on_progress: Callable[[Progress], None] | None) -> Run:
+    try:
         if on_progress is not None:
             on_progress(Progress(0, config.rounds, len(agents), 0.0, "finding inputs"))
         spec = await input_sources.resolve(path, span.qualname, config, inputs_cli,
@@ -138,7 +164,8 @@ async def optimize(
         result = await run_team(
             harness=harness, agents=agents, bank=bank, config=config, name=span.name,
             qualname=span.qualname, source=to_column0(span.source, span.indent),
-            is_method=span.is_method, on_progress=on_progress)
+            is_method=span.is_method, context=module_context(source, span),
+            on_progress=on_progress)
     except HarnessError as exc:
         raise OptimizeError(str(exc)) from exc
     finally:

@@ -168,6 +168,8 @@ async def optimize_command(ls: LessonServer, *args: Any) -> dict[str, Any] | Non
         return None
     progress.end(run.headline())
     ls.runs[(uri, span.qualname)] = run
+    for notice in run.result.notices:
+        ls.tell(lsp.MessageType.Warning, f"Lesson team: {notice}")
     summary = {"improved": run.improved, "speedup": run.speedup, "function": span.qualname}
     if not run.improved:
         lessons = "; ".join(x.text for x in run.result.lessons[:2])

@@ -43,7 +43,8 @@ def test_faster_candidate(project: Path) -> None:
 
 def test_original_against_itself_is_not_faster(project: Path) -> None:
     code = "def fib(n):\n    if n < 2:\n        return n\n    return fib(n - 1) + fib(n - 2)\n"
-    assert verify(project, code)["verdict"] == "not-faster"
+    result = verify(project, code)
+    assert result["verdict"] == "not-faster", result
 
 
 def test_wrong_answer_is_incorrect_with_the_input(project: Path) -> None:
@@ -137,7 +138,8 @@ def test_hostile_candidates_get_the_right_verdict(project: Path, code: str,
 def test_patched_clock_does_not_fake_speed(project: Path) -> None:
     code = ("import time\ntime.perf_counter = lambda: 0.0\ntime.perf_counter_ns = lambda: 0\n\n"
             "def fib(n):\n    if n < 2:\n        return n\n    return fib(n - 1) + fib(n - 2)\n")
-    assert verify(project, code)["verdict"] == "not-faster"
+    result = verify(project, code)
+    assert result["verdict"] == "not-faster", result
 
 
 def test_remembering_answers_between_calls_is_not_speed(project: Path) -> None:
@@ -147,3 +149,39 @@ def test_remembering_answers_between_calls_is_not_speed(project: Path) -> None:
             "        for _ in range(30000):\n            pass\n    _memo[n] = a\n    return a\n")
     result = verify(project, code)
     assert result["verdict"] == "not-faster", result
+
+
+def test_printed_output_is_compared_when_asked(project: Path) -> None:
+    (project / "talk.py").write_text(
+        "def greet(n):\n    print('hello', n)\n    return n\n\n"
+        "def inputs():\n    return [(1,), (2,)]\n", encoding="utf-8")
+    quiet = "def greet(n):\n    return n\n"
+    candidate = project / "cand.py"
+    candidate.write_text(quiet, encoding="utf-8")
+
+    def run() -> dict:
+        done = subprocess.run(
+            [PYTHON, "-m", "lesson_lsp.cli", "verify", "talk.py::greet", "--candidate",
+             str(candidate), "--inputs", "talk.py::inputs", "--json"],
+            cwd=project, capture_output=True, text=True, timeout=120)
+        return json.loads(done.stdout)
+
+    assert run()["verdict"] != "incorrect"
+    (project / "pyproject.toml").write_text(
+        "[tool.lesson-lsp.harness]\ncompare_output = true\n", encoding="utf-8")
+    result = run()
+    assert result["verdict"] == "incorrect" and "printed output" in result["detail"]
+
+
+def test_non_deterministic_original_is_reported(project: Path) -> None:
+    (project / "noisy.py").write_text(
+        "import time\n\ndef stamp(n):\n    return time.time_ns() + n\n\n"
+        "def inputs():\n    return [(1,)]\n", encoding="utf-8")
+    candidate = project / "cand.py"
+    candidate.write_text("import time\n\ndef stamp(n):\n    return time.time_ns() + n\n")
+    done = subprocess.run(
+        [PYTHON, "-m", "lesson_lsp.cli", "verify", "noisy.py::stamp", "--candidate",
+         str(candidate), "--inputs", "noisy.py::inputs"],
+        cwd=project, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert "not deterministic" in done.stderr

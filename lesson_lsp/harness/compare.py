@@ -85,7 +85,7 @@ def difference(expected: Any, actual: Any, tol: Tolerance, path: str = "") -> st
 
 
 def outcome_difference(
-    expected: dict[str, Any], actual: dict[str, Any], tol: Tolerance
+    expected: dict[str, Any], actual: dict[str, Any], tol: Tolerance, output: bool = False
 ) -> str | None:
     """Compare one call: the exception or the return value, then every argument afterwards."""
     if "exc" in expected or "exc" in actual:
@@ -107,6 +107,9 @@ def outcome_difference(
     found = difference(expected["args"], actual["args"], tol, "arguments after the call")
     if found:
         return found
+    if output and expected.get("out", "") != actual.get("out", ""):
+        return (f"printed output differs: expected {expected.get('out', '')[:80]!r}, "
+                f"got {actual.get('out', '')[:80]!r}")
     return difference(expected.get("kwargs"), actual.get("kwargs"), tol, "keyword arguments after")
 
 

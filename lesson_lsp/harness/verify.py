@@ -171,7 +171,8 @@ class Harness:
         if len(outcomes) != len(base.outcomes):
             return Verdict(ERROR, detail="the candidate saw a different number of inputs")
         for index, (expected, actual) in enumerate(zip(base.outcomes, outcomes)):
-            found = outcome_difference(expected, actual, self.tolerance)
+            found = outcome_difference(expected, actual, self.tolerance,
+                                       self.config.compare_output)
             if found:
                 return Verdict(
                     INCORRECT,

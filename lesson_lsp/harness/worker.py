@@ -7,10 +7,12 @@ code runs, so a candidate that patches `time` cannot change what we measure.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import gc
 import importlib.util
 import inspect
+import io
 import json
 import os
 import sys
@@ -30,11 +32,13 @@ from lesson_lsp.harness.calls import (
     seed,
 )
 from lesson_lsp.harness.encode import encode
+from lesson_lsp.harness.profile import profile
 
 _clock = time.perf_counter
 _process_clock = time.process_time
 _write = os.write
 _dumps = json.dumps
+PRINT_CAP = 100_000  # characters of printed output kept per call, for the optional comparison
 
 
 # --------------------------------------------------------------------------- guard
@@ -140,19 +144,22 @@ def check(target: Any, calls: list[tuple[tuple, dict]], job: dict[str, Any]) -> 
         args_copy, kwargs_copy = copy.deepcopy((args, kwargs))
         before = (encode(list(args_copy)), encode(kwargs_copy))
         seed(job)
+        printed = io.StringIO()
         start = _clock()
         try:
-            value = target(*args_copy, **kwargs_copy)
-            if inspect.iscoroutine(value):
-                import asyncio
+            with contextlib.redirect_stdout(printed):
+                value = target(*args_copy, **kwargs_copy)
+                if inspect.iscoroutine(value):
+                    import asyncio
 
-                value = asyncio.run(value)
+                    value = asyncio.run(value)
             elapsed = _clock() - start
             outcome: dict[str, Any] = {"ret": encode(value)}
         except BaseException as exc:
             elapsed = _clock() - start
             outcome = {"exc": [type(exc).__name__, str(exc)[:500]]}
         cold.append(elapsed)
+        outcome["out"] = printed.getvalue()[:PRINT_CAP]
         outcome["args"] = encode(list(args_copy))
         outcome["kwargs"] = encode(kwargs_copy)
         outcome["mutates"] = (outcome["args"], outcome["kwargs"]) != before
@@ -277,29 +284,6 @@ def _immutable(value: Any, depth: int = 0) -> bool:
         # The list of calls itself: its items are (args, kwargs) pairs.
         return all(_immutable(a, depth + 1) and not kw for a, kw in value)
     return False
-
-
-def profile(target: Any, calls: list[tuple[tuple, dict]], job: dict[str, Any]) -> dict[str, Any]:
-    """Where the original spends its time, as a few lines the agents can read."""
-    import cProfile
-    import io
-    import pstats
-
-    profiler = cProfile.Profile()
-    for args, kwargs in copy.deepcopy(calls):
-        profiler.enable()
-        try:
-            target(*args, **kwargs)
-        except Exception:
-            pass
-        finally:
-            profiler.disable()
-    out = io.StringIO()
-    stats = pstats.Stats(profiler, stream=out)
-    stats.sort_stats("tottime").print_stats(8)
-    lines = [ln for ln in out.getvalue().splitlines() if ln.strip()]
-    start = next((i for i, ln in enumerate(lines) if ln.lstrip().startswith("ncalls")), 0)
-    return {"profile": "\n".join(lines[start:start + 9])}
 
 
 def run_job(job: dict[str, Any]) -> dict[str, Any]:

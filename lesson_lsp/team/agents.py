@@ -17,6 +17,11 @@ from lesson_lsp.team.prompts import load
 from lesson_lsp.team.rewrites import RULES, RewriteContext, Rule
 
 
+class AgentUnavailable(Exception):
+    """The agent cannot take part in this run (its endpoint is down, refuses us, …); the
+    message says why, in one sentence for the user."""
+
+
 @dataclass
 class Task:
     """What every agent of a round sees."""
@@ -28,6 +33,8 @@ class Task:
     is_method: bool = False
     profile: str = ""
     lessons: list[Lesson] = field(default_factory=list)
+    original: str = ""  # the original function, at column 0
+    context: str = ""  # the module's imports and the helpers the function uses
 
 
 class Agent(Protocol):

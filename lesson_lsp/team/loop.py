@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from lesson_lsp.candidate import Candidate
 from lesson_lsp.config import Config
-from lesson_lsp.harness.verify import FASTER, Baseline, Harness, Verdict
-from lesson_lsp.team.agents import Agent, Task
+from lesson_lsp.harness.verify import ERROR, FASTER, NOT_FASTER, Baseline, Harness, Verdict
+from lesson_lsp.team.agents import Agent, AgentUnavailable, Task
 from lesson_lsp.team.bank import Bank, Lesson
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -48,6 +51,7 @@ class TeamResult:
     attempts: list[Attempt] = field(default_factory=list)
     best: Attempt | None = None
     final: Verdict | None = None  # the best candidate re-measured
+    notices: list[str] = field(default_factory=list)  # what the user should know, once each
 
     @property
     def improved(self) -> bool:
@@ -74,13 +78,15 @@ async def run_team(
     qualname: str,
     source: str,
     is_method: bool = False,
+    context: str = "",
     on_progress: Callable[[Progress], None] | None = None,
 ) -> TeamResult:
     started = time.monotonic()
+    active = list(agents)
 
     def report(round_no: int, best: float, message: str) -> None:
         if on_progress is not None:
-            on_progress(Progress(round_no, config.rounds, len(agents), best, message))
+            on_progress(Progress(round_no, config.rounds, len(active), best, message))
 
     report(0, 0.0, "measuring the original")
     baseline = await harness.baseline()
@@ -90,30 +96,45 @@ async def run_team(
     best_speed = 0.0
     for round_no in range(1, config.rounds + 1):
         if time.monotonic() - started > config.time_budget_s:
-            report(round_no, best_speed, "time budget spent")
+            result.notices.append("the time budget was spent before the last round")
+            break
+        if config.token_budget and tokens_used(agents) >= config.token_budget:
+            result.notices.append("the token budget was spent before the last round")
             break
         base = result.best.candidate if (config.restart_from == "best" and result.best) else None
         task = Task(
-            name=name,
-            qualname=qualname,
+            name=name, qualname=qualname,
             source=base.source if base else source,
             imports=base.imports if base else (),
-            is_method=is_method,
-            profile=baseline.profile,
+            is_method=is_method, profile=baseline.profile,
             lessons=bank.select(config.lessons_per_prompt, source),
+            original=source, context=context,
         )
         report(round_no, best_speed, "agents proposing")
-        proposals = await asyncio.gather(*(agent.propose(task) for agent in agents),
+        proposals = await asyncio.gather(*(agent.propose(task) for agent in active),
                                          return_exceptions=True)
-        fresh = [(agent, p) for agent, p in zip(agents, proposals)
-                 if isinstance(p, Candidate) and p.key not in seen]
+        fresh: list[tuple[Agent, Candidate]] = []
+        for agent, proposal in zip(list(active), proposals):
+            if isinstance(proposal, BaseException):
+                if not isinstance(proposal, Exception):
+                    raise proposal
+                message = str(proposal) if isinstance(proposal, AgentUnavailable) else \
+                    f"agent `{agent.name}` failed: {proposal!r}"
+                log.warning("%s", message)
+                result.notices.append(message + "; the rest of the team went on without it")
+                active.remove(agent)
+            elif isinstance(proposal, Candidate) and proposal.key not in seen:
+                fresh.append((agent, proposal))
         if not fresh:
             report(round_no, best_speed, "no new candidates")
             break
         reached: list[float] = []
         for index, (agent, candidate) in enumerate(fresh, 1):
             report(round_no, best_speed, f"checking candidate {index}/{len(fresh)} ({agent.name})")
-            verdict = await harness.evaluate(candidate)
+            if candidate.source.strip():
+                verdict = await harness.evaluate(candidate)
+            else:
+                verdict = Verdict(ERROR, detail=candidate.note or "the answer held no code")
             seen[candidate.key] = verdict
             reached.append(verdict.speedup if verdict.verdict == FASTER else 0.0)
             attempt = Attempt(agent.name, round_no, candidate, verdict)
@@ -121,15 +142,22 @@ async def run_team(
             if text:
                 attempt.lesson = bank.add(Lesson(
                     text=text, outcome=verdict.verdict,
-                    speedup=verdict.speedup if verdict.verdict in (FASTER, "not-faster") else 0.0,
-                    function=qualname, fingerprint=original_print, code=candidate.source,
+                    speedup=verdict.speedup if verdict.verdict in (FASTER, NOT_FASTER) else 0.0,
+                    function=qualname, fingerprint=original_print,
+                    code=candidate.source or candidate.raw,
                     agent=agent.name, model=agent.model, round=round_no))
             result.attempts.append(attempt)
             if verdict.verdict == FASTER and verdict.speedup > best_speed:
                 best_speed = verdict.speedup
                 result.best = attempt
         bank.update_factors(task.lessons, reached)
+        if not active:
+            break
     if result.best is not None:
         report(config.rounds, best_speed, "re-measuring the best candidate")
         result.final = await harness.time(result.best.candidate, processes=4)
     return result
+
+
+def tokens_used(agents: list[Agent]) -> int:
+    return sum(int(getattr(agent, "tokens_used", 0)) for agent in agents)

@@ -1,0 +1,212 @@
+"""The LLM team against a scripted OpenAI-compatible server on 127.0.0.1: real `openai` client,
+real HTTP, the CLI in a real subprocess, lessons in a real SQLite bank."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import sqlite3
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from lesson_lsp.team.bank import Bank, Lesson
+from tests.conftest import EXAMPLES, PYTHON
+from tests.fake_openai import Reply, ScriptedEndpoint, Seen, fenced
+
+KEY = "sk-test-7f3a9c1e55"
+
+FAST_FIB = """
+def fib(n):
+    a, b = 0, 1
+    for _ in range(n):
+        a, b = b, a + b
+    return a
+"""
+
+HALF_FAST_FIB = """
+def fib(n):
+    if n < 2:
+        return n
+    if n == 2:
+        return 1
+    return fib(n - 1) + fib(n - 2)
+"""
+
+WRONG_FIB = "def fib(n):\n    return n * 2\n"
+
+LEAKY_FIB = "import os\n\ndef fib(n):\n    return os.environ.get('LESSON_TEST_KEY', 'no key')\n"
+
+
+def is_lesson_prompt(seen: Seen) -> bool:
+    return "state the lesson" in seen.prompt
+
+
+def project(tmp_path: Path, url: str, agents: list[str], extra: str = "") -> Path:
+    shutil.copy(EXAMPLES / "slow.py", tmp_path / "slow.py")
+    team = "".join(
+        f'\n[[tool.lesson-lsp.team]]\nname = "{name}"\nkind = "openai"\nmodel = "{name}-model"\n'
+        f'base_url = "{url}"\napi_key_env = "LESSON_TEST_KEY"\n' for name in agents)
+    (tmp_path / "pyproject.toml").write_text(
+        f"[tool.lesson-lsp]\nrounds = 2\nllm_timeout_s = 2\n{extra}\n"
+        '[tool.lesson-lsp.inputs]\n"slow.py::fib" = "slow.py::inputs"\n' + team,
+        encoding="utf-8")
+    return tmp_path
+
+
+def optimize(folder: Path, *args: str) -> tuple[dict, str]:
+    env = {**os.environ, "LESSON_TEST_KEY": KEY}
+    done = subprocess.run([PYTHON, "-m", "lesson_lsp.cli", "optimize", "slow.py::fib", "--json",
+                           *args], cwd=folder, capture_output=True, text=True, timeout=300,
+                          env=env)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout), done.stderr
+
+
+def model_of(seen: Seen) -> str:
+    return str(seen.body.get("model", ""))
+
+
+def test_lessons_flow_into_the_next_round_and_the_key_stays_put(tmp_path: Path) -> None:
+    def script(seen: Seen) -> Reply:
+        if is_lesson_prompt(seen):
+            return Reply("LESSON-FROM-ROUND-1: iterate instead of recursing twice.")
+        first_round = "LESSON-FROM-ROUND-1" not in seen.prompt
+        return Reply(fenced(LEAKY_FIB if first_round else FAST_FIB))
+
+    with ScriptedEndpoint(script) as server:
+        folder = project(tmp_path, server.url, ["solo"])
+        result, stderr = optimize(folder, "--record", "run.jsonl")
+        chats = server.chats()
+    proposals = [s for s in chats if not is_lesson_prompt(s)]
+    assert len(proposals) == 2
+    assert "LESSON-FROM-ROUND-1" not in proposals[0].prompt
+    assert "LESSON-FROM-ROUND-1" in proposals[1].prompt  # the round-1 lesson, selected
+    assert "def fib(n):" in proposals[0].prompt and "hits" in proposals[0].prompt  # profile
+    verdicts = [c["verdict"] for c in result["candidates"]]
+    assert verdicts == ["incorrect", "faster"]
+    assert result["improved"] and result["speedup"] > 10
+    # The key went to the endpoint, and nowhere else: not the sandbox (the leaky candidate saw
+    # no key), not the output, the bank or the recording.
+    assert all(s.headers.get("authorization") == f"Bearer {KEY}" for s in chats)
+    assert "no key" in json.dumps(result["candidates"][0])
+    places = [json.dumps(result), stderr, (folder / "run.jsonl").read_text()]
+    places.append((folder / ".lesson-lsp" / "lessons.db").read_bytes().decode("latin-1"))
+    assert all(KEY not in place for place in places)
+
+
+def test_selection_half_by_speedup_rest_by_relevance(tmp_path: Path) -> None:
+    seen_prompts: list[str] = []
+
+    def script(seen: Seen) -> Reply:
+        if is_lesson_prompt(seen):
+            return Reply("a lesson")
+        seen_prompts.append(seen.prompt)
+        return Reply(fenced(WRONG_FIB))
+
+    with ScriptedEndpoint(script) as server:
+        folder = project(tmp_path, server.url, ["solo"])
+        bank = Bank(folder / ".lesson-lsp" / "lessons.db")
+        for text, speedup, code in [
+            ("TOP-1", 9.0, "def unrelated(): pass"), ("TOP-2", 5.0, "def unrelated(): pass"),
+            ("TOP-3", 4.0, "def unrelated(): pass"),
+            ("RELEVANT", 0.0, "def fib(n):\n    if n < 2:\n        return n\n"
+                              "    return fib(n - 1) + fib(n - 2)"),
+            ("IRRELEVANT", 0.0, "import socket"), ("SLIGHT", 1.05, "def fib(n): return n"),
+        ]:
+            bank.add(Lesson(text=text, outcome="faster" if speedup else "incorrect",
+                            speedup=speedup, function="x", fingerprint="x", code=code, agent="a"))
+        bank.close()
+        optimize(folder, "--rounds", "1")
+    first = seen_prompts[0]
+    shown = re.findall(r"\] (TOP-\d|RELEVANT|IRRELEVANT|SLIGHT)\b", first)
+    assert shown[:2] == ["TOP-1", "TOP-2"]  # ⌈4/2⌉ by speedup × factor
+    assert "RELEVANT" in shown[2:] and "IRRELEVANT" not in shown and len(shown) == 4
+    # Factors moved: nothing this round beat the shown "worked" lessons, so they sank.
+    rows = dict(sqlite3.connect(folder / ".lesson-lsp" / "lessons.db").execute(
+        "SELECT text, factor FROM lessons"))
+    assert rows["TOP-1"] == pytest.approx(0.9) and rows["TOP-3"] == 1.0
+
+
+def test_the_fastest_verified_candidate_wins_and_is_remeasured(tmp_path: Path) -> None:
+    def script(seen: Seen) -> Reply:
+        if is_lesson_prompt(seen):
+            return Reply("ok")
+        return Reply(fenced(FAST_FIB if model_of(seen) == "quick-model" else HALF_FAST_FIB))
+
+    with ScriptedEndpoint(script) as server:
+        folder = project(tmp_path, server.url, ["slowish", "quick"])
+        result, _ = optimize(folder, "--rounds", "1", "--apply")
+    by_agent = {c["agent"]: c for c in result["candidates"]}
+    assert by_agent["quick"]["verdict"] == "faster"
+    assert result["improved"] and result["applied"]
+    assert result["speedup"] > by_agent["slowish"]["speedup"]
+    assert result["speedup"] != by_agent["quick"]["speedup"]  # a fresh measurement
+    written = (folder / "slow.py").read_text()
+    assert "a, b = b, a + b" in written
+
+
+@pytest.mark.parametrize("failure", [
+    Reply(status=500), Reply(status=429, headers={"Retry-After": "0"}),
+    Reply(delay_s=3.0), Reply(raw=b"<html>not json</html>"), Reply(content=None),
+    Reply(drop=True),
+])
+def test_a_failing_endpoint_is_one_message_and_the_offline_team_still_delivers(
+        tmp_path: Path, failure: Reply) -> None:
+    with ScriptedEndpoint(lambda seen: failure) as server:
+        folder = project(tmp_path, server.url, ["flaky"])
+        text = (folder / "pyproject.toml").read_text()
+        (folder / "pyproject.toml").write_text(
+            text + '\n[[tool.lesson-lsp.team]]\nname = "all"\nkind = "rewrite"\n')
+        result, stderr = optimize(folder)
+        attempts = len(server.chats())
+    assert 2 <= attempts <= 4  # bounded retries
+    assert len(result["notices"]) == 1 and "flaky" in result["notices"][0]
+    assert stderr.count("note:") == 1
+    assert result["improved"]  # the memoize rewrite agent
+    assert {c["agent"] for c in result["candidates"]} == {"memoize"}
+
+
+def test_recovers_after_transient_errors(tmp_path: Path) -> None:
+    calls = {"n": 0}
+
+    def script(seen: Seen) -> Reply:
+        calls["n"] += 1
+        if calls["n"] <= 2:
+            return Reply(status=503)
+        return Reply("lesson") if is_lesson_prompt(seen) else Reply(fenced(FAST_FIB))
+
+    with ScriptedEndpoint(script) as server:
+        result, _ = optimize(project(tmp_path, server.url, ["steady"]), "--rounds", "1")
+    assert result["notices"] == [] and result["improved"]
+
+
+def test_garbage_answers_become_error_lessons(tmp_path: Path) -> None:
+    def script(seen: Seen) -> Reply:
+        if is_lesson_prompt(seen):
+            return Reply("GARBAGE-LESSON: answer with one python code block.")
+        return Reply("I am sorry, I cannot write code today.")
+
+    with ScriptedEndpoint(script) as server:
+        result, _ = optimize(project(tmp_path, server.url, ["talker"]), "--rounds", "1")
+    assert [c["verdict"] for c in result["candidates"]] == ["error"]
+    assert "holds no code" in result["candidates"][0]["detail"]
+    assert result["lessons"][0]["text"].startswith("GARBAGE-LESSON")
+    assert not result["improved"]
+
+
+def test_replay_needs_no_endpoint(tmp_path: Path) -> None:
+    def script(seen: Seen) -> Reply:
+        return Reply("replayed lesson") if is_lesson_prompt(seen) else Reply(fenced(FAST_FIB))
+
+    with ScriptedEndpoint(script) as server:
+        folder = project(tmp_path, server.url, ["solo"])
+        recorded, _ = optimize(folder, "--rounds", "1", "--record", "run.jsonl")
+    # The endpoint is gone now; the recording answers instead.
+    replayed, _ = optimize(folder, "--rounds", "1", "--replay", "run.jsonl")
+    assert [c["verdict"] for c in replayed["candidates"]] == \
+        [c["verdict"] for c in recorded["candidates"]] == ["faster"]
+    assert replayed["lessons"][0]["text"] == "replayed lesson"
