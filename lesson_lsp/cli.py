@@ -170,7 +170,7 @@ def cmd_lessons(args: argparse.Namespace) -> int:
             print(f"{x.speedup:6.2f}× factor {x.factor:.2f} uses {x.uses:3d}  "
                   f"{x.function} [{x.agent}, {x.outcome}] {x.text}")
         if not lessons:
-            print("the bank holds no lessons yet")
+            print("no lesson matches" if args.search else "the bank holds no lessons yet")
     finally:
         bank.close()
     return 0

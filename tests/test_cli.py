@@ -125,3 +125,15 @@ def test_slow_single_pass_is_timed_without_false_alarms(project: Path) -> None:
     result = json.loads(done.stdout)
     assert result["improved"], result["candidates"]
     assert result["speedup"] > 10
+
+
+def test_lessons_command_lists_searches_and_prunes(project: Path) -> None:
+    assert cli(project, "optimize", "slow.py::fib", "--rounds", "1").returncode == 0
+    listed = cli(project, "lessons", "--json")
+    assert listed.returncode == 0
+    lessons = json.loads(listed.stdout)
+    assert lessons and lessons[0]["agent"] == "memoize" and lessons[0]["function"] == "fib"
+    assert "memoize" in cli(project, "lessons", "--search", "recursive").stdout
+    assert cli(project, "lessons", "--search", "no such words").stdout.strip() == \
+        "no lesson matches"
+    assert "pruned 0 lessons" in cli(project, "lessons", "--prune", "0.5").stdout

@@ -45,3 +45,14 @@ def test_mistakes_are_named(tmp_path: Path, text: str, message: str) -> None:
     target = write(tmp_path, text)
     with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)")):
         load(target)
+
+
+def test_paper_preset_and_explicit_keys_over_it(tmp_path: Path) -> None:
+    target = write(tmp_path, '[tool.lesson-lsp]\npreset = "paper"\n')
+    config = load(target)
+    assert (config.rounds, config.lessons_per_prompt, config.restart_from) == (4, 4, "original")
+    target = write(tmp_path, '[tool.lesson-lsp]\npreset = "paper"\nrounds = 2\n')
+    assert load(target).rounds == 2 and load(target).restart_from == "original"
+    target = write(tmp_path, '[tool.lesson-lsp]\npreset = "fast"\n')
+    with pytest.raises(ConfigError, match="preset"):
+        load(target)
