@@ -176,6 +176,17 @@ def cmd_lessons(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    from lesson_lsp import bench
+
+    try:
+        return bench.main(Path(args.tasks), args.team, args.rounds, not args.no_lessons,
+                          args.json, Path(args.plot) if args.plot else None, args.jobs,
+                          Path(args.bank) if args.bank else None)
+    except bench.BenchError as exc:
+        raise UsageError(str(exc)) from exc
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from lesson_lsp.server import serve
 
@@ -212,6 +223,18 @@ def parser() -> argparse.ArgumentParser:
     ver.add_argument("--inputs", metavar="FILE::CALLABLE")
     ver.add_argument("--json", action="store_true")
     ver.set_defaults(func=cmd_verify)
+
+    ben = sub.add_parser("bench", help="run the team on a task suite and print the table")
+    ben.add_argument("tasks", nargs="?", default="benchmarks/tasks", metavar="TASKS_DIR")
+    ben.add_argument("--team", default="all",
+                     help="rewrite agents, comma-separated (default: all)")
+    ben.add_argument("--rounds", type=int, default=3)
+    ben.add_argument("--no-lessons", action="store_true", help="the ablation: k = 0")
+    ben.add_argument("--jobs", type=int, help="tasks at once (default: cores − 1)")
+    ben.add_argument("--bank", help="a lesson bank to use and keep (default: a fresh one)")
+    ben.add_argument("--json", action="store_true")
+    ben.add_argument("--plot", metavar="FILE.png")
+    ben.set_defaults(func=cmd_bench)
 
     les = sub.add_parser("lessons", help="list, search or prune the lesson bank")
     les.add_argument("--project", default=".")

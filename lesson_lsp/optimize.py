@@ -126,6 +126,7 @@ async def optimize(
     on_progress: Callable[[Progress], None] | None = None,
     record: Path | None = None,
     replay: Path | None = None,
+    inputs_spec: input_sources.InputSpec | None = None,
 ) -> Run:
     if span.nested:
         raise OptimizeError(f"`{span.qualname}` is nested inside another function and cannot be "
@@ -138,7 +139,8 @@ async def optimize(
     except ConfigError as exc:
         raise OptimizeError(str(exc)) from exc
     try:
-        return await _run(path, source, span, config, agents, inputs_cli, on_progress)
+        return await _run(path, source, span, config, agents, inputs_cli, on_progress,
+                          inputs_spec)
     finally:
         for agent in agents:
             if isinstance(agent, LLMAgent):
@@ -148,12 +150,14 @@ async def optimize(
 
 
 async def _run(path: Path, source: str, span: FunctionSpan, config: Config, agents: list[Agent],
-               inputs_cli: str | None, on_progress: Callable[[Progress], None] | None) -> Run:
+               inputs_cli: str | None, on_progress: Callable[[Progress], None] | None,
+               spec: input_sources.InputSpec | None) -> Run:
     try:
         if on_progress is not None:
             on_progress(Progress(0, config.rounds, len(agents), 0.0, "finding inputs"))
-        spec = await input_sources.resolve(path, span.qualname, config, inputs_cli,
-                                           to_column0(span.source, span.indent))
+        if spec is None:
+            spec = await input_sources.resolve(path, span.qualname, config, inputs_cli,
+                                               to_column0(span.source, span.indent))
     except (input_sources.InputsError, ConfigError) as exc:
         raise OptimizeError(str(exc)) from exc
     target = Target(path=str(path.resolve()), source=source, qualname=span.qualname,

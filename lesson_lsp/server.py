@@ -21,6 +21,7 @@ from lesson_lsp import __version__
 from lesson_lsp.config import ConfigError, load
 from lesson_lsp.edits import workspace_edit
 from lesson_lsp.extract import ExtractError, FunctionSpan, function_at
+from lesson_lsp.harness import sandbox
 from lesson_lsp.optimize import OptimizeError, Run, lesson_line, optimize
 from lesson_lsp.team.bank import Bank
 from lesson_lsp.team.loop import Progress
@@ -53,6 +54,14 @@ def on_initialize(ls: LessonServer, params: lsp.InitializeParams) -> None:
     options = params.initialization_options
     if isinstance(options, dict):
         ls.settings = options.get("lesson-lsp", options)
+
+
+@server.feature(lsp.INITIALIZED)
+def on_initialized(ls: LessonServer, params: lsp.InitializedParams) -> None:
+    level = sandbox.isolation().describe()
+    log.info("sandbox isolation: %s", level)
+    ls.window_log_message(lsp.LogMessageParams(
+        type=lsp.MessageType.Info, message=f"lesson-lsp {__version__}: sandbox isolation: {level}"))
 
 
 @server.feature(lsp.WORKSPACE_DID_CHANGE_CONFIGURATION)

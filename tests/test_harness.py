@@ -20,6 +20,8 @@ def verify(project: Path, code: str, target: str = "fib") -> dict:
         cwd=project, capture_output=True, text=True, timeout=120,
     )
     assert done.returncode == 0, done.stderr
+    leftover = subprocess.run(["pgrep", "-f", "lesson_lsp.harness.worker"], capture_output=True)
+    assert leftover.stdout.strip() == b"", "a sandbox process outlived the run"
     return json.loads(done.stdout)
 
 

@@ -90,6 +90,7 @@ async def test_code_action_only_inside_a_function(client: LanguageClient) -> Non
     assert inside and inside[0].title == "Optimize with lesson team"
     assert inside[0].kind == lsp.CodeActionKind.RefactorRewrite
     assert inside[0].command is not None and inside[0].command.command == "lesson-lsp.optimize"
+    assert any("sandbox isolation:" in m.message for m in client.log_messages)
     assert not await actions_at(client, uri, 0, 0)
     assert not await actions_at(client, uri, 2, 0)
 

@@ -140,7 +140,18 @@ def hypothesis_inputs(target: Any, count: int) -> list[tuple[tuple, dict]]:
     return list(unique.values())
 
 
-def load_inputs(job: dict[str, Any], module: types.ModuleType) -> list[tuple[tuple, dict]]:
+def load_inputs(job: dict[str, Any], module: types.ModuleType
+                ) -> tuple[list[tuple[tuple, dict]], list[bool]]:
+    """The calls to make, and which of them are held out (correctness only, never timed)."""
+    calls = _load_calls(job, module)
+    hidden_name = job["inputs"].get("hidden")
+    if hidden_name:
+        hidden = _generate(job, _generator_module(job, module), hidden_name)
+        return calls + hidden, [False] * len(calls) + [True] * len(hidden)
+    return calls, [held_out(i, len(calls)) for i in range(len(calls))]
+
+
+def _load_calls(job: dict[str, Any], module: types.ModuleType) -> list[tuple[tuple, dict]]:
     spec = job["inputs"]
     if spec.get("pickle"):
         import pickle
@@ -152,30 +163,41 @@ def load_inputs(job: dict[str, Any], module: types.ModuleType) -> list[tuple[tup
         return doctest_inputs(spec["steps"], module)
     if spec.get("hypothesis"):
         return hypothesis_inputs(callable_target(module, job["qualname"]), int(spec["hypothesis"]))
+    return _generate(job, _generator_module(job, module), spec["callable"])
+
+
+def _generator_module(job: dict[str, Any], module: types.ModuleType) -> types.ModuleType:
+    spec = job["inputs"]
     if spec["path"] == job["module_path"]:
-        source_module = module
-    else:
-        name = "_lesson_inputs_" + os.path.splitext(os.path.basename(spec["path"]))[0]
-        file_spec = importlib.util.spec_from_file_location(name, spec["path"])
-        if file_spec is None or file_spec.loader is None:
-            raise WorkerError(f"inputs: cannot load {spec['path']}")
-        source_module = importlib.util.module_from_spec(file_spec)
-        sys.modules[name] = source_module
-        try:
-            file_spec.loader.exec_module(source_module)
-        except Exception as exc:
-            raise WorkerError(f"inputs: importing {spec['path']} failed: {one_line(exc)}") from exc
-    generator = getattr(source_module, spec["callable"], None)
+        return module
+    name = "_lesson_inputs_" + os.path.splitext(os.path.basename(spec["path"]))[0]
+    if name in sys.modules:
+        return sys.modules[name]
+    file_spec = importlib.util.spec_from_file_location(name, spec["path"])
+    if file_spec is None or file_spec.loader is None:
+        raise WorkerError(f"inputs: cannot load {spec['path']}")
+    source_module = importlib.util.module_from_spec(file_spec)
+    sys.modules[name] = source_module
+    try:
+        file_spec.loader.exec_module(source_module)
+    except Exception as exc:
+        raise WorkerError(f"inputs: importing {spec['path']} failed: {one_line(exc)}") from exc
+    return source_module
+
+
+def _generate(job: dict[str, Any], source_module: types.ModuleType,
+              name: str) -> list[tuple[tuple, dict]]:
+    generator = getattr(source_module, name, None)
     if generator is None or not callable(generator):
-        raise WorkerError(f"inputs: {os.path.basename(spec['path'])} has no callable "
-                          f"`{spec['callable']}`")
+        raise WorkerError(f"inputs: {os.path.basename(job['inputs']['path'])} has no callable "
+                          f"`{name}`")
     seed(job)
     try:
         raw = list(generator())
     except Exception as exc:
-        raise WorkerError(f"inputs: `{spec['callable']}()` raised {one_line(exc)}") from exc
+        raise WorkerError(f"inputs: `{name}()` raised {one_line(exc)}") from exc
     if not raw:
-        raise WorkerError(f"inputs: `{spec['callable']}()` returned no inputs")
+        raise WorkerError(f"inputs: `{name}()` returned no inputs")
     return [_as_call(item) for item in raw]
 
 

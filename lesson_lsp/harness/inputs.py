@@ -31,11 +31,12 @@ class InputSpec:
     steps: tuple[tuple[str, str], ...] = ()
     hypothesis: int = 0  # how many examples to generate from type hints
     pickle: str = ""  # calls captured from the project's tests
+    hidden: str = ""  # a second generator in the same file: inputs for correctness only
 
     def as_job(self) -> dict[str, object]:
         steps = [list(step) for step in self.steps]
         return {"path": self.path, "callable": self.callable, "steps": steps,
-                "hypothesis": self.hypothesis, "pickle": self.pickle}
+                "hypothesis": self.hypothesis, "pickle": self.pickle, "hidden": self.hidden}
 
 
 HYPOTHESIS_EXAMPLES = 40

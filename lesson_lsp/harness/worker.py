@@ -25,7 +25,6 @@ from lesson_lsp.harness.calls import (
     WorkerError,
     callable_target,
     capture,
-    held_out,
     load_inputs,
     one_line,
     resolve,
@@ -302,10 +301,9 @@ def run_job(job: dict[str, Any]) -> dict[str, Any]:
     elif job.get("candidate"):
         install_candidate(module, job["qualname"], job["candidate"])
     target = callable_target(module, job["qualname"])
-    calls = load_inputs(job, module)
-    total = len(calls)
+    calls, hidden = load_inputs(job, module)
     if job.get("split") == "shown":
-        calls = [c for i, c in enumerate(calls) if not held_out(i, total)]
+        calls = [c for c, held in zip(calls, hidden) if not held]
     if job["mode"] == "pair":
         result = measure(target, calls, job, partner)
     else:
@@ -314,7 +312,7 @@ def run_job(job: dict[str, Any]) -> dict[str, Any]:
             raise WorkerError(f"unknown mode {job['mode']}")
         result = modes[job["mode"]](target, calls, job)
     result["inputs"] = len(calls)
-    result["held_out"] = sum(held_out(i, total) for i in range(total))
+    result["held_out"] = sum(hidden)
     return result
 
 

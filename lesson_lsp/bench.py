@@ -1,0 +1,216 @@
+"""`lesson-lsp bench`: run the team on a suite of tasks and print the table the LessonL paper
+reports (valid, correct, geometric-mean speedup, mean, share ≥ 2×), plus wrong edits, per-agent
+hits and wall time.
+
+A task suite is a directory of modules, each with the function to speed up, `bench_inputs()`
+(timed) and `hidden_inputs()` (correctness only, never shown to an agent), and a
+`manifest.json` mapping module stem → qualified function name.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lesson_lsp.config import AgentConfig, Config, HarnessConfig
+from lesson_lsp.extract import ExtractError, function_named
+from lesson_lsp.harness.inputs import InputSpec
+from lesson_lsp.harness.verify import ERROR, FASTER, INCORRECT, TIMEOUT, Harness, Target
+from lesson_lsp.optimize import OptimizeError, optimize
+
+
+class BenchError(Exception):
+    """The suite cannot be read; the message says why."""
+
+
+@dataclass
+class TaskResult:
+    task: str
+    function: str
+    speedup: float = 1.0
+    improved: bool = False
+    agent: str = ""
+    candidates: int = 0
+    ran: int = 0  # candidates that ran (no error, no timeout)
+    correct: int = 0  # candidates equivalent to the original
+    wrong_edit: bool = False
+    error: str = ""
+    seconds: float = 0.0
+    hits: dict[str, int] = field(default_factory=dict)
+
+
+def load_manifest(folder: Path) -> dict[str, str]:
+    manifest = folder / "manifest.json"
+    if not manifest.is_file():
+        raise BenchError(f"{folder} has no manifest.json (module stem → function name)")
+    try:
+        data = json.loads(manifest.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise BenchError(f"{manifest}: not JSON: {exc}") from exc
+    if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
+        raise BenchError(f"{manifest}: must map module stems to function names")
+    return data
+
+
+async def run_task(folder: Path, stem: str, qualname: str, config: Config) -> TaskResult:
+    path = folder / f"{stem}.py"
+    result = TaskResult(stem, qualname)
+    started = time.perf_counter()
+    try:
+        source = path.read_text(encoding="utf-8")
+        span = function_named(source, qualname)
+        spec = InputSpec(str(path.resolve()), "bench_inputs", "bench_inputs()",
+                         hidden="hidden_inputs")
+        run = await optimize(path, source, span, config, inputs_spec=spec)
+    except (OSError, ExtractError, OptimizeError) as exc:
+        result.error = str(exc)
+        result.seconds = time.perf_counter() - started
+        return result
+    attempts = run.result.attempts
+    result.candidates = len(attempts)
+    result.ran = sum(a.verdict.verdict not in (ERROR, TIMEOUT) for a in attempts)
+    result.correct = sum(a.verdict.verdict not in (ERROR, TIMEOUT, INCORRECT) for a in attempts)
+    result.hits = dict(Counter(a.agent for a in attempts if a.verdict.verdict == FASTER))
+    if run.improved and run.result.best is not None:
+        result.improved = True
+        result.speedup = run.speedup
+        result.agent = run.result.best.agent
+        # An independent check of what would be written, on every input, hidden ones included.
+        harness = Harness(Target(str(path.resolve()), source, qualname, spec, str(folder)),
+                          config.harness)
+        result.wrong_edit = await harness.check(run.result.best.candidate) is not None
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def bench_config(folder: Path, team: str, rounds: int, lessons: bool, bank: Path) -> Config:
+    members = tuple(AgentConfig(name=name.strip(), kind="rewrite")
+                    for name in team.split(",") if name.strip())
+    return Config(
+        rounds=rounds, team=members, lessons_per_prompt=4 if lessons else 0,
+        bank=str(bank), harness=HarnessConfig(timeout_s=60.0), root=str(folder.resolve()),
+    )
+
+
+async def run_suite(folder: Path, config: Config, jobs: int,
+                    echo: Any = None) -> list[TaskResult]:
+    manifest = load_manifest(folder)
+    gate = asyncio.Semaphore(max(1, jobs))
+
+    async def one(stem: str, qualname: str) -> TaskResult:
+        async with gate:
+            result = await run_task(folder, stem, qualname, config)
+        if echo is not None:
+            mark = f"{result.speedup:.2f}× ({result.agent})" if result.improved else \
+                (f"error: {result.error}" if result.error else "unchanged")
+            echo(f"{stem}: {mark} [{result.seconds:.0f} s]")
+        return result
+
+    return list(await asyncio.gather(*(one(s, q) for s, q in manifest.items())))
+
+
+def summary(results: list[TaskResult], wall: float) -> dict[str, Any]:
+    tasks = len(results)
+    speedups = [max(1.0, r.speedup) if not r.wrong_edit else 1.0 for r in results]
+    candidates = sum(r.candidates for r in results)
+    hits: Counter[str] = Counter()
+    for r in results:
+        hits.update(r.hits)
+    return {
+        "tasks": tasks,
+        "valid_pct": 100.0 * sum(not r.error for r in results) / max(tasks, 1),
+        "correct_pct": 100.0 * sum(not r.error and not r.wrong_edit for r in results)
+        / max(tasks, 1),
+        "candidates": candidates,
+        "candidates_valid_pct": 100.0 * sum(r.ran for r in results) / max(candidates, 1),
+        "candidates_correct_pct": 100.0 * sum(r.correct for r in results) / max(candidates, 1),
+        "geomean_speedup": math.exp(statistics.fmean(math.log(s) for s in speedups))
+        if speedups else 1.0,
+        "mean_speedup": statistics.fmean(speedups) if speedups else 1.0,
+        "pct_2x": 100.0 * sum(s >= 2 for s in speedups) / max(tasks, 1),
+        "improved": sum(r.improved for r in results),
+        "wrong_edits": sum(r.wrong_edit for r in results),
+        "errors": sum(bool(r.error) for r in results),
+        "agent_hits": dict(hits.most_common()),
+        "wall_s": wall,
+    }
+
+
+def table(results: list[TaskResult], totals: dict[str, Any], label: str) -> str:
+    lines = [f"lesson-lsp bench · {label}",
+             f"{'task':<38} {'function':<28} {'speedup':>9}  agent"]
+    for r in sorted(results, key=lambda r: r.task):
+        shown = "error" if r.error else f"{r.speedup:.2f}×" if r.improved else "1.00×"
+        lines.append(f"{r.task:<38} {r.function:<28} {shown:>9}  "
+                     f"{r.agent or ('—' if not r.error else r.error[:60])}")
+    t = totals
+    lines += [
+        "",
+        f"tasks {t['tasks']} · valid {t['valid_pct']:.1f}% · correct {t['correct_pct']:.1f}% · "
+        f"geomean {t['geomean_speedup']:.2f}× · mean {t['mean_speedup']:.2f}× · "
+        f"≥2× {t['pct_2x']:.1f}% · improved {t['improved']} · wrong edits {t['wrong_edits']} · "
+        f"wall {t['wall_s']:.0f} s",
+        f"candidates {t['candidates']} · ran {t['candidates_valid_pct']:.1f}% · "
+        f"correct {t['candidates_correct_pct']:.1f}%",
+        "agent hits (faster verdicts): " + (", ".join(
+            f"{k} {v}" for k, v in t["agent_hits"].items()) or "none"),
+    ]
+    return "\n".join(lines)
+
+
+def plot(results: list[TaskResult], path: Path) -> None:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError as exc:
+        raise BenchError("--plot needs matplotlib: pip install 'lesson-lsp[plot]'") from exc
+    ordered = sorted(results, key=lambda r: -r.speedup)
+    figure, axes = plt.subplots(figsize=(max(6, len(ordered) * 0.18), 4))
+    axes.bar(range(len(ordered)), [r.speedup for r in ordered],
+             color=["tab:green" if r.improved else "tab:gray" for r in ordered])
+    axes.set_yscale("log")
+    axes.axhline(1.0, color="black", linewidth=0.8)
+    axes.set_ylabel("speedup (log)")
+    axes.set_xticks(range(len(ordered)), [r.task for r in ordered], rotation=90, fontsize=6)
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+
+
+def main(folder: Path, team: str, rounds: int, lessons: bool, as_json: bool,
+         plot_path: Path | None, jobs: int | None, bank: Path | None) -> int:
+    folder = folder.resolve()
+    if not folder.is_dir():
+        raise BenchError(f"{folder}: no such directory")
+    jobs = jobs or max(1, (os.cpu_count() or 2) - 1)
+    with tempfile.TemporaryDirectory(prefix="lesson-bench-") as scratch:
+        config = bench_config(folder, team, rounds, lessons, bank or Path(scratch) / "bank.db")
+        started = time.perf_counter()
+        echo = None if as_json else (lambda line: print(line, file=sys.stderr, flush=True))
+        results = asyncio.run(run_suite(folder, config, jobs, echo))
+        wall = time.perf_counter() - started
+    totals = summary(results, wall)
+    label = (f"{folder.name} · team {team} · {rounds} rounds · "
+             f"lessons {'on' if lessons else 'off'} · {jobs} job(s)")
+    if plot_path is not None:
+        plot(results, plot_path)
+    if as_json:
+        print(json.dumps({"label": label, "summary": totals,
+                          "tasks": [asdict(r) for r in results]}, indent=2))
+    else:
+        print(table(results, totals, label))
+    return 0
+
+
+__all__ = ["BenchError", "main"]
