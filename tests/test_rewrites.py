@@ -119,3 +119,84 @@ def test_deque_applies() -> None:
 ])
 def test_deque_refuses(source: str) -> None:
     assert run(deque_queue, source, "f") is None
+
+
+# --- the rules added for the offline team -------------------------------------------------
+
+from lesson_lsp.team.rewrites import (  # noqa: E402
+    append_comprehension,
+    companion_set,
+    concat_extend,
+    count_counter,
+    sorted_min,
+    string_join,
+)
+
+
+def test_companion_set_keeps_the_list_and_its_order() -> None:
+    source = ("def uniq(xs):\n    out = []  # first seen\n    for x in xs:\n"
+              "        if x not in out:\n            out.append(x)\n    return out\n")
+    out = run(companion_set, source, "uniq")
+    assert out is not None and "out_set.add(out[-1])" in out.source
+    assert "# first seen" in out.source
+    assert _namespace(out)["uniq"]([3, 1, 3, 2, 1]) == [3, 1, 2]
+
+
+def test_companion_set_refuses_other_mutation() -> None:
+    source = ("def f(xs):\n    out = []\n    for x in xs:\n        if x not in out:\n"
+              "            out.append(x)\n        else:\n            out.remove(x)\n"
+              "    return out\n")
+    assert run(companion_set, source, "f") is None
+
+
+def test_append_comprehension_applies_and_refuses_a_leaking_loop_variable() -> None:
+    source = ("def squares(xs):\n    out = []\n    for x in xs:\n        if x % 2:\n"
+              "            out.append(x * x)\n    return out\n")
+    out = run(append_comprehension, source, "squares")
+    assert out is not None and "out = [x * x for x in xs if x % 2]" in out.source
+    leaky = source.replace("return out", "return out, x")
+    assert run(append_comprehension, leaky, "squares") is None
+    reads = source.replace("out.append(x * x)", "out.append(len(out))")
+    assert run(append_comprehension, reads, "squares") is None
+
+
+def test_string_join_applies_and_refuses_reads_inside_the_loop() -> None:
+    source = ('def csv(rows):\n    s = ""\n    for r in rows:\n        s += str(r)  # cell\n'
+              '        s += ","\n    return s\n')
+    out = run(string_join, source, "csv")
+    assert out is not None and '"".join(s_parts)' in out.source and "# cell" in out.source
+    assert _namespace(out)["csv"]([1, 2]) == "1,2,"
+    reads = source.replace('s += ","', "s += str(len(s))")
+    assert run(string_join, reads, "csv") is None
+    early = source.replace('s += ","', "if r is None:\n            return s")
+    assert run(string_join, early, "csv") is None
+
+
+def test_concat_extend_applies_and_refuses_an_aliased_list() -> None:
+    source = ("def flat(xss):\n    acc = []\n    for xs in xss:\n"
+              "        acc = acc + [x for x in xs]\n    return acc\n")
+    out = run(concat_extend, source, "flat")
+    assert out is not None and "acc += [x for x in xs]" in out.source
+    aliased = source.replace("    for xs", "    snapshot = [acc]\n    for xs")
+    assert run(concat_extend, aliased, "flat") is None
+    param = "def f(acc, xs):\n    for x in xs:\n        acc = acc + [x]\n    return acc\n"
+    assert run(concat_extend, param, "f") is None  # the caller's list must stay untouched
+
+
+def test_sorted_min_keeps_key_and_direction() -> None:
+    source = "def ends(xs):\n    return sorted(xs)[0], sorted(xs, key=abs, reverse=True)[0]\n"
+    out = run(sorted_min, source, "ends")
+    assert out is not None and "min(xs)" in out.source and "max(xs, key=abs)" in out.source
+    assert _namespace(out)["ends"]([3, -5, 1]) == (-5, -5)
+    assert run(sorted_min, "def f(xs):\n    return sorted(xs)[1]\n", "f") is None
+    assert run(sorted_min, "def f(xs, r):\n    return sorted(xs, reverse=r)[0]\n", "f") is None
+
+
+def test_count_counter_applies_and_refuses_a_changing_list() -> None:
+    source = "def once(xs):\n    return [x for x in xs if xs.count(x) == 1]\n"
+    out = run(count_counter, source, "once")
+    assert out is not None and out.imports == ("import collections",)
+    assert _namespace(out)["once"]([1, 2, 2, 3]) == [1, 3]
+    changing = ("def f(xs):\n    n = 0\n    for x in list(xs):\n        n += xs.count(x)\n"
+                "        xs.remove(x)\n    return n\n")
+    assert run(count_counter, changing, "f") is None

@@ -1,0 +1,146 @@
+"""A list that grows by `append` and is tested with `in` inside the same loop → keep a set beside
+it for the tests ("seen" lists, order-keeping de-duplication, BFS visited lists).
+
+The list stays (its order and contents are returned as before); each `in` test asks the set in
+O(1) instead of scanning the list. Safe when, inside the loop, the list changes only through
+`name.append(x)` statements and is used otherwise only for membership, iteration or `len`.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from lesson_lsp.team.rewrites.base import (
+    Rewrite,
+    RewriteContext,
+    Rule,
+    fresh_name,
+    names_in,
+    parents,
+    parse_function,
+)
+
+_LOOPS = (cst.For, cst.While)
+
+
+def _use(name: cst.Name, parent_of: dict[cst.CSTNode, cst.CSTNode]) -> str | None:
+    """'test' (x in L), 'append' (L.append(v) as a statement), 'read' (len, iteration) or None."""
+    parent = parent_of.get(name)
+    if isinstance(parent, cst.ComparisonTarget) and parent.comparator is name and \
+            isinstance(parent.operator, (cst.In, cst.NotIn)):
+        return "test"
+    if isinstance(parent, cst.Attribute) and parent.value is name and parent.attr.value == "append":
+        call = parent_of.get(parent)
+        statement = parent_of.get(call) if call is not None else None
+        if isinstance(call, cst.Call) and len(call.args) == 1 and isinstance(statement, cst.Expr):
+            return "append"
+        return None
+    if isinstance(parent, (cst.For, cst.CompFor)) and parent.iter is name:
+        return "read"
+    if isinstance(parent, cst.Arg):
+        call = parent_of.get(parent)
+        if isinstance(call, cst.Call) and isinstance(call.func, cst.Name) and \
+                call.func.value == "len":
+            return "read"
+    return None
+
+
+def apply(source: str, context: RewriteContext) -> Rewrite | None:
+    found = parse_function(source, context.name)
+    if found is None:
+        return None
+    module, fn = found
+    module, parent_of = parents(module)
+    fn = next(s for s in module.body if isinstance(s, cst.FunctionDef)
+              and s.name.value == context.name)
+    loops: list[cst.CSTNode] = []
+
+    class Outer(cst.CSTVisitor):
+        def visit_For(self, node: cst.For) -> bool:
+            loops.append(node)
+            return False
+
+        def visit_While(self, node: cst.While) -> bool:
+            loops.append(node)
+            return False
+
+    fn.body.visit(Outer())
+    for loop in loops:
+        tested = {t.comparator.value for t in _membership(loop)}  # type: ignore[attr-defined]
+        for name in sorted(tested):
+            uses = [_use(n, parent_of) for n in names_in(loop, name)]
+            if None in uses or "append" not in uses:
+                continue
+            if isinstance(loop, cst.For) and names_in(loop.target, name):
+                continue
+            set_name = fresh_name(module, f"{name}_set")
+            return _rewrite(module, loop, name, set_name, parent_of)
+    return None
+
+
+def _membership(node: cst.CSTNode) -> list[cst.ComparisonTarget]:
+    found: list[cst.ComparisonTarget] = []
+
+    class Finder(cst.CSTVisitor):
+        def visit_ComparisonTarget(self, target: cst.ComparisonTarget) -> None:
+            if isinstance(target.operator, (cst.In, cst.NotIn)) and \
+                    isinstance(target.comparator, cst.Name):
+                found.append(target)
+
+    node.visit(Finder())
+    return found
+
+
+def _rewrite(module: cst.Module, loop: cst.CSTNode, name: str, set_name: str,
+             parent_of: dict[cst.CSTNode, cst.CSTNode]) -> Rewrite:
+    build = cst.parse_statement(f"{set_name} = set({name})")
+
+    def inside(node: cst.CSTNode) -> bool:
+        current: cst.CSTNode | None = node
+        while current is not None and current is not loop:
+            current = parent_of.get(current)
+        return current is loop
+
+    class Transform(cst.CSTTransformer):
+        def leave_ComparisonTarget(self, original: cst.ComparisonTarget,
+                                   updated: cst.ComparisonTarget) -> cst.ComparisonTarget:
+            if inside(original) and isinstance(original.comparator, cst.Name) and \
+                    original.comparator.value == name and \
+                    isinstance(original.operator, (cst.In, cst.NotIn)):
+                return updated.with_changes(comparator=cst.Name(set_name))
+            return updated
+
+        def leave_SimpleStatementLine(self, original: cst.SimpleStatementLine,
+                                      updated: cst.SimpleStatementLine
+                                      ) -> cst.BaseStatement | cst.FlattenSentinel:
+            if not inside(original) or len(updated.body) != 1:
+                return updated
+            expr = updated.body[0]
+            if isinstance(expr, cst.Expr) and isinstance(expr.value, cst.Call):
+                func = expr.value.func
+                if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and \
+                        func.value.value == name and func.attr.value == "append":
+                    # The appended value, evaluated once, is recorded in both.
+                    record = cst.parse_statement(f"{set_name}.add({name}[-1])")
+                    return cst.FlattenSentinel([updated, record])
+            return updated
+
+        def on_leave(self, original: cst.CSTNode, updated: cst.CSTNode):  # type: ignore[override]
+            result = super().on_leave(original, updated)
+            if original is loop and isinstance(result, cst.BaseStatement):
+                return cst.FlattenSentinel([build, result])
+            return result
+
+    new_module = module.visit(Transform())
+    return Rewrite(
+        new_module.code, (),
+        f"`{name}` grows by append and is tested with `in` in the same loop; each test scanned "
+        f"the whole list, so a set `{set_name}` now answers the tests while the list keeps order",
+    )
+
+
+RULE = Rule(
+    name="companion-set",
+    idea="keep a set beside a list that is both appended to and searched in a loop",
+    apply=apply,
+)

@@ -1,0 +1,110 @@
+"""`s += piece` on a string inside a loop → collect the pieces, `"".join` them once.
+
+Repeated concatenation can copy the string built so far on every pass (quadratic); a join
+copies each piece once. Safe when, inside the loop, the string is only ever the target of `+=`
+(never read), the loop cannot leave the function early (no `return`/`yield`), and the string
+starts as a literal, so that it is known to be a `str`.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from lesson_lsp.team.rewrites.base import (
+    Rewrite,
+    RewriteContext,
+    Rule,
+    fresh_name,
+    has_any,
+    names_in,
+    parents,
+    parse_function,
+)
+
+
+def _string_literals(fn: cst.FunctionDef) -> set[str]:
+    names: set[str] = set()
+
+    class Finder(cst.CSTVisitor):
+        def visit_Assign(self, node: cst.Assign) -> None:
+            if isinstance(node.value, (cst.SimpleString, cst.FormattedString)) and \
+                    len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name):
+                names.add(node.targets[0].target.value)
+
+    fn.body.visit(Finder())
+    return names
+
+
+def apply(source: str, context: RewriteContext) -> Rewrite | None:
+    found = parse_function(source, context.name)
+    if found is None:
+        return None
+    module, fn = found
+    module, parent_of = parents(module)
+    fn = next(s for s in module.body if isinstance(s, cst.FunctionDef)
+              and s.name.value == context.name)
+    strings = _string_literals(fn)
+    loops: list[cst.CSTNode] = []
+
+    class Outer(cst.CSTVisitor):
+        def visit_For(self, node: cst.For) -> bool:
+            loops.append(node)
+            return False
+
+        def visit_While(self, node: cst.While) -> bool:
+            loops.append(node)
+            return False
+
+    fn.body.visit(Outer())
+    for loop in loops:
+        if has_any(loop, (cst.Return, cst.Yield, cst.Try)) or not isinstance(
+                parent_of.get(loop), cst.IndentedBlock):
+            continue
+        for name in sorted(strings):
+            uses = names_in(loop, name)
+            if not uses or not all(isinstance(parent_of.get(u), cst.AugAssign) and
+                                   isinstance(parent_of[u].operator, cst.AddAssign)  # type: ignore[attr-defined]
+                                   and parent_of[u].target is u for u in uses):  # type: ignore[attr-defined]
+                continue
+            parts = fresh_name(module, f"{name}_parts")
+            return _rewrite(module, loop, name, parts)
+    return None
+
+
+def _rewrite(module: cst.Module, loop: cst.CSTNode, name: str, parts: str) -> Rewrite:
+    class Transform(cst.CSTTransformer):
+        inside = 0
+
+        def on_visit(self, node: cst.CSTNode) -> bool:
+            if node is loop:
+                self.inside += 1
+            return True
+
+        def leave_AugAssign(self, original: cst.AugAssign, updated: cst.AugAssign
+                            ) -> cst.BaseSmallStatement:
+            if self.inside and isinstance(original.target, cst.Name) and \
+                    original.target.value == name:
+                return cst.Expr(cst.parse_expression(f"{parts}.append(__piece__)").with_changes(
+                    args=[cst.Arg(updated.value)]))
+            return updated
+
+        def on_leave(self, original: cst.CSTNode, updated: cst.CSTNode):  # type: ignore[override]
+            result = super().on_leave(original, updated)
+            if original is loop and isinstance(result, cst.BaseStatement):
+                self.inside -= 1
+                return cst.FlattenSentinel([
+                    cst.parse_statement(f"{parts} = [{name}]"), result,
+                    cst.parse_statement(f'{name} = "".join({parts})')])
+            return result
+
+    new_module = module.visit(Transform())
+    return Rewrite(new_module.code, (),
+                   f"`{name} += …` in a loop rebuilt the string on every pass; the pieces are "
+                   f"collected in `{parts}` and joined once")
+
+
+RULE = Rule(
+    name="string-join",
+    idea="collect string pieces in a list and join once instead of += in a loop",
+    apply=apply,
+)
