@@ -114,7 +114,7 @@ class LLMAgent:
                                   temperature=self.temperature)
         try:
             source, imports = extract(answer, task.name)
-        except ParseError as exc:
+        except (ParseError, SyntaxError, ValueError, RecursionError) as exc:
             # Not usable: an "error" candidate, so that the agent still learns a lesson.
             return Candidate("", agent=self.name, note=str(exc), raw=answer[:4000])
         return Candidate(source, imports, agent=self.name)

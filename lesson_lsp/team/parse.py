@@ -30,17 +30,15 @@ def code_blocks(text: str) -> list[str]:
     return [text[start.start():]] if start else []
 
 
-def _parse(block: str) -> ast.Module | None:
-    try:
-        return ast.parse(textwrap.dedent(block))
-    except SyntaxError:
-        # Prose after the code: cut at the first line that does not parse.
-        lines = textwrap.dedent(block).splitlines()
-        for end in range(len(lines) - 1, 0, -1):
-            try:
-                return ast.parse("\n".join(lines[:end]))
-            except SyntaxError:
-                continue
+def _parse(block: str) -> tuple[str, ast.Module] | None:
+    """The block (cut before trailing prose if need be) and its syntax tree, or None."""
+    lines = textwrap.dedent(block).splitlines()
+    for end in range(len(lines), 0, -1):
+        text = "\n".join(lines[:end]) + "\n"
+        try:
+            return text, ast.parse(text)
+        except (SyntaxError, ValueError):
+            continue
     return None
 
 
@@ -61,7 +59,7 @@ def extract(answer: str, name: str) -> tuple[str, tuple[str, ...]]:
     blocks = code_blocks(answer)
     if not blocks:
         raise ParseError("the answer holds no code")
-    parsed = [(b, m) for b in blocks if (m := _parse(b)) is not None]
+    parsed = [found for b in blocks if (found := _parse(b)) is not None]
     if not parsed:
         raise ParseError("the code in the answer does not parse")
     functions = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -77,14 +75,13 @@ def extract(answer: str, name: str) -> tuple[str, tuple[str, ...]]:
         for block, module in parsed:
             defs = [n for n in module.body if isinstance(n, functions)]
             if len(defs) == 1:
-                renamed = _rename(textwrap.dedent(block), defs[0].name, name)
-                module = ast.parse(renamed)
-                chosen = (renamed, module)
-                break
+                renamed = _parse(_rename(block, defs[0].name, name))
+                if renamed is not None:
+                    chosen = renamed
+                    break
     if chosen is None:
         raise ParseError(f"the answer does not define `{name}`")
-    block, module = chosen
-    source = textwrap.dedent(block)
+    source, module = chosen
     imports: list[str] = []
     kept: list[str] = []
     for node in module.body:
