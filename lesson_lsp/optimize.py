@@ -6,6 +6,7 @@ message is one actionable sentence.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -163,7 +164,11 @@ async def _run(path: Path, source: str, span: FunctionSpan, config: Config, agen
     target = Target(path=str(path.resolve()), source=source, qualname=span.qualname,
                     inputs=spec, root=config.root)
     harness = Harness(target, config.harness)
-    bank = Bank(config.bank_path())
+    try:
+        bank = Bank(config.bank_path())
+    except (OSError, sqlite3.Error) as exc:
+        raise OptimizeError(f"the lesson bank {config.bank_path()} cannot be opened: {exc}; "
+                            "set `bank` to a writable path") from exc
     try:
         result = await run_team(
             harness=harness, agents=agents, bank=bank, config=config, name=span.name,
