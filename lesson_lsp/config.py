@@ -49,6 +49,7 @@ class Config:
     time_budget_s: float = 300.0
     token_budget: int = 0  # total tokens the LLM agents may use in a run; 0: no limit
     llm_timeout_s: float = 120.0  # one request to an endpoint
+    max_concurrent_runs: int = 0  # the language server's runs at once; 0: cores − 1
     team: tuple[AgentConfig, ...] = ()
     lessons_per_prompt: int = 4
     restart_from: str = "best"
@@ -166,7 +167,7 @@ def merge(config: Config, raw: Mapping[str, Any], source: str) -> Config:
     for key, value in normal.items():
         if key == "preset":
             values[key] = value
-        elif key in ("rounds", "lessons_per_prompt", "token_budget"):
+        elif key in ("rounds", "lessons_per_prompt", "token_budget", "max_concurrent_runs"):
             values[key] = _typed(key, value, int)
             if values[key] < (1 if key == "rounds" else 0):
                 raise ConfigError(f"setting `{key}` is too small: {value}")

@@ -8,13 +8,17 @@ event loop, with user code in sandbox subprocesses, so the server keeps answerin
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import os
 import uuid
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 from lsprotocol import types as lsp
 from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol
 from pygls.uris import to_fs_path
 
 from lesson_lsp import __version__
@@ -31,11 +35,61 @@ TITLE = "Optimize with lesson team"
 log = logging.getLogger("lesson_lsp")
 
 
+class LessonProtocol(LanguageServerProtocol):
+    def _handle_cancel_notification(self, msg_id: Any) -> None:
+        """pygls cancels the request's outer future only; the run under it must stop too."""
+        super()._handle_cancel_notification(msg_id)
+        work = getattr(self._server, "requests", {}).get(msg_id)
+        if work is not None:
+            work.cancel()
+
+
 class LessonServer(LanguageServer):
     def __init__(self) -> None:
-        super().__init__("lesson-lsp", __version__)
+        super().__init__("lesson-lsp", __version__, protocol_cls=LessonProtocol)
+        self.requests: dict[Any, asyncio.Future[Any]] = {}  # request id → the run it started
         self.settings: dict[str, Any] = {}
         self.runs: dict[tuple[str, str], Run] = {}
+        self.active: set[tuple[str, str]] = set()  # (uri, qualname) of runs under way
+        self.capacity = max(1, (os.cpu_count() or 2) - 1)
+        self.running = 0
+        self.waiting: list[tuple[asyncio.Future[None], _Progress]] = []
+
+    @contextlib.asynccontextmanager
+    async def slot(self, progress: _Progress) -> AsyncIterator[None]:
+        """At most `capacity` runs at once (their timings would disturb each other); the rest
+        wait in order and see their place in the queue."""
+        if self.running >= self.capacity:
+            turn: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            self.waiting.append((turn, progress))
+            self._announce()
+            try:
+                await turn
+            except asyncio.CancelledError:
+                if turn.done() and not turn.cancelled():
+                    self._release()  # our turn had come: pass it on
+                else:
+                    self.waiting = [w for w in self.waiting if w[0] is not turn]
+                    self._announce()
+                raise
+        else:
+            self.running += 1
+        try:
+            yield
+        finally:
+            self._release()
+
+    def _release(self) -> None:
+        if self.waiting:
+            turn, _ = self.waiting.pop(0)
+            turn.set_result(None)  # the slot goes to the next in line
+            self._announce()
+        else:
+            self.running -= 1
+
+    def _announce(self) -> None:
+        for place, (_, progress) in enumerate(self.waiting, 1):
+            progress.queued(place)
 
     @property
     def encoding(self) -> str:
@@ -54,6 +108,9 @@ def on_initialize(ls: LessonServer, params: lsp.InitializeParams) -> None:
     options = params.initialization_options
     if isinstance(options, dict):
         ls.settings = options.get("lesson-lsp", options)
+        wanted = ls.settings.get("maxConcurrentRuns", ls.settings.get("max_concurrent_runs"))
+        if isinstance(wanted, int) and not isinstance(wanted, bool) and wanted > 0:
+            ls.capacity = wanted
 
 
 @server.feature(lsp.INITIALIZED)
@@ -126,6 +183,12 @@ class _Progress:
             self.token, lsp.WorkDoneProgressBegin(title=title, cancellable=True, percentage=0))
         self.active = True
 
+    def queued(self, place: int) -> None:
+        if self.active:
+            ahead = "1 run" if place == 1 else f"{place} runs"
+            self.ls.work_done_progress.report(self.token, lsp.WorkDoneProgressReport(
+                message=f"queued: waiting for {ahead} to finish (position {place})"))
+
     def report(self, progress: Progress) -> None:
         if self.active:
             done = int(100 * max(progress.round - 1, 0) / max(progress.rounds, 1))
@@ -151,21 +214,49 @@ async def optimize_command(ls: LessonServer, *args: Any) -> dict[str, Any] | Non
         return None
     source, optimized_version = document.source, document.version
     line, character = _field(position, "line"), _field(position, "character")
+    # The work runs in a task of its own, which both cancel paths (the progress' cancel button
+    # and $/cancelRequest) cancel; this handler then answers normally, exactly once.
+    work = asyncio.ensure_future(_optimize(ls, uri, source, optimized_version, line, character))
+    request = ls.protocol.msg_id
+    if request is not None:
+        ls.requests[request] = work
+    try:
+        return await asyncio.shield(work)
+    except asyncio.CancelledError:
+        work.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await work
+        return None
+    finally:
+        if request is not None:
+            ls.requests.pop(request, None)
+
+
+async def _optimize(ls: LessonServer, uri: str, source: str, optimized_version: int | None,
+                    line: Any, character: Any) -> dict[str, Any] | None:
     task = asyncio.current_task()
     assert task is not None
     progress = _Progress(ls, task)
+    key: tuple[str, str] | None = None
     try:
         span = function_at(source, int(line), int(character), encoding=ls.encoding)
         path = to_fs_path(uri)
         if path is None:
             raise OptimizeError(f"{uri} is not a file on disk")
         config = load(Path(path), ls.settings)
+        key = (uri, span.qualname)
+        if key in ls.active:
+            key = None
+            raise OptimizeError(f"`{span.qualname}` is being optimized already; wait for that "
+                                "run or cancel it")
+        ls.active.add(key)
         await progress.begin(f"Lesson team: {span.name}")
-        run = await optimize(Path(path), source, span, config, on_progress=progress.report)
+        async with ls.slot(progress):
+            run = await optimize(Path(path), source, span, config, on_progress=progress.report)
     except asyncio.CancelledError:
         progress.end("cancelled")
         ls.tell(lsp.MessageType.Info, "Lesson team cancelled; nothing was changed.")
-        raise
+        return None
     except (ExtractError, OptimizeError, ConfigError) as exc:
         progress.end("failed")
         ls.tell(lsp.MessageType.Error, f"Lesson team: {exc}")
@@ -175,6 +266,9 @@ async def optimize_command(ls: LessonServer, *args: Any) -> dict[str, Any] | Non
         progress.end("failed")
         ls.tell(lsp.MessageType.Error, f"Lesson team failed unexpectedly: {exc}")
         return None
+    finally:
+        if key is not None:
+            ls.active.discard(key)
     progress.end(run.headline())
     ls.runs[(uri, span.qualname)] = run
     for notice in run.result.notices:
