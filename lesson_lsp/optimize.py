@@ -179,6 +179,8 @@ async def _run(path: Path, source: str, span: FunctionSpan, config: Config, agen
         raise OptimizeError(str(exc)) from exc
     finally:
         bank.close()
+    if bank.notice:
+        result.notices.insert(0, bank.notice)
     edits: list[TextEdit] = []
     if result.improved and result.best is not None:
         edits = plan(source, span, result.best.candidate)

@@ -64,3 +64,75 @@ def test_prune_and_search(tmp_path: Path) -> None:
     assert [x.text for x in bank.search("set")] == ["useful set trick"]
     assert bank.prune(0.95) == 1
     assert [x.text for x in bank.all()] == ["useful set trick"]
+
+
+def test_a_corrupt_bank_is_moved_aside_and_replaced(tmp_path: Path) -> None:
+    path = tmp_path / "lessons.db"
+    path.write_bytes(b"this is not a database" * 100)
+    bank = Bank(path)
+    assert "moved to lessons.db.corrupt-" in bank.notice
+    bank.add(lesson("fresh start", 2.0))
+    assert [x.text for x in bank.all()] == ["fresh start"]
+    assert any(p.name.startswith("lessons.db.corrupt-") for p in tmp_path.iterdir())
+
+
+def test_a_read_only_bank_is_read_and_not_written(tmp_path: Path, monkeypatch) -> None:
+    import sqlite3
+
+    path = tmp_path / "lessons.db"
+    Bank(path).add(lesson("kept", 3.0))
+
+    def refuse(self: Bank) -> sqlite3.Connection:
+        # What SQLite says when the file or its folder cannot be written (root ignores chmod,
+        # so the refusal is staged here).
+        raise sqlite3.OperationalError("attempt to write a readonly database")
+
+    monkeypatch.setattr(Bank, "_open", refuse)
+    bank = Bank(path)
+    assert bank.read_only and "read-only" in bank.notice
+    bank.add(lesson("lost", 1.0))
+    bank.update_factors(bank.all(), [9.0])
+    assert [(x.text, x.factor) for x in bank.all()] == [("kept", 1.0)]
+
+
+WRITER = """
+import sys
+from lesson_lsp.team.bank import Bank, Lesson
+bank = Bank(sys.argv[1])
+for i in range(150):
+    bank.add(Lesson(text=f"{sys.argv[2]}-{i}", outcome="faster", speedup=2.0, function="f",
+                    fingerprint="x", code="c", agent=sys.argv[2]))
+"""
+
+
+def test_two_processes_writing_at_once_lose_nothing(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    path = tmp_path / "shared.db"
+    writers = [subprocess.Popen([sys.executable, "-c", WRITER, str(path), name])
+               for name in ("window-a", "window-b")]
+    assert all(w.wait(timeout=120) == 0 for w in writers)
+    texts = {x.text for x in Bank(path).all(limit=1000)}
+    assert len(texts) == 300
+
+
+def test_a_killed_writer_loses_no_acknowledged_lesson(tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    path = tmp_path / "killed.db"
+    script = WRITER.replace("range(150)", "range(10**6)").replace(
+        "bank.add(", "print(bank.add(").replace("agent=sys.argv[2]))",
+                                                  "agent=sys.argv[2])).text, flush=True)")
+    writer = subprocess.Popen([sys.executable, "-c", script, str(path), "k"],
+                              stdout=subprocess.PIPE, text=True)
+    assert writer.stdout is not None
+    acknowledged = [writer.stdout.readline().strip() for _ in range(200)]
+    time.sleep(0.05)
+    writer.send_signal(signal.SIGKILL)
+    writer.wait(timeout=30)
+    stored = {x.text for x in Bank(path).all(limit=10**6)}
+    assert set(acknowledged) <= stored

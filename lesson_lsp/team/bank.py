@@ -75,21 +75,57 @@ def similarity(a: str, b: str) -> float:
 
 
 class Bank:
-    """A lesson store in one SQLite file; safe for several processes (WAL, short transactions)."""
+    """A lesson store in one SQLite file; safe for several processes (WAL, short transactions,
+    every `add` committed before it returns). A file that is not a usable database is moved
+    aside (`notice` says where) and a fresh bank takes its place; a bank that cannot be written
+    is used read-only."""
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
+        self.notice = ""
+        self.read_only = False
         if str(path) != ":memory:":
             self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(str(path), timeout=10, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(_SCHEMA)
+        try:
+            self._db = self._open()
+        except sqlite3.DatabaseError as exc:
+            if "readonly" in str(exc) or "read-only" in str(exc):
+                self._db = self._open_read_only()
+                return
+            aside = self.path.with_name(f"{self.path.name}.corrupt-{int(time.time())}")
+            self.path.replace(aside)
+            for suffix in ("-wal", "-shm"):
+                Path(str(self.path) + suffix).unlink(missing_ok=True)
+            self.notice = (f"the lesson bank {self.path} was damaged ({exc}); it was moved to "
+                           f"{aside.name} and a new bank was started")
+            self._db = self._open()
+
+    def _open(self) -> sqlite3.Connection:
+        db = sqlite3.connect(str(self.path), timeout=10, isolation_level=None)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=FULL")
+            db.executescript(_SCHEMA)
+            if db.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+                raise sqlite3.DatabaseError("integrity check failed")
+        except sqlite3.DatabaseError:
+            db.close()
+            raise
+        return db
+
+    def _open_read_only(self) -> sqlite3.Connection:
+        self.read_only = True
+        self.notice = (f"the lesson bank {self.path} is read-only: its lessons are used, "
+                       "new ones are not kept")
+        return sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=10,
+                               isolation_level=None)
 
     def close(self) -> None:
         self._db.close()
 
     def add(self, lesson: Lesson) -> Lesson:
+        if self.read_only:
+            return lesson
         values = [getattr(lesson, c) for c in _COLUMNS]
         placeholders = ", ".join("?" for _ in _COLUMNS)
         self._db.execute(f"INSERT INTO lessons ({', '.join(_COLUMNS)}) VALUES ({placeholders})",
@@ -136,6 +172,8 @@ class Bank:
         """After a round: a lesson whose readers beat its own speedup gains (1.1), else it sinks
         (0.9); the factor is the running average of those marks."""
         best = max(reached, default=0.0)
+        if self.read_only:
+            return
         for lesson in shown:
             mark = 1.1 if best > lesson.speedup else 0.9
             factor = (lesson.factor * lesson.uses + mark) / (lesson.uses + 1) if lesson.uses \
