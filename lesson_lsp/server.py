@@ -35,7 +35,19 @@ TITLE = "Optimize with lesson team"
 log = logging.getLogger("lesson_lsp")
 
 
+class _Snapshot(dict):  # type: ignore[type-arg]
+    """pygls cancels in-flight requests at shutdown while iterating this dict, and each cancel
+    removes an entry; iterating over a snapshot keeps that from failing."""
+
+    def items(self):  # type: ignore[no-untyped-def]
+        return list(super().items())
+
+
 class LessonProtocol(LanguageServerProtocol):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._request_futures = _Snapshot()
+
     def _handle_cancel_notification(self, msg_id: Any) -> None:
         """pygls cancels the request's outer future only; the run under it must stop too."""
         super()._handle_cancel_notification(msg_id)
@@ -119,6 +131,12 @@ def on_initialized(ls: LessonServer, params: lsp.InitializedParams) -> None:
     log.info("sandbox isolation: %s", level)
     ls.window_log_message(lsp.LogMessageParams(
         type=lsp.MessageType.Info, message=f"lesson-lsp {__version__}: sandbox isolation: {level}"))
+
+
+@server.feature(lsp.SHUTDOWN)
+def on_shutdown(ls: LessonServer, *args: Any) -> None:
+    for work in list(ls.requests.values()):
+        work.cancel()
 
 
 @server.feature(lsp.WORKSPACE_DID_CHANGE_CONFIGURATION)
