@@ -210,3 +210,14 @@ def test_replay_needs_no_endpoint(tmp_path: Path) -> None:
     assert [c["verdict"] for c in replayed["candidates"]] == \
         [c["verdict"] for c in recorded["candidates"]] == ["faster"]
     assert replayed["lessons"][0]["text"] == "replayed lesson"
+
+
+def test_a_refused_key_is_not_retried(tmp_path: Path) -> None:
+    with ScriptedEndpoint(lambda seen: Reply(status=401)) as server:
+        folder = project(tmp_path, server.url, ["locked"])
+        result, _ = optimize(folder, "--rounds", "1")
+        attempts = len(server.chats())
+    assert attempts == 1
+    assert result["notices"] == [
+        "agent `locked`: the endpoint refused the API key (401); the rest of the team went on "
+        "without it"]

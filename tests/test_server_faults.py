@@ -33,7 +33,20 @@ def other(n):
 
 def inputs():
     return [(20_000_000,)]
+
+
+def common(xs, ys):
+    n = 0
+    for x in xs:
+        if x in ys:
+            n += 1
+    return n
+
+
+def pairs():
+    return [(list(range(0, 6000, 2)), list(range(0, 6000, 3)))]
 '''
+COMMON_LINE = SLOW.split("\n").index("def common(xs, ys):") + 1
 
 
 def workers() -> int:
@@ -48,7 +61,8 @@ async def client(lsp_client: LanguageClient, tmp_path: Path):
     (tmp_path / "pyproject.toml").write_text(
         '[tool.lesson-lsp]\nrounds = 1\n[tool.lesson-lsp.harness]\ntimeout_s = 60\n'
         '[tool.lesson-lsp.inputs]\n"slow.py::crunch" = "slow.py::inputs"\n'
-        '"slow.py::other" = "slow.py::inputs"\n', encoding="utf-8")
+        '"slow.py::other" = "slow.py::inputs"\n'
+        '"slow.py::common" = "slow.py::pairs"\n', encoding="utf-8")
     await lsp_client.initialize_session(lsp.InitializeParams(
         capabilities=pytest_lsp.client_capabilities("visual-studio-code"),
         root_uri=tmp_path.as_uri(), initialization_options={"maxConcurrentRuns": 1}))
@@ -190,3 +204,33 @@ def test_garbage_on_the_wire_is_refused_and_stdout_is_only_json_rpc(tmp_path: Pa
     assert any(f.get("method") == "window/showMessage" and "needs" in
                f["params"]["message"] for f in frames)
     assert log_file.read_text().strip()
+
+
+@pytest.mark.asyncio
+async def test_a_huge_document_is_served(client: LanguageClient, tmp_path: Path) -> None:
+    body = "".join(f"def f{i}(x):\n    return x + {i}\n\n" for i in range(330_000))
+    assert len(body) > 10_000_000
+    uri = (tmp_path / "huge.py").as_uri()
+    client.text_document_did_open(lsp.DidOpenTextDocumentParams(lsp.TextDocumentItem(
+        uri=uri, language_id="python", version=1, text=body)))
+    actions = await asyncio.wait_for(client.text_document_code_action_async(lsp.CodeActionParams(
+        text_document=lsp.TextDocumentIdentifier(uri=uri),
+        range=lsp.Range(start=lsp.Position(600_001, 4), end=lsp.Position(600_001, 4)),
+        context=lsp.CodeActionContext(diagnostics=[]))), 30)
+    assert actions and actions[0].title == "Optimize with lesson team"
+    assert await answers_fast(client) < 1.0
+
+
+@pytest.mark.asyncio
+async def test_closing_the_file_during_a_run_means_no_edit(client: LanguageClient) -> None:
+    edits: list[object] = []
+    client.feature(lsp.WORKSPACE_APPLY_EDIT)(lambda params: edits.append(params))
+    run = asyncio.ensure_future(client.workspace_execute_command_async(
+        command(client.uri, COMMON_LINE)))  # type: ignore[attr-defined]
+    await wait_for(lambda: any(len(r) > 1 for r in client.progress_reports.values()))
+    client.text_document_did_close(lsp.DidCloseTextDocumentParams(
+        text_document=lsp.TextDocumentIdentifier(uri=client.uri)))  # type: ignore[attr-defined]
+    await asyncio.wait_for(run, 120)
+    assert edits == []
+    assert any("changed during the run" in m.message for m in client.messages), [
+        m.message for m in client.messages]
