@@ -190,7 +190,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from lesson_lsp.server import serve
 
-    serve(tcp=args.tcp, log_file=args.log_file)
+    serve(tcp=args.tcp, log_file=args.log_file, level=args.log_level)
     return 0
 
 
@@ -203,6 +203,9 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--stdio", action="store_true", help="accepted and ignored (VS Code)")
     serve.add_argument("--tcp", metavar="HOST:PORT")
     serve.add_argument("--log-file")
+    serve.add_argument("--log-level", default="info",
+                       choices=["debug", "info", "warning", "error"],
+                       help="for the log file and window/logMessage (default: info)")
     serve.set_defaults(func=cmd_serve)
 
     opt = sub.add_parser("optimize", help="optimize FILE::FUNCTION and print the diff")

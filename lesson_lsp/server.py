@@ -127,10 +127,7 @@ def on_initialize(ls: LessonServer, params: lsp.InitializeParams) -> None:
 
 @server.feature(lsp.INITIALIZED)
 def on_initialized(ls: LessonServer, params: lsp.InitializedParams) -> None:
-    level = sandbox.isolation().describe()
-    log.info("sandbox isolation: %s", level)
-    ls.window_log_message(lsp.LogMessageParams(
-        type=lsp.MessageType.Info, message=f"lesson-lsp {__version__}: sandbox isolation: {level}"))
+    log.info("lesson-lsp %s: sandbox isolation: %s", __version__, sandbox.isolation().describe())
 
 
 @server.feature(lsp.SHUTDOWN)
@@ -358,10 +355,29 @@ def _banked(ls: LessonServer, uri: str, span: FunctionSpan) -> str:
                       *(lesson_line(x) for x in lessons)])
 
 
-def serve(tcp: str | None = None, log_file: str | None = None) -> None:
+_MESSAGE_TYPES = {logging.ERROR: lsp.MessageType.Error, logging.WARNING: lsp.MessageType.Warning,
+                  logging.INFO: lsp.MessageType.Info, logging.DEBUG: lsp.MessageType.Log}
+
+
+class _ClientLog(logging.Handler):
+    """lesson-lsp's own log records, as window/logMessage (never anything on stdout)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        kind = _MESSAGE_TYPES.get(record.levelno, lsp.MessageType.Log)
+        try:
+            server.window_log_message(lsp.LogMessageParams(type=kind, message=self.format(record)))
+        except Exception:  # the connection may be gone; a log line is not worth a crash
+            pass
+
+
+def serve(tcp: str | None = None, log_file: str | None = None, level: str = "info") -> None:
+    numeric = getattr(logging, level.upper(), logging.INFO)
     if log_file:
-        logging.basicConfig(filename=log_file, level=logging.INFO,
+        logging.basicConfig(filename=log_file, level=numeric,
                             format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    own = logging.getLogger("lesson_lsp")
+    own.setLevel(numeric)
+    own.addHandler(_ClientLog(level=numeric))
     if tcp:
         host, _, port = tcp.rpartition(":")
         server.start_tcp(host or "127.0.0.1", int(port))

@@ -190,8 +190,8 @@ def test_garbage_on_the_wire_is_refused_and_stdout_is_only_json_rpc(tmp_path: Pa
         frame(b'{"jsonrpc": "2.0", "method": "exit"}'),
     ]
     done = subprocess.run(
-        [sys.executable, "-m", "lesson_lsp.cli", "serve", "--log-file", str(log_file)],
-        input=b"".join(requests), capture_output=True, timeout=60)
+        [sys.executable, "-m", "lesson_lsp.cli", "serve", "--log-file", str(log_file),
+         "--log-level", "info"], input=b"".join(requests), capture_output=True, timeout=60)
     frames = read_frames(done.stdout)  # every byte on stdout is a JSON-RPC frame
     by_id = {f.get("id"): f for f in frames if "id" in f}
     assert "result" in by_id[1]
@@ -203,7 +203,13 @@ def test_garbage_on_the_wire_is_refused_and_stdout_is_only_json_rpc(tmp_path: Pa
     assert by_id[5]["result"] is None  # still answering after all of it
     assert any(f.get("method") == "window/showMessage" and "needs" in
                f["params"]["message"] for f in frames)
-    assert log_file.read_text().strip()
+    assert "sandbox isolation" in log_file.read_text()
+    assert any(f.get("method") == "window/logMessage" and "sandbox isolation" in
+               f["params"]["message"] for f in frames)
+    quiet = subprocess.run(
+        [sys.executable, "-m", "lesson_lsp.cli", "serve", "--log-level", "error"],
+        input=b"".join(requests[:2] + requests[-2:]), capture_output=True, timeout=60)
+    assert not any(f.get("method") == "window/logMessage" for f in read_frames(quiet.stdout))
 
 
 @pytest.mark.asyncio
