@@ -109,3 +109,42 @@ def has_any(node: cst.CSTNode, kinds: tuple[type[cst.CSTNode], ...]) -> bool:
 
     node.visit(Finder())
     return hit
+
+
+Parents = dict[cst.CSTNode, cst.CSTNode]
+
+
+def parse_with_parents(source: str, name: str
+                       ) -> tuple[cst.Module, cst.FunctionDef, Parents] | None:
+    """Like `parse_function`, with each node's parent (for rules that look at a name's use)."""
+    found = parse_function(source, name)
+    if found is None:
+        return None
+    module, parent_of = parents(found[0])
+    fn = next(s for s in module.body if isinstance(s, cst.FunctionDef) and s.name.value == name)
+    return module, fn, parent_of
+
+
+def outer_loops(fn: cst.FunctionDef) -> list[cst.CSTNode]:
+    """The `for`/`while` loops of `fn` that no other loop encloses."""
+    loops: list[cst.CSTNode] = []
+
+    class Finder(cst.CSTVisitor):
+        def visit_For(self, node: cst.For) -> bool:
+            loops.append(node)
+            return False
+
+        def visit_While(self, node: cst.While) -> bool:
+            loops.append(node)
+            return False
+
+    fn.body.visit(Finder())
+    return loops
+
+
+def is_len_argument(name: cst.Name, parent_of: dict[cst.CSTNode, cst.CSTNode]) -> bool:
+    """`name` is the argument of a call to `len`."""
+    arg = parent_of.get(name)
+    call = parent_of.get(arg) if isinstance(arg, cst.Arg) else None
+    return isinstance(call, cst.Call) and isinstance(call.func, cst.Name) and \
+        call.func.value == "len"

@@ -15,9 +15,10 @@ from lesson_lsp.team.rewrites.base import (
     RewriteContext,
     Rule,
     fresh_name,
+    is_len_argument,
     names_in,
-    parents,
-    parse_function,
+    outer_loops,
+    parse_with_parents,
 )
 
 _LOOPS = (cst.For, cst.While)
@@ -37,35 +38,15 @@ def _use(name: cst.Name, parent_of: dict[cst.CSTNode, cst.CSTNode]) -> str | Non
         return None
     if isinstance(parent, (cst.For, cst.CompFor)) and parent.iter is name:
         return "read"
-    if isinstance(parent, cst.Arg):
-        call = parent_of.get(parent)
-        if isinstance(call, cst.Call) and isinstance(call.func, cst.Name) and \
-                call.func.value == "len":
-            return "read"
-    return None
+    return "read" if is_len_argument(name, parent_of) else None
 
 
 def apply(source: str, context: RewriteContext) -> Rewrite | None:
-    found = parse_function(source, context.name)
+    found = parse_with_parents(source, context.name)
     if found is None:
         return None
-    module, fn = found
-    module, parent_of = parents(module)
-    fn = next(s for s in module.body if isinstance(s, cst.FunctionDef)
-              and s.name.value == context.name)
-    loops: list[cst.CSTNode] = []
-
-    class Outer(cst.CSTVisitor):
-        def visit_For(self, node: cst.For) -> bool:
-            loops.append(node)
-            return False
-
-        def visit_While(self, node: cst.While) -> bool:
-            loops.append(node)
-            return False
-
-    fn.body.visit(Outer())
-    for loop in loops:
+    module, fn, parent_of = found
+    for loop in outer_loops(fn):
         tested = {t.comparator.value for t in _membership(loop)}  # type: ignore[attr-defined]
         for name in sorted(tested):
             uses = [_use(n, parent_of) for n in names_in(loop, name)]

@@ -13,9 +13,9 @@ from lesson_lsp.team.rewrites.base import (
     Rewrite,
     RewriteContext,
     Rule,
+    is_len_argument,
     names_in,
-    parents,
-    parse_function,
+    parse_with_parents,
 )
 
 
@@ -51,23 +51,17 @@ def _unaliased(name: str, fn: cst.FunctionDef,
             continue
         if isinstance(parent, cst.BinaryOperation) and parent.left is use:
             continue
-        if isinstance(parent, cst.Arg):
-            call = parent_of.get(parent)
-            if isinstance(call, cst.Call) and isinstance(call.func, cst.Name) and \
-                    call.func.value == "len":
-                continue
+        if is_len_argument(use, parent_of):
+            continue
         return False
     return True
 
 
 def apply(source: str, context: RewriteContext) -> Rewrite | None:
-    found = parse_function(source, context.name)
+    found = parse_with_parents(source, context.name)
     if found is None:
         return None
-    module, fn = found
-    module, parent_of = parents(module)
-    fn = next(s for s in module.body if isinstance(s, cst.FunctionDef)
-              and s.name.value == context.name)
+    module, fn, parent_of = found
     fresh = {n for n in _fresh_lists(fn) if _unaliased(n, fn, parent_of)}
     changed: list[str] = []
 

@@ -15,9 +15,10 @@ from lesson_lsp.team.rewrites.base import (
     RewriteContext,
     Rule,
     fresh_name,
+    is_len_argument,
     names_in,
-    parents,
-    parse_function,
+    outer_loops,
+    parse_with_parents,
 )
 
 
@@ -32,33 +33,17 @@ def _use(name: cst.Name, parent_of: dict[cst.CSTNode, cst.CSTNode]) -> str | Non
         return "read"
     if isinstance(parent, cst.ComparisonTarget) and parent.comparator is name:
         return "read"
-    if isinstance(parent, cst.Arg):
-        call = parent_of.get(parent)
-        if isinstance(call, cst.Call) and isinstance(call.func, cst.Name) and \
-                call.func.value == "len":
-            return "read"
-    return None
+    return "read" if is_len_argument(name, parent_of) else None
 
 
 def apply(source: str, context: RewriteContext) -> Rewrite | None:
-    found = parse_function(source, context.name)
+    found = parse_with_parents(source, context.name)
     if found is None:
         return None
-    module, fn = found
-    module, parent_of = parents(module)
-    fn = next(s for s in module.body if isinstance(s, cst.FunctionDef)
-              and s.name.value == context.name)
-    loops: list[cst.CSTNode] = []
+    module, fn, parent_of = found
+    loops = outer_loops(fn)
 
-    class Outer(cst.CSTVisitor):
-        def visit_For(self, node: cst.For) -> bool:
-            loops.append(node)
-            return False
-
-        def visit_While(self, node: cst.While) -> bool:
-            loops.append(node)
-            return False
-
+    class Comprehensions(cst.CSTVisitor):
         def visit_ListComp(self, node: cst.ListComp) -> bool:
             statement = parent_of.get(node)
             while statement is not None and not isinstance(statement, cst.SimpleStatementLine):
@@ -67,7 +52,7 @@ def apply(source: str, context: RewriteContext) -> Rewrite | None:
                 loops.append(statement)
             return False
 
-    fn.body.visit(Outer())
+    fn.body.visit(Comprehensions())
     for loop in loops:
         counted = set()
         for call in _count_calls(loop):

@@ -13,9 +13,9 @@ from lesson_lsp.team.rewrites.base import (
     Rewrite,
     RewriteContext,
     Rule,
+    is_len_argument,
     names_in,
-    parents,
-    parse_function,
+    parse_with_parents,
 )
 
 _OK_METHODS = {"append", "extend", "pop", "insert", "popleft", "appendleft", "count", "clear"}
@@ -62,22 +62,14 @@ def _classify(name: cst.Name, parent_of: dict[cst.CSTNode, cst.CSTNode]) -> str 
             target_of = parent_of.get(parent)
             return None if isinstance(target_of, (cst.AssignTarget, cst.AugAssign)) else "ok"
         return None
-    if isinstance(parent, cst.Arg):
-        call = parent_of.get(parent)
-        if isinstance(call, cst.Call) and isinstance(call.func, cst.Name) and \
-                call.func.value == "len":
-            return "ok"
-    return None
+    return "ok" if is_len_argument(name, parent_of) else None
 
 
 def apply(source: str, context: RewriteContext) -> Rewrite | None:
-    found = parse_function(source, context.name)
+    found = parse_with_parents(source, context.name)
     if found is None:
         return None
-    module, fn = found
-    module, parent_of = parents(module)
-    fn = next(s for s in module.body if isinstance(s, cst.FunctionDef)
-              and s.name.value == context.name)
+    module, fn, parent_of = found
     for assign in _list_assignments(fn):
         target = assign.targets[0].target
         assert isinstance(target, cst.Name)

@@ -14,10 +14,10 @@ from lesson_lsp.team.rewrites.base import (
     RewriteContext,
     Rule,
     fresh_name,
+    is_len_argument,
     names_in,
     param_names,
-    parents,
-    parse_function,
+    parse_with_parents,
 )
 
 _LOOPS = (cst.For, cst.While)
@@ -56,21 +56,14 @@ def _allowed_use(name: cst.Name, parent_of: dict[cst.CSTNode, cst.CSTNode]) -> b
         return True
     if isinstance(parent, (cst.For, cst.CompFor)) and parent.iter is name:
         return True
-    if isinstance(parent, cst.Arg):
-        call = parent_of.get(parent)
-        return isinstance(call, cst.Call) and isinstance(call.func, cst.Name) and \
-            call.func.value == "len"
-    return False
+    return is_len_argument(name, parent_of)
 
 
 def apply(source: str, context: RewriteContext) -> Rewrite | None:
-    found = parse_function(source, context.name)
+    found = parse_with_parents(source, context.name)
     if found is None:
         return None
-    module, fn = found
-    module, parent_of = parents(module)
-    fn = next(s for s in module.body if isinstance(s, cst.FunctionDef)
-              and s.name.value == context.name)
+    module, fn, parent_of = found
     assigned, hashed = _assigned_names(fn)
     local = (set(param_names(fn)) | assigned) - hashed
 

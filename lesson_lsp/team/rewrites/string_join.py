@@ -17,8 +17,8 @@ from lesson_lsp.team.rewrites.base import (
     fresh_name,
     has_any,
     names_in,
-    parents,
-    parse_function,
+    outer_loops,
+    parse_with_parents,
 )
 
 
@@ -36,27 +36,12 @@ def _string_literals(fn: cst.FunctionDef) -> set[str]:
 
 
 def apply(source: str, context: RewriteContext) -> Rewrite | None:
-    found = parse_function(source, context.name)
+    found = parse_with_parents(source, context.name)
     if found is None:
         return None
-    module, fn = found
-    module, parent_of = parents(module)
-    fn = next(s for s in module.body if isinstance(s, cst.FunctionDef)
-              and s.name.value == context.name)
+    module, fn, parent_of = found
     strings = _string_literals(fn)
-    loops: list[cst.CSTNode] = []
-
-    class Outer(cst.CSTVisitor):
-        def visit_For(self, node: cst.For) -> bool:
-            loops.append(node)
-            return False
-
-        def visit_While(self, node: cst.While) -> bool:
-            loops.append(node)
-            return False
-
-    fn.body.visit(Outer())
-    for loop in loops:
+    for loop in outer_loops(fn):
         if has_any(loop, (cst.Return, cst.Yield, cst.Try)) or not isinstance(
                 parent_of.get(loop), cst.IndentedBlock):
             continue
