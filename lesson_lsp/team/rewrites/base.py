@@ -148,3 +148,17 @@ def is_len_argument(name: cst.Name, parent_of: dict[cst.CSTNode, cst.CSTNode]) -
     call = parent_of.get(arg) if isinstance(arg, cst.Arg) else None
     return isinstance(call, cst.Call) and isinstance(call.func, cst.Name) and \
         call.func.value == "len"
+
+
+def membership_tests(node: cst.CSTNode) -> list[cst.ComparisonTarget]:
+    """Every `… in NAME` / `… not in NAME` under `node`."""
+    found: list[cst.ComparisonTarget] = []
+
+    class Finder(cst.CSTVisitor):
+        def visit_ComparisonTarget(self, target: cst.ComparisonTarget) -> None:
+            if isinstance(target.operator, (cst.In, cst.NotIn)) and \
+                    isinstance(target.comparator, cst.Name):
+                found.append(target)
+
+    node.visit(Finder())
+    return found

@@ -16,6 +16,7 @@ from lesson_lsp.team.rewrites.base import (
     Rule,
     fresh_name,
     is_len_argument,
+    membership_tests,
     names_in,
     outer_loops,
     parse_with_parents,
@@ -47,7 +48,7 @@ def apply(source: str, context: RewriteContext) -> Rewrite | None:
         return None
     module, fn, parent_of = found
     for loop in outer_loops(fn):
-        tested = {t.comparator.value for t in _membership(loop)}  # type: ignore[attr-defined]
+        tested = {t.comparator.value for t in membership_tests(loop)}  # type: ignore[attr-defined]
         for name in sorted(tested):
             uses = [_use(n, parent_of) for n in names_in(loop, name)]
             if None in uses or "append" not in uses:
@@ -57,19 +58,6 @@ def apply(source: str, context: RewriteContext) -> Rewrite | None:
             set_name = fresh_name(module, f"{name}_set")
             return _rewrite(module, loop, name, set_name, parent_of)
     return None
-
-
-def _membership(node: cst.CSTNode) -> list[cst.ComparisonTarget]:
-    found: list[cst.ComparisonTarget] = []
-
-    class Finder(cst.CSTVisitor):
-        def visit_ComparisonTarget(self, target: cst.ComparisonTarget) -> None:
-            if isinstance(target.operator, (cst.In, cst.NotIn)) and \
-                    isinstance(target.comparator, cst.Name):
-                found.append(target)
-
-    node.visit(Finder())
-    return found
 
 
 def _rewrite(module: cst.Module, loop: cst.CSTNode, name: str, set_name: str,

@@ -15,6 +15,7 @@ from lesson_lsp.team.rewrites.base import (
     Rule,
     fresh_name,
     is_len_argument,
+    membership_tests,
     names_in,
     param_names,
     parse_with_parents,
@@ -86,7 +87,7 @@ def apply(source: str, context: RewriteContext) -> Rewrite | None:
             return outer_loop
         return statement if comprehension else None
 
-    for comparison_target in _membership_targets(fn):
+    for comparison_target in membership_tests(fn.body):
         name_node = comparison_target.comparator
         assert isinstance(name_node, cst.Name)
         name = name_node.value
@@ -104,19 +105,6 @@ def apply(source: str, context: RewriteContext) -> Rewrite | None:
         set_name = fresh_name(module, f"{name}_set")
         return _rewrite(module, fn, anchor, name, set_name, parent_of)
     return None
-
-
-def _membership_targets(fn: cst.FunctionDef) -> list[cst.ComparisonTarget]:
-    found: list[cst.ComparisonTarget] = []
-
-    class Finder(cst.CSTVisitor):
-        def visit_ComparisonTarget(self, node: cst.ComparisonTarget) -> None:
-            if isinstance(node.operator, (cst.In, cst.NotIn)) and \
-                    isinstance(node.comparator, cst.Name):
-                found.append(node)
-
-    fn.body.visit(Finder())
-    return found
 
 
 def _rewrite(module: cst.Module, fn: cst.FunctionDef, anchor: cst.CSTNode, name: str,
