@@ -34,6 +34,13 @@ class AgentConfig:
 
 
 @dataclass(frozen=True)
+class EmbeddingsConfig:
+    model: str = ""
+    base_url: str = ""
+    api_key_env: str = ""
+
+
+@dataclass(frozen=True)
 class HarnessConfig:
     timeout_s: float = 20.0
     memory_mb: int = 2048
@@ -55,6 +62,7 @@ class Config:
     restart_from: str = "best"
     bank: str = ""
     harness: HarnessConfig = field(default_factory=HarnessConfig)
+    embeddings: EmbeddingsConfig | None = None  # relevance by an embedding model
     inputs: Mapping[str, str] = field(default_factory=dict)
     preset: str = ""  # "paper": the LessonL paper's settings, which other keys then override
     root: str = ""
@@ -185,6 +193,13 @@ def merge(config: Config, raw: Mapping[str, Any], source: str) -> Config:
             values[key] = _typed(key, value, str)
         elif key == "harness":
             values[key] = _harness(config.harness, value)
+        elif key == "embeddings":
+            if not isinstance(value, Mapping) or not isinstance(value.get("model"), str) or \
+                    set(value) - {"model", "base_url", "api_key_env"} or not all(
+                        isinstance(v, str) for v in value.values()):
+                raise ConfigError("setting `embeddings` must be a table with `model` and "
+                                  "optionally `base_url` and `api_key_env` (strings)")
+            values[key] = EmbeddingsConfig(**dict(value))
         elif key == "inputs":
             if not isinstance(value, Mapping) or not all(
                 isinstance(k, str) and isinstance(v, str) for k, v in value.items()

@@ -24,6 +24,7 @@ from lesson_lsp.harness.verify import Harness, HarnessError, Target
 from lesson_lsp.team import recording
 from lesson_lsp.team.agents import Agent, AgentUnavailable, RewriteAgent, rewrite_team
 from lesson_lsp.team.bank import Bank, Lesson
+from lesson_lsp.team.embeddings import Embedder
 from lesson_lsp.team.llm_agent import LLMAgent
 from lesson_lsp.team.loop import Progress, TeamResult, run_team
 from lesson_lsp.team.rewrites import RULES
@@ -139,20 +140,24 @@ async def optimize(
         raise OptimizeError(str(exc)) from exc
     except ConfigError as exc:
         raise OptimizeError(str(exc)) from exc
+    embedder = Embedder(config.embeddings, http, config.llm_timeout_s) \
+        if config.embeddings else None
     try:
         return await _run(path, source, span, config, agents, inputs_cli, on_progress,
-                          inputs_spec)
+                          inputs_spec, embedder)
     finally:
         for agent in agents:
             if isinstance(agent, LLMAgent):
                 await agent.close()
+        if embedder is not None:
+            await embedder.close()
         if http is not None:
             await http.aclose()
 
 
 async def _run(path: Path, source: str, span: FunctionSpan, config: Config, agents: list[Agent],
                inputs_cli: str | None, on_progress: Callable[[Progress], None] | None,
-               spec: input_sources.InputSpec | None) -> Run:
+               spec: input_sources.InputSpec | None, embedder: Embedder | None) -> Run:
     try:
         if on_progress is not None:
             on_progress(Progress(0, config.rounds, len(agents), 0.0, "finding inputs"))
@@ -174,7 +179,7 @@ async def _run(path: Path, source: str, span: FunctionSpan, config: Config, agen
             harness=harness, agents=agents, bank=bank, config=config, name=span.name,
             qualname=span.qualname, source=to_column0(span.source, span.indent),
             is_method=span.is_method, context=module_context(source, span),
-            on_progress=on_progress)
+            on_progress=on_progress, embedder=embedder)
     except HarnessError as exc:
         raise OptimizeError(str(exc)) from exc
     finally:

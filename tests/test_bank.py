@@ -136,3 +136,20 @@ def test_a_killed_writer_loses_no_acknowledged_lesson(tmp_path: Path) -> None:
     writer.wait(timeout=30)
     stored = {x.text for x in Bank(path).all(limit=10**6)}
     assert set(acknowledged) <= stored
+
+
+def test_relevance_by_embeddings_when_given(tmp_path: Path) -> None:
+    import json
+
+    bank = Bank(tmp_path / "b.db")
+    for i in range(3):
+        bank.add(lesson(f"fast{i}", 5.0 - i))
+    # Lexically, "words" matches the query; by embedding, "vector" does.
+    bank.add(Lesson(text="words", outcome="incorrect", speedup=0.0, function="f",
+                    fingerprint="x", code="for x in ys: total", agent="a",
+                    embedding=json.dumps([0.0, 1.0])))
+    bank.add(Lesson(text="vector", outcome="incorrect", speedup=0.0, function="f",
+                    fingerprint="x", code="zzz", agent="a", embedding=json.dumps([1.0, 0.0])))
+    query = "for x in ys: total += x"
+    assert bank.select(3, query)[2].text == "words"
+    assert bank.select(3, query, vector=[1.0, 0.1])[2].text == "vector"

@@ -221,3 +221,22 @@ def test_a_refused_key_is_not_retried(tmp_path: Path) -> None:
     assert result["notices"] == [
         "agent `locked`: the endpoint refused the API key (401); the rest of the team went on "
         "without it"]
+
+
+def test_embeddings_from_the_endpoint_rank_relevance(tmp_path: Path) -> None:
+    def script(seen: Seen) -> Reply:
+        return Reply("an embedded lesson") if is_lesson_prompt(seen) else \
+            Reply(fenced(FAST_FIB))
+
+    with ScriptedEndpoint(script) as server:
+        folder = project(tmp_path, server.url, ["solo"],
+                         extra=f'\n[tool.lesson-lsp.embeddings]\nmodel = "embed"\n'
+                               f'base_url = "{server.url}"\napi_key_env = "LESSON_TEST_KEY"\n')
+        result, _ = optimize(folder, "--rounds", "2")
+        embedded = [s for s in server.seen if s.path.endswith("/embeddings")]
+    assert result["improved"]
+    assert embedded and "def fib(n):" in embedded[0].body["input"][0]
+    assert any("a, b = b, a + b" in text for s in embedded for text in s.body["input"][1:])
+    rows = sqlite3.connect(folder / ".lesson-lsp" / "lessons.db").execute(
+        "SELECT embedding FROM lessons").fetchall()
+    assert rows and all(json.loads(r[0]) for r in rows)

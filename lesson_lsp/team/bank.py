@@ -4,6 +4,7 @@ selected into the next prompts, as in LessonL (see shared LESSONL.md).
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import sqlite3
@@ -27,7 +28,8 @@ CREATE TABLE IF NOT EXISTS lessons (
     round INTEGER NOT NULL,
     factor REAL NOT NULL DEFAULT 1.0,
     uses INTEGER NOT NULL DEFAULT 0,
-    created REAL NOT NULL
+    created REAL NOT NULL,
+    embedding TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS lessons_fingerprint ON lessons (fingerprint);
 """
@@ -48,6 +50,7 @@ class Lesson:
     uses: int = 0
     created: float = field(default_factory=time.time)
     id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    embedding: str = ""  # JSON vector of `code` from the endpoint, when one is configured
 
     @property
     def score(self) -> float:
@@ -64,6 +67,11 @@ def tokens(code: str) -> Counter[str]:
     counts = Counter(words)
     counts.update(a + " " + b for a, b in zip(words, words[1:]))
     return counts
+
+
+def cosine(a: list[float], b: list[float]) -> float:
+    norm = math.sqrt(sum(x * x for x in a)) * math.sqrt(sum(y * y for y in b))
+    return sum(x * y for x, y in zip(a, b)) / norm if norm else 0.0
 
 
 def similarity(a: str, b: str) -> float:
@@ -106,6 +114,9 @@ class Bank:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=FULL")
             db.executescript(_SCHEMA)
+            columns = {row[1] for row in db.execute("PRAGMA table_info(lessons)")}
+            if "embedding" not in columns:  # a bank from before embeddings
+                db.execute("ALTER TABLE lessons ADD COLUMN embedding TEXT NOT NULL DEFAULT ''")
             if db.execute("PRAGMA quick_check").fetchone()[0] != "ok":
                 raise sqlite3.DatabaseError("integrity check failed")
         except sqlite3.DatabaseError:
@@ -153,9 +164,11 @@ class Bank:
         cursor = self._db.execute("DELETE FROM lessons WHERE factor <= ?", (max_factor,))
         return cursor.rowcount
 
-    def select(self, k: int, code: str, pool: int = 500) -> list[Lesson]:
+    def select(self, k: int, code: str, pool: int = 500,
+               vector: list[float] | None = None) -> list[Lesson]:
         """LessonL selection: up to ⌈k/2⌉ lessons with the best speedup × factor (≥ 1.1), the
-        rest by relevance to `code`; everything when the bank holds no more than k."""
+        rest by relevance to `code` (cosine of embeddings when `vector`, the embedding of
+        `code`, is given and a lesson has one; else lexical); all when the bank holds ≤ k."""
         if k <= 0:
             return []
         lessons = self._rows(limit=pool)
@@ -164,9 +177,22 @@ class Bank:
         good = sorted((x for x in lessons if x.score >= 1.1), key=lambda x: -x.score)
         chosen = good[: math.ceil(k / 2)]
         taken = {x.id for x in chosen}
-        rest = sorted((x for x in lessons if x.id not in taken),
-                      key=lambda x: -similarity(x.code, code))
+
+        def relevance(lesson: Lesson) -> float:
+            if vector is not None and lesson.embedding:
+                return cosine(vector, json.loads(lesson.embedding))
+            return similarity(lesson.code, code)
+
+        rest = sorted((x for x in lessons if x.id not in taken), key=lambda x: -relevance(x))
         return chosen + rest[: k - len(chosen)]
+
+    def without_embedding(self, pool: int = 500) -> list[Lesson]:
+        return [x for x in self._rows(limit=pool) if not x.embedding]
+
+    def set_embedding(self, lesson_id: str, vector: list[float]) -> None:
+        if not self.read_only:
+            self._db.execute("UPDATE lessons SET embedding = ? WHERE id = ?",
+                             (json.dumps(vector), lesson_id))
 
     def update_factors(self, shown: list[Lesson], reached: list[float]) -> None:
         """After a round: a lesson whose readers beat its own speedup gains (1.1), else it sinks

@@ -19,6 +19,8 @@ from lesson_lsp.config import Config
 from lesson_lsp.harness.verify import ERROR, FASTER, NOT_FASTER, Baseline, Harness, Verdict
 from lesson_lsp.team.agents import Agent, AgentUnavailable, Task
 from lesson_lsp.team.bank import Bank, Lesson
+from lesson_lsp.team.embeddings import ERRORS as EMBEDDING_ERRORS
+from lesson_lsp.team.embeddings import Embedder
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +82,7 @@ async def run_team(
     is_method: bool = False,
     context: str = "",
     on_progress: Callable[[Progress], None] | None = None,
+    embedder: Embedder | None = None,
 ) -> TeamResult:
     started = time.monotonic()
     active = list(agents)
@@ -102,12 +105,20 @@ async def run_team(
             result.notices.append("the token budget was spent before the last round")
             break
         base = result.best.candidate if (config.restart_from == "best" and result.best) else None
+        vector = None
+        if embedder is not None:
+            try:
+                vector = await embedder.prepare(bank, source)
+            except EMBEDDING_ERRORS as exc:
+                result.notices.append(f"the embedding endpoint failed ({type(exc).__name__}); "
+                                      "lessons were chosen by lexical similarity")
+                embedder = None
         task = Task(
             name=name, qualname=qualname,
             source=base.source if base else source,
             imports=base.imports if base else (),
             is_method=is_method, profile=baseline.profile,
-            lessons=bank.select(config.lessons_per_prompt, source),
+            lessons=bank.select(config.lessons_per_prompt, source, vector=vector),
             original=source, context=context,
         )
         report(round_no, best_speed, "agents proposing")

@@ -5,7 +5,7 @@ export const SECTION = "lesson-lsp";
 
 const SERVER_KEYS = [
   "rounds", "timeBudgetS", "tokenBudget", "lessonsPerPrompt", "restartFrom", "preset", "bank",
-  "team", "harness", "inputs",
+  "team", "harness", "inputs", "embeddings", "llmTimeoutS", "maxConcurrentRuns",
 ];
 
 /** Only the settings the user changed, so that pyproject.toml values are not masked. */
