@@ -7,7 +7,7 @@ still checks whatever it proposes.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -162,3 +162,32 @@ def membership_tests(node: cst.CSTNode) -> list[cst.ComparisonTarget]:
 
     node.visit(Finder())
     return found
+
+
+class AroundStatement(cst.CSTTransformer):
+    """Puts statements before and after one statement (the anchor, usually a loop) and tells
+    the subclass, through `inside`, whether the node being left lies within it."""
+
+    def __init__(self, anchor: cst.CSTNode, before: Sequence[cst.BaseStatement],
+                 after: Sequence[cst.BaseStatement] = ()) -> None:
+        super().__init__()
+        self.anchor, self.before, self.after = anchor, list(before), list(after)
+        self.inside = 0
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if node is self.anchor:
+            self.inside += 1
+        return super().on_visit(node)
+
+    def on_leave(self, original: cst.CSTNode, updated: cst.CSTNode):  # type: ignore[override]
+        result = super().on_leave(original, updated)
+        if original is self.anchor and isinstance(result, cst.BaseStatement):
+            self.inside -= 1
+            return cst.FlattenSentinel([*self.before, result, *self.after])
+        return result
+
+
+def is_membership_of(target: cst.ComparisonTarget, name: str) -> bool:
+    """`target` is `in NAME` or `not in NAME`."""
+    return isinstance(target.operator, (cst.In, cst.NotIn)) and \
+        isinstance(target.comparator, cst.Name) and target.comparator.value == name

@@ -11,11 +11,13 @@ from __future__ import annotations
 import libcst as cst
 
 from lesson_lsp.team.rewrites.base import (
+    AroundStatement,
     Rewrite,
     RewriteContext,
     Rule,
     fresh_name,
     is_len_argument,
+    is_membership_of,
     membership_tests,
     names_in,
     outer_loops,
@@ -56,33 +58,24 @@ def apply(source: str, context: RewriteContext) -> Rewrite | None:
             if isinstance(loop, cst.For) and names_in(loop.target, name):
                 continue
             set_name = fresh_name(module, f"{name}_set")
-            return _rewrite(module, loop, name, set_name, parent_of)
+            return _rewrite(module, loop, name, set_name)
     return None
 
 
-def _rewrite(module: cst.Module, loop: cst.CSTNode, name: str, set_name: str,
-             parent_of: dict[cst.CSTNode, cst.CSTNode]) -> Rewrite:
+def _rewrite(module: cst.Module, loop: cst.CSTNode, name: str, set_name: str) -> Rewrite:
     build = cst.parse_statement(f"{set_name} = set({name})")
 
-    def inside(node: cst.CSTNode) -> bool:
-        current: cst.CSTNode | None = node
-        while current is not None and current is not loop:
-            current = parent_of.get(current)
-        return current is loop
-
-    class Transform(cst.CSTTransformer):
+    class Transform(AroundStatement):
         def leave_ComparisonTarget(self, original: cst.ComparisonTarget,
                                    updated: cst.ComparisonTarget) -> cst.ComparisonTarget:
-            if inside(original) and isinstance(original.comparator, cst.Name) and \
-                    original.comparator.value == name and \
-                    isinstance(original.operator, (cst.In, cst.NotIn)):
+            if self.inside and is_membership_of(original, name):
                 return updated.with_changes(comparator=cst.Name(set_name))
             return updated
 
         def leave_SimpleStatementLine(self, original: cst.SimpleStatementLine,
                                       updated: cst.SimpleStatementLine
                                       ) -> cst.BaseStatement | cst.FlattenSentinel:
-            if not inside(original) or len(updated.body) != 1:
+            if not self.inside or len(updated.body) != 1:
                 return updated
             expr = updated.body[0]
             if isinstance(expr, cst.Expr) and isinstance(expr.value, cst.Call):
@@ -94,13 +87,7 @@ def _rewrite(module: cst.Module, loop: cst.CSTNode, name: str, set_name: str,
                     return cst.FlattenSentinel([updated, record])
             return updated
 
-        def on_leave(self, original: cst.CSTNode, updated: cst.CSTNode):  # type: ignore[override]
-            result = super().on_leave(original, updated)
-            if original is loop and isinstance(result, cst.BaseStatement):
-                return cst.FlattenSentinel([build, result])
-            return result
-
-    new_module = module.visit(Transform())
+    new_module = module.visit(Transform(loop, [build]))
     return Rewrite(
         new_module.code, (),
         f"`{name}` grows by append and is tested with `in` in the same loop; each test scanned "

@@ -11,6 +11,7 @@ from __future__ import annotations
 import libcst as cst
 
 from lesson_lsp.team.rewrites.base import (
+    AroundStatement,
     Rewrite,
     RewriteContext,
     Rule,
@@ -83,14 +84,7 @@ def _count_calls(node: cst.CSTNode) -> list[cst.Call]:
 
 
 def _rewrite(module: cst.Module, loop: cst.CSTNode, name: str, counts: str) -> Rewrite:
-    class Transform(cst.CSTTransformer):
-        inside = 0
-
-        def on_visit(self, node: cst.CSTNode) -> bool:
-            if node is loop:
-                self.inside += 1
-            return True
-
+    class Transform(AroundStatement):
         def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
             func = original.func
             if self.inside and isinstance(func, cst.Attribute) and \
@@ -100,15 +94,8 @@ def _rewrite(module: cst.Module, loop: cst.CSTNode, name: str, counts: str) -> R
                     slice=cst.Index(value=updated.args[0].value))])
             return updated
 
-        def on_leave(self, original: cst.CSTNode, updated: cst.CSTNode):  # type: ignore[override]
-            result = super().on_leave(original, updated)
-            if original is loop and isinstance(result, cst.BaseStatement):
-                self.inside -= 1
-                return cst.FlattenSentinel([
-                    cst.parse_statement(f"{counts} = collections.Counter({name})"), result])
-            return result
-
-    new_module = module.visit(Transform())
+    build = cst.parse_statement(f"{counts} = collections.Counter({name})")
+    new_module = module.visit(Transform(loop, [build]))
     return Rewrite(new_module.code, ("import collections",),
                    f"`{name}.count(…)` in a loop scanned the list each time; one "
                    f"collections.Counter `{counts}` counts everything in one pass")

@@ -10,11 +10,13 @@ from __future__ import annotations
 import libcst as cst
 
 from lesson_lsp.team.rewrites.base import (
+    AroundStatement,
     Rewrite,
     RewriteContext,
     Rule,
     fresh_name,
     is_len_argument,
+    is_membership_of,
     membership_tests,
     names_in,
     param_names,
@@ -103,35 +105,21 @@ def apply(source: str, context: RewriteContext) -> Rewrite | None:
                 n.value == name for n in names_in(anchor.target, name)):
             continue
         set_name = fresh_name(module, f"{name}_set")
-        return _rewrite(module, fn, anchor, name, set_name, parent_of)
+        return _rewrite(module, anchor, name, set_name)
     return None
 
 
-def _rewrite(module: cst.Module, fn: cst.FunctionDef, anchor: cst.CSTNode, name: str,
-             set_name: str, parent_of: dict[cst.CSTNode, cst.CSTNode]) -> Rewrite:
+def _rewrite(module: cst.Module, anchor: cst.CSTNode, name: str, set_name: str) -> Rewrite:
     build = cst.parse_statement(f"{set_name} = set({name})")
 
-    class Transform(cst.CSTTransformer):
+    class Transform(AroundStatement):
         def leave_ComparisonTarget(self, original: cst.ComparisonTarget,
                                    updated: cst.ComparisonTarget) -> cst.ComparisonTarget:
-            inside = original
-            node: cst.CSTNode | None = original
-            while node is not None and node is not anchor:
-                node = parent_of.get(node)
-            del inside
-            if node is anchor and isinstance(original.comparator, cst.Name) and \
-                    original.comparator.value == name and \
-                    isinstance(original.operator, (cst.In, cst.NotIn)):
+            if self.inside and is_membership_of(original, name):
                 return updated.with_changes(comparator=cst.Name(set_name))
             return updated
 
-        def on_leave(self, original: cst.CSTNode, updated: cst.CSTNode):  # type: ignore[override]
-            result = super().on_leave(original, updated)
-            if original is anchor and isinstance(result, cst.BaseStatement):
-                return cst.FlattenSentinel([build, result])
-            return result
-
-    new_module = module.visit(Transform())
+    new_module = module.visit(Transform(anchor, [build]))
     return Rewrite(
         new_module.code,
         (),

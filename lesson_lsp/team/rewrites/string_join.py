@@ -11,6 +11,7 @@ from __future__ import annotations
 import libcst as cst
 
 from lesson_lsp.team.rewrites.base import (
+    AroundStatement,
     Rewrite,
     RewriteContext,
     Rule,
@@ -57,14 +58,7 @@ def apply(source: str, context: RewriteContext) -> Rewrite | None:
 
 
 def _rewrite(module: cst.Module, loop: cst.CSTNode, name: str, parts: str) -> Rewrite:
-    class Transform(cst.CSTTransformer):
-        inside = 0
-
-        def on_visit(self, node: cst.CSTNode) -> bool:
-            if node is loop:
-                self.inside += 1
-            return True
-
+    class Transform(AroundStatement):
         def leave_AugAssign(self, original: cst.AugAssign, updated: cst.AugAssign
                             ) -> cst.BaseSmallStatement:
             if self.inside and isinstance(original.target, cst.Name) and \
@@ -73,16 +67,9 @@ def _rewrite(module: cst.Module, loop: cst.CSTNode, name: str, parts: str) -> Re
                     args=[cst.Arg(updated.value)]))
             return updated
 
-        def on_leave(self, original: cst.CSTNode, updated: cst.CSTNode):  # type: ignore[override]
-            result = super().on_leave(original, updated)
-            if original is loop and isinstance(result, cst.BaseStatement):
-                self.inside -= 1
-                return cst.FlattenSentinel([
-                    cst.parse_statement(f"{parts} = [{name}]"), result,
-                    cst.parse_statement(f'{name} = "".join({parts})')])
-            return result
-
-    new_module = module.visit(Transform())
+    before = [cst.parse_statement(f"{parts} = [{name}]")]
+    after = [cst.parse_statement(f'{name} = "".join({parts})')]
+    new_module = module.visit(Transform(loop, before, after))
     return Rewrite(new_module.code, (),
                    f"`{name} += …` in a loop rebuilt the string on every pass; the pieces are "
                    f"collected in `{parts}` and joined once")
