@@ -9,7 +9,14 @@ from __future__ import annotations
 
 import libcst as cst
 
-from lesson_lsp.team.rewrites.base import Rewrite, RewriteContext, Rule, names_in, parse_function
+from lesson_lsp.team.rewrites.base import (
+    Rewrite,
+    RewriteContext,
+    Rule,
+    names_in,
+    parse_function,
+    with_function,
+)
 
 
 def _append_of(statement: cst.BaseStatement, name: str) -> cst.BaseExpression | None:
@@ -123,10 +130,10 @@ def apply(source: str, context: RewriteContext) -> Rewrite | None:
     new_fn = fn.visit(transform)
     if not transform.changed:
         return None
-    new_module = module.with_changes(body=[new_fn if s is fn else s for s in module.body])
     names = ", ".join(f"`{n}`" for n in transform.changed)
-    return Rewrite(new_module.code, (), f"{names} was built by a loop of `.append` calls; a list "
-                                        "comprehension builds it without a call per item")
+    return Rewrite(with_function(module, fn, new_fn), (),
+                   f"{names} was built by a loop of `.append` calls; a list comprehension "
+                   "builds it without a call per item")
 
 
 RULE = Rule(

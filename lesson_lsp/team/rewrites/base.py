@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, ParentNodeProvider
@@ -191,3 +192,23 @@ def is_membership_of(target: cst.ComparisonTarget, name: str) -> bool:
     """`target` is `in NAME` or `not in NAME`."""
     return isinstance(target.operator, (cst.In, cst.NotIn)) and \
         isinstance(target.comparator, cst.Name) and target.comparator.value == name
+
+
+class SwapMembership(AroundStatement):
+    """Builds `set_name = set(name)` before the anchor and turns `x in name` inside it into
+    `x in set_name`."""
+
+    def __init__(self, anchor: cst.CSTNode, name: str, set_name: str) -> None:
+        super().__init__(anchor, [cst.parse_statement(f"{set_name} = set({name})")])
+        self.name, self.set_name = name, set_name
+
+    def leave_ComparisonTarget(self, original: cst.ComparisonTarget,
+                               updated: cst.ComparisonTarget) -> cst.ComparisonTarget:
+        if self.inside and is_membership_of(original, self.name):
+            return updated.with_changes(comparator=cst.Name(self.set_name))
+        return updated
+
+
+def with_function(module: cst.Module, old: cst.FunctionDef, new: Any) -> str:
+    """The module's code with its top-level function `old` replaced by `new`."""
+    return module.with_changes(body=[new if s is old else s for s in module.body]).code

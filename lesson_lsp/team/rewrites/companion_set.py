@@ -11,13 +11,12 @@ from __future__ import annotations
 import libcst as cst
 
 from lesson_lsp.team.rewrites.base import (
-    AroundStatement,
     Rewrite,
     RewriteContext,
     Rule,
+    SwapMembership,
     fresh_name,
     is_len_argument,
-    is_membership_of,
     membership_tests,
     names_in,
     outer_loops,
@@ -63,14 +62,8 @@ def apply(source: str, context: RewriteContext) -> Rewrite | None:
 
 
 def _rewrite(module: cst.Module, loop: cst.CSTNode, name: str, set_name: str) -> Rewrite:
-    build = cst.parse_statement(f"{set_name} = set({name})")
-
-    class Transform(AroundStatement):
-        def leave_ComparisonTarget(self, original: cst.ComparisonTarget,
-                                   updated: cst.ComparisonTarget) -> cst.ComparisonTarget:
-            if self.inside and is_membership_of(original, name):
-                return updated.with_changes(comparator=cst.Name(set_name))
-            return updated
+    class Transform(SwapMembership):
+        """…and records every `name.append(v)` in the set as well."""
 
         def leave_SimpleStatementLine(self, original: cst.SimpleStatementLine,
                                       updated: cst.SimpleStatementLine
@@ -87,7 +80,7 @@ def _rewrite(module: cst.Module, loop: cst.CSTNode, name: str, set_name: str) ->
                     return cst.FlattenSentinel([updated, record])
             return updated
 
-    new_module = module.visit(Transform(loop, [build]))
+    new_module = module.visit(Transform(loop, name, set_name))
     return Rewrite(
         new_module.code, (),
         f"`{name}` grows by append and is tested with `in` in the same loop; each test scanned "

@@ -16,6 +16,7 @@ from lesson_lsp.team.rewrites.base import (
     is_len_argument,
     names_in,
     parse_with_parents,
+    with_function,
 )
 
 
@@ -99,8 +100,7 @@ def apply(source: str, context: RewriteContext) -> Rewrite | None:
     new_fn = fn.visit(Transform())
     if not changed:
         return None
-    new_module = module.with_changes(body=[new_fn if s is fn else s for s in module.body])
-    return Rewrite(new_module.code, (),
+    return Rewrite(with_function(module, fn, new_fn), (),
                    f"`{changed[0]} = {changed[0]} + [...]` in a loop copied the list on every "
                    "pass; `+=` extends it in place")
 

@@ -10,13 +10,12 @@ from __future__ import annotations
 import libcst as cst
 
 from lesson_lsp.team.rewrites.base import (
-    AroundStatement,
     Rewrite,
     RewriteContext,
     Rule,
+    SwapMembership,
     fresh_name,
     is_len_argument,
-    is_membership_of,
     membership_tests,
     names_in,
     param_names,
@@ -101,8 +100,7 @@ def apply(source: str, context: RewriteContext) -> Rewrite | None:
         uses = names_in(anchor, name)
         if not all(_allowed_use(u, parent_of) for u in uses):
             continue
-        if isinstance(anchor, cst.For) and any(
-                n.value == name for n in names_in(anchor.target, name)):
+        if isinstance(anchor, cst.For) and names_in(anchor.target, name):
             continue
         set_name = fresh_name(module, f"{name}_set")
         return _rewrite(module, anchor, name, set_name)
@@ -110,16 +108,7 @@ def apply(source: str, context: RewriteContext) -> Rewrite | None:
 
 
 def _rewrite(module: cst.Module, anchor: cst.CSTNode, name: str, set_name: str) -> Rewrite:
-    build = cst.parse_statement(f"{set_name} = set({name})")
-
-    class Transform(AroundStatement):
-        def leave_ComparisonTarget(self, original: cst.ComparisonTarget,
-                                   updated: cst.ComparisonTarget) -> cst.ComparisonTarget:
-            if self.inside and is_membership_of(original, name):
-                return updated.with_changes(comparator=cst.Name(set_name))
-            return updated
-
-    new_module = module.visit(Transform(anchor, [build]))
+    new_module = module.visit(SwapMembership(anchor, name, set_name))
     return Rewrite(
         new_module.code,
         (),

@@ -15,6 +15,7 @@ from lesson_lsp.team.rewrites.base import (
     fresh_name,
     has_any,
     parse_function,
+    with_function,
 )
 
 _MUTATORS = {"append", "extend", "insert", "pop", "remove", "clear", "update", "add", "sort",
@@ -115,10 +116,8 @@ def apply(source: str, context: RewriteContext) -> Rewrite | None:
     args += [f"{p.name.value}={p.name.value}" for p in params.kwonly_params]
     call = cst.parse_statement(f"return {inner_name}({', '.join(args)})")
     outer = fn.with_changes(body=fn.body.with_changes(body=[*docstring, inner, call]))
-    new_module = module.with_changes(
-        body=[outer if s is fn else s for s in module.body])
     return Rewrite(
-        new_module.code,
+        with_function(module, fn, outer),
         ("import functools",),
         f"`{context.name}` calls itself on overlapping subproblems; a per-call "
         "functools.cache turns the repeated calls into lookups",

@@ -10,7 +10,13 @@ from __future__ import annotations
 
 import libcst as cst
 
-from lesson_lsp.team.rewrites.base import Rewrite, RewriteContext, Rule, parse_function
+from lesson_lsp.team.rewrites.base import (
+    Rewrite,
+    RewriteContext,
+    Rule,
+    parse_function,
+    with_function,
+)
 
 
 def _first_of_sorted(node: cst.Subscript) -> tuple[str, cst.Call] | None:
@@ -59,8 +65,7 @@ def apply(source: str, context: RewriteContext) -> Rewrite | None:
     new_fn = fn.visit(Transform())
     if not used:
         return None
-    new_module = module.with_changes(body=[new_fn if s is fn else s for s in module.body])
-    return Rewrite(new_module.code, (),
+    return Rewrite(with_function(module, fn, new_fn), (),
                    f"`sorted(…)[0]` sorted a whole copy to take one end; `{used[0]}(…)` "
                    "takes it in one pass")
 
