@@ -212,3 +212,132 @@ class SwapMembership(AroundStatement):
 def with_function(module: cst.Module, old: cst.FunctionDef, new: Any) -> str:
     """The module's code with its top-level function `old` replaced by `new`."""
     return module.with_changes(body=[new if s is old else s for s in module.body]).code
+
+
+def bound_names(node: cst.CSTNode) -> set[str]:
+    """Every name that `node` binds somewhere: assignments, loop and `with` targets,
+    parameters, `def`/`class`, imports, walrus, `except … as`, `global`/`nonlocal`."""
+    found: set[str] = set()
+
+    def targets(target: cst.CSTNode) -> None:
+        if isinstance(target, cst.Name):
+            found.add(target.value)
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                targets(element.value)
+        elif isinstance(target, cst.StarredElement):
+            targets(target.value)
+
+    class Finder(cst.CSTVisitor):
+        def visit_AssignTarget(self, n: cst.AssignTarget) -> None:
+            targets(n.target)
+
+        def visit_AugAssign(self, n: cst.AugAssign) -> None:
+            targets(n.target)
+
+        def visit_AnnAssign(self, n: cst.AnnAssign) -> None:
+            targets(n.target)
+
+        def visit_For(self, n: cst.For) -> None:
+            targets(n.target)
+
+        def visit_CompFor(self, n: cst.CompFor) -> None:
+            targets(n.target)
+
+        def visit_WithItem(self, n: cst.WithItem) -> None:
+            if n.asname is not None:
+                targets(n.asname.name)
+
+        def visit_Param(self, n: cst.Param) -> None:
+            found.add(n.name.value)
+
+        def visit_FunctionDef(self, n: cst.FunctionDef) -> None:
+            found.add(n.name.value)
+
+        def visit_ClassDef(self, n: cst.ClassDef) -> None:
+            found.add(n.name.value)
+
+        def visit_NamedExpr(self, n: cst.NamedExpr) -> None:
+            targets(n.target)
+
+        def visit_ExceptHandler(self, n: cst.ExceptHandler) -> None:
+            if n.name is not None:
+                targets(n.name.name)
+
+        def visit_ImportAlias(self, n: cst.ImportAlias) -> None:
+            if n.asname is not None:
+                targets(n.asname.name)
+            elif isinstance(n.name, cst.Name):
+                found.add(n.name.value)
+            else:  # import a.b binds a
+                value: cst.BaseExpression = n.name
+                while isinstance(value, cst.Attribute):
+                    value = value.value
+                targets(value)
+
+        def visit_Global(self, n: cst.Global) -> None:
+            found.update(item.name.value for item in n.names)
+
+        def visit_Nonlocal(self, n: cst.Nonlocal) -> None:
+            found.update(item.name.value for item in n.names)
+
+    node.visit(Finder())
+    return found
+
+
+def target_names(target: cst.CSTNode) -> set[str]:
+    """The names an assignment or loop target binds."""
+    found: set[str] = set()
+
+    class Finder(cst.CSTVisitor):
+        def visit_Name(self, n: cst.Name) -> None:
+            found.add(n.value)
+
+        def visit_Attribute(self, n: cst.Attribute) -> bool:
+            return False
+
+        def visit_Subscript(self, n: cst.Subscript) -> bool:
+            return False
+
+    target.visit(Finder())
+    return found
+
+
+def is_builtin(module: cst.Module, name: str) -> bool:
+    """`name` means the builtin of that name everywhere in `module` (nothing rebinds it)."""
+    import builtins
+
+    return hasattr(builtins, name) and name not in bound_names(module) and \
+        not _star_import(module)
+
+
+def _star_import(module: cst.Module) -> bool:
+    return any(isinstance(small, cst.ImportFrom) and isinstance(small.names, cst.ImportStar)
+               for statement in module.body if isinstance(statement, cst.SimpleStatementLine)
+               for small in statement.body)
+
+
+def call_to(node: cst.CSTNode, name: str, args: int | None = None) -> bool:
+    """`node` is `name(…)` with plain positional arguments (exactly `args` of them if given)."""
+    if not (isinstance(node, cst.Call) and isinstance(node.func, cst.Name)
+            and node.func.value == name):
+        return False
+    if any(a.keyword is not None or a.star for a in node.args):
+        return False
+    return args is None or len(node.args) == args
+
+
+def same_code(a: cst.CSTNode, b: cst.CSTNode) -> bool:
+    """The two expressions are spelled the same (whitespace and comments aside)."""
+    return a.deep_equals(b)
+
+
+def loop_of(node: cst.CSTNode, parent_of: Parents, stop: cst.CSTNode) -> cst.CSTNode | None:
+    """The outermost `for`/`while` around `node`, below `stop`."""
+    outer = None
+    current = parent_of.get(node)
+    while current is not None and current is not stop:
+        if isinstance(current, (cst.For, cst.While)):
+            outer = current
+        current = parent_of.get(current)
+    return outer
