@@ -341,3 +341,51 @@ def loop_of(node: cst.CSTNode, parent_of: Parents, stop: cst.CSTNode) -> cst.CST
             outer = current
         current = parent_of.get(current)
     return outer
+
+
+def reads(node: cst.CSTNode, parent_of: dict[cst.CSTNode, cst.CSTNode]) -> bool:
+    """`node` is read, not assigned, deleted or the object of a method call or subscript
+    store."""
+    parent = parent_of.get(node)
+    if isinstance(parent, (cst.AssignTarget, cst.Del)) or \
+            (isinstance(parent, (cst.AugAssign, cst.AnnAssign)) and parent.target is node):
+        return False
+    if isinstance(parent, cst.Attribute) and parent.value is node:
+        return False
+    if isinstance(parent, cst.Subscript) and parent.value is node:
+        return reads(parent, parent_of)
+    return True
+
+
+_UNSAFE_BUILTINS = frozenset({"exec", "eval", "setattr", "delattr", "vars", "globals"})
+_READ_ONLY_BUILTINS = frozenset({"len", "int", "str", "abs", "min", "max", "sum", "sorted",
+                                 "any", "all", "isinstance", "bool", "float", "ord", "chr",
+                                 "range", "enumerate", "zip", "tuple", "set", "frozenset",
+                                 "repr", "hash", "round", "divmod", "pow", "bin", "hex"})
+
+
+def calls_leave_alone(module: cst.Module, fn: cst.FunctionDef, node: cst.CSTNode,
+                      name: str) -> bool:
+    """No call under `node` can change the object `name` holds: each is a builtin that is not
+    handed `name` (or only reads it), or a function nested in `fn` that never mentions it."""
+    nested = {s.name.value: s for s in fn.body.body if isinstance(s, cst.FunctionDef)} \
+        if isinstance(fn.body, cst.IndentedBlock) else {}
+
+    class Finder(cst.CSTVisitor):
+        ok = True
+
+        def visit_Call(self, call: cst.Call) -> None:
+            func = call.func
+            if isinstance(func, cst.Name):
+                if func.value in nested and not names_in(nested[func.value], name):
+                    return
+                if is_builtin(module, func.value) and func.value not in _UNSAFE_BUILTINS and (
+                        func.value in _READ_ONLY_BUILTINS or not any(
+                            isinstance(a.value, cst.Name) and a.value.value == name
+                            for a in call.args)):
+                    return
+            self.ok = False
+
+    finder = Finder()
+    node.visit(finder)
+    return finder.ok

@@ -1,12 +1,13 @@
 """A loop that only adds to a counter → one `sum(…)` call.
 
 `for x in xs: total += f(x)` runs the addition in bytecode, one pass per item; `sum` does it in
-C (and `sum(map(f, xs))` when `f` is a builtin, `sum(xs)` when the item itself is added). Safe
-when the loop's whole body is `total += expr`, `total` is not read in the loop, the loop has
-no `else`, is not inside a `try` (a failure half way would leave a different partial total),
-the item added is the loop variable itself or a builtin of it (a generator inside `sum` is no
-faster than the loop), the loop variable is not read after the loop, and `total` starts from the integer
-literal 0 (`sum` starts from 0 too). A float accumulator (`0.0`) is left alone: from Python 3.12 `sum` compensates float rounding, so it could differ in the last bits.
+C (`sum(xs)` when the item itself is added, `sum(map(f, xs))` when `f` is a builtin; a
+generator inside `sum` is no faster than the loop, so other shapes are left alone). Safe when
+the loop's whole body is `total += expr`, `total` is not read in the loop, the loop has no
+`else`, is not inside a `try` (a failure half way would leave a different partial total), its
+variable is not read after it, and `total` starts from the integer literal 0 (`sum` starts
+from 0 too). A float accumulator (`0.0`) is left alone: from Python 3.12 `sum` compensates
+float rounding, so it could differ in the last bits.
 """
 
 from __future__ import annotations

@@ -1,0 +1,89 @@
+"""`re.search("pattern", s)` inside a loop → the pattern compiled once before the loop.
+
+Every module-level `re` call looks the pattern up in `re`'s cache (hashing the pattern string
+and flags) before matching; for short subjects that lookup is much of the cost. Compiling once
+and calling the pattern's method skips it. Safe when the pattern is a string literal, the call
+passes exactly the arguments the compiled method takes positionally (no flags, no counts), and
+`re` is the standard module, imported as such.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+import libcst.matchers as m
+
+from lesson_lsp.team.rewrites.base import (
+    AroundStatement,
+    Rewrite,
+    RewriteContext,
+    Rule,
+    bound_names,
+    fresh_name,
+    loop_of,
+    parse_with_parents,
+)
+
+# function → how many positional arguments it takes besides the pattern, without flags
+_ARITY = {"match": 1, "search": 1, "fullmatch": 1, "findall": 1, "finditer": 1, "split": 1,
+          "sub": 2, "subn": 2}
+
+
+def _imports_re(module: cst.Module) -> bool:
+    plain = m.Import(names=[m.ImportAlias(name=m.Name("re"), asname=None)])
+    return any(m.matches(small, plain) for statement in module.body
+               if isinstance(statement, cst.SimpleStatementLine) for small in statement.body)
+
+
+def apply(source: str, context: RewriteContext) -> Rewrite | None:
+    found = parse_with_parents(source, context.name)
+    if found is None:
+        return None
+    module, fn, parent_of = found
+    if "re" in bound_names(fn) or (not _imports_re(module) and "re" in bound_names(module)):
+        return None
+    for call in m.findall(fn.body, m.Call(func=m.Attribute(value=m.Name("re")))):
+        assert isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute)
+        name = call.func.attr.value
+        if name not in _ARITY or len(call.args) != 1 + _ARITY[name] or \
+                any(a.keyword is not None or a.star for a in call.args):
+            continue
+        pattern = call.args[0].value
+        if not isinstance(pattern, (cst.SimpleString, cst.ConcatenatedString)):
+            continue
+        loop = loop_of(call, parent_of, fn)
+        if loop is None or not isinstance(parent_of.get(loop), cst.IndentedBlock):
+            continue
+        compiled = fresh_name(module, "pattern")
+        return _rewrite(module, loop, pattern, compiled)
+    return None
+
+
+def _rewrite(module: cst.Module, loop: cst.CSTNode, pattern: cst.BaseExpression,
+             compiled: str) -> Rewrite:
+    class Transform(AroundStatement):
+        def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+            if self.inside and isinstance(original.func, cst.Attribute) and \
+                    m.matches(original.func.value, m.Name("re")) and \
+                    original.func.attr.value in _ARITY and \
+                    len(original.args) == 1 + _ARITY[original.func.attr.value] and \
+                    original.args[0].value.deep_equals(pattern) and \
+                    all(a.keyword is None and not a.star for a in original.args):
+                return updated.with_changes(
+                    func=cst.Attribute(value=cst.Name(compiled), attr=original.func.attr),
+                    args=updated.args[1:])
+            return updated
+
+    code = cst.Module([]).code_for_node(pattern)
+    before = [cst.parse_statement(f"{compiled} = re.compile({code})")]
+    new_module = module.visit(Transform(loop, before))
+    return Rewrite(new_module.code, ("import re",),
+                   f"`re` looked the pattern {code} up in its cache on every pass of the loop; "
+                   f"it is compiled once before the loop as `{compiled}`")
+
+
+RULE = Rule(
+    name="regex-compile",
+    idea="compile a regular expression once before the loop instead of passing the pattern "
+         "string to re on every pass",
+    apply=apply,
+)
