@@ -389,3 +389,23 @@ def calls_leave_alone(module: cst.Module, fn: cst.FunctionDef, node: cst.CSTNode
     finder = Finder()
     node.visit(finder)
     return finder.ok
+
+
+def read_outside(loop: cst.For, fn: cst.FunctionDef, parent_of: Parents) -> bool:
+    """A variable of `loop` may be read outside it: its last value would be seen. Uses that a
+    later `for` rebinds first (its target, or anywhere in its body) do not count."""
+    names = target_names(loop.target)
+    for name in names:
+        for use in names_in(fn.body, name):
+            current: cst.CSTNode | None = use
+            rebound = False
+            while current is not None and current is not loop:
+                parent = parent_of.get(current)
+                if isinstance(parent, cst.For) and current is not parent.iter and \
+                        name in target_names(parent.target):
+                    rebound = True
+                    break
+                current = parent
+            if current is None and not rebound:
+                return True
+    return False

@@ -20,8 +20,8 @@ from lesson_lsp.team.rewrites.base import (
     bound_names,
     call_to,
     is_builtin,
-    names_in,
     parse_with_parents,
+    read_outside,
 )
 
 _EXITS = (cst.Return, cst.Break, cst.Raise)
@@ -80,18 +80,8 @@ def apply(source: str, context: RewriteContext) -> Rewrite | None:
             found = _bounded(loop)
             if found is None:
                 return
-            n, d = found
-            outside = [u for u in names_in(fn.body, d) if not _within(u, loop)]
-            if not outside:
-                hits.append((loop, n))
-
-    def _within(node: cst.CSTNode, ancestor: cst.CSTNode) -> bool:
-        current = parent_of.get(node)
-        while current is not None:
-            if current is ancestor:
-                return True
-            current = parent_of.get(current)
-        return False
+            if not read_outside(loop, fn, parent_of):
+                hits.append((loop, found[0]))
 
     fn.visit(Finder())
     if not hits:

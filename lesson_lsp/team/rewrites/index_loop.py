@@ -24,6 +24,7 @@ from lesson_lsp.team.rewrites.base import (
     is_builtin,
     names_in,
     parse_with_parents,
+    read_outside,
     reads,
 )
 
@@ -73,7 +74,7 @@ def apply(source: str, context: RewriteContext) -> Rewrite | None:
         uses = names_in(loop.body, i)
         if not uses or not all(_is_item(u, xs, parent_of) for u in uses):
             continue
-        if [u for u in names_in(fn.body, i) if not _inside(u, loop, parent_of)]:
+        if read_outside(loop, fn, parent_of):
             continue
         if not all(reads(u, parent_of) for u in names_in(loop.body, xs)) or \
                 not calls_leave_alone(module, fn, loop.body, xs):
@@ -91,16 +92,6 @@ def _is_item(use: cst.Name, xs: str, parent_of: dict[cst.CSTNode, cst.CSTNode]) 
     return isinstance(subscript, cst.Subscript) and len(subscript.slice) == 1 and \
         isinstance(subscript.value, cst.Name) and subscript.value.value == xs and \
         reads(subscript, parent_of)
-
-
-def _inside(node: cst.CSTNode, ancestor: cst.CSTNode,
-            parent_of: dict[cst.CSTNode, cst.CSTNode]) -> bool:
-    current = parent_of.get(node)
-    while current is not None:
-        if current is ancestor:
-            return True
-        current = parent_of.get(current)
-    return False
 
 
 def _rewrite(module: cst.Module, loop: cst.For, i: str, xs: str,
