@@ -200,3 +200,302 @@ def test_count_counter_applies_and_refuses_a_changing_list() -> None:
     changing = ("def f(xs):\n    n = 0\n    for x in list(xs):\n        n += xs.count(x)\n"
                 "        xs.remove(x)\n    return n\n")
     assert run(count_counter, changing, "f") is None
+
+
+# --- rules for algorithmic and builtin-level rewrites -----------------------------------
+
+from lesson_lsp.team.rewrites import (  # noqa: E402
+    builtin_map,
+    divisor_bound,
+    equality_join,
+    hoist_invariant,
+    index_loop,
+    keys_membership,
+    lambda_comprehension,
+    minmax_compare,
+    range_list,
+    range_sum,
+    redundant_copy,
+    regex_compile,
+    slice_startswith,
+    string_prepend,
+    sum_accumulate,
+)
+
+
+def _same(source: str, out, name: str, calls: list[tuple]) -> None:
+    """The rewrite returns what the original returns (or raises the same type) on `calls`."""
+    new = _namespace(out)[name]
+    old: dict = {}
+    exec(source, old)
+    for args in calls:
+        results = []
+        for fn in (old[name], new):
+            try:
+                results.append(("ok", fn(*args)))
+            except Exception as exc:  # the type must match
+                results.append(("raised", type(exc)))
+        assert results[0] == results[1], (args, results)
+
+
+PRIME = '''def is_prime(n):
+    if n < 2:
+        return False
+    for d in range(2, n):
+        if n % d == 0:  # a divisor
+            return False
+    return True
+'''
+
+
+def test_divisor_bound_applies_keeps_comments_and_agrees_everywhere() -> None:
+    out = run(divisor_bound, PRIME, "is_prime")
+    assert out is not None and out.imports == ("import math",)
+    assert "math.isqrt(n)" in out.source and "# a divisor" in out.source
+    _same(PRIME, out, "is_prime", [(n,) for n in range(-5, 2000)] + [(True,), (2.5,)])
+
+
+def test_divisor_bound_handles_flag_and_break_and_for_else() -> None:
+    source = ("def primes(n):\n    out = []\n    for i in range(2, n):\n        ok = True\n"
+              "        for j in range(2, i):\n            if i % j == 0:\n"
+              "                ok = False\n                break\n        if ok:\n"
+              "            out.append(i)\n    return out\n")
+    out = run(divisor_bound, source, "primes")
+    assert out is not None and "range(2, math.isqrt(i) + 1 if i > 1 else 2)" in out.source
+    _same(source, out, "primes", [(n,) for n in range(0, 300, 7)])
+    first = ("def first(n, x, y):\n    for i in range(2, n):\n        if n % i == 0:\n"
+             "            return i\n    else:\n        return x\n")
+    out = run(divisor_bound, first, "first")
+    assert out is not None
+    _same(first, out, "first", [(n, "x", "y") for n in range(-3, 500)])
+
+
+@pytest.mark.parametrize("source", [
+    # the branch does not leave the loop: every divisor counts
+    "def f(n):\n    c = 0\n    for d in range(2, n):\n        if n % d == 0:\n"
+    "            c += 1\n    return c\n",
+    # the loop variable is read after the loop
+    "def f(n):\n    for d in range(2, n):\n        if n % d == 0:\n            break\n"
+    "    return d\n",
+    # not a divisibility test
+    "def f(n):\n    for d in range(2, n):\n        if d * d == n:\n            return True\n"
+    "    return False\n",
+    # starts at 3: the smallest divisor might be 2
+    "def f(n):\n    for d in range(3, n):\n        if n % d == 0:\n            return False\n"
+    "    return True\n",
+])
+def test_divisor_bound_refuses(source: str) -> None:
+    assert run(divisor_bound, source, "f") is None
+
+
+def test_equality_join_applies_and_keeps_comments() -> None:
+    source = ("def common(xs, ys):\n    out = set()\n    for a in xs:\n        for b in ys:\n"
+              "            if a == b:  # match\n                out.add(a)\n"
+              "    return sorted(out)\n")
+    out = run(equality_join, source, "common")
+    assert out is not None and "ys_set = set(ys)" in out.source and "# match" in out.source
+    _same(source, out, "common", [([1, 2, 3, 2], [2, 3, 4]), ([], [1]), ([1.0, 2], [1, True])])
+
+
+@pytest.mark.parametrize("source", [
+    # a list collects every match: duplicates in ys count
+    "def f(xs, ys):\n    out = []\n    for a in xs:\n        for b in ys:\n"
+    "            if a == b:\n                out.append(a)\n    return out\n",
+    # the branch uses the inner item
+    "def f(xs, ys):\n    for a in xs:\n        for b in ys:\n            if a == b:\n"
+    "                return b\n    return None\n",
+    # ys changes inside the outer loop
+    "def f(xs, ys):\n    out = set()\n    for a in xs:\n        ys.append(a)\n"
+    "        for b in ys:\n            if a == b:\n                out.add(a)\n    return out\n",
+    # not an equality
+    "def f(xs, ys):\n    out = set()\n    for a in xs:\n        for b in ys:\n"
+    "            if a < b:\n                out.add(a)\n    return out\n",
+])
+def test_equality_join_refuses(source: str) -> None:
+    assert run(equality_join, source, "f") is None
+
+
+def test_builtin_map_applies_where_a_consumer_takes_it_at_once() -> None:
+    source = ("def f(s, xs):\n    # digits\n    total = sum(int(c) for c in str(s))\n"
+              "    return total, [len(x) for x in xs], max(len(x) for x in xs)\n")
+    out = run(builtin_map, source, "f")
+    assert out is not None and "# digits" in out.source
+    assert "sum(map(int, str(s)))" in out.source and "list(map(len, xs))" in out.source
+    assert "max(map(len, xs))" in out.source
+    _same(source, out, "f", [(123, ["a", "bb"]), (9, ["x"]), (-5, ["a"])])
+
+
+@pytest.mark.parametrize("source", [
+    "def f(xs):\n    return (len(x) for x in xs)\n",  # a generator escapes: its type shows
+    "def f(xs):\n    len = str\n    return [len(x) for x in xs]\n",  # not the builtin
+    "def f(xs):\n    return [len(x) for x in xs if x]\n",  # filtered
+    "def f(xs, y):\n    return [len(y) for x in xs]\n",  # not the item
+    "def f(xs):\n    return [g(x) for x in xs]\n",  # not a builtin
+])
+def test_builtin_map_refuses(source: str) -> None:
+    assert run(builtin_map, source, "f") is None
+
+
+def test_lambda_comprehension_applies_and_refuses() -> None:
+    source = ("def f(xs):\n    neg = list(filter(lambda x: x < 0, xs))  # negatives\n"
+              "    return neg, list(map(lambda y: y * 2, xs))\n")
+    out = run(lambda_comprehension, source, "f")
+    assert out is not None and "[x for x in xs if x < 0]" in out.source
+    assert "[y * 2 for y in xs]" in out.source and "# negatives" in out.source
+    _same(source, out, "f", [([1, -2, 3, -4],), ([],)])
+    for bad in ["def f(xs):\n    return list(filter(None, xs))\n",
+                "def f(xs):\n    return list(map(lambda a, b=1: a + b, xs))\n",
+                "def f(xs):\n    return list(filter(lambda x: (y := x), xs))\n",
+                "def f(xs):\n    filter = map\n    return list(filter(lambda x: x, xs))\n"]:
+        assert run(lambda_comprehension, bad, "f") is None, bad
+
+
+def test_sum_accumulate_sums_and_multiplies() -> None:
+    source = ("def f(words, n):\n    total = 0\n    for w in words:\n"
+              "        total += len(w)  # chars\n    p = 1\n    for j in range(1, n): p *= j\n"
+              "    return total, p\n")
+    out = run(sum_accumulate, source, "f")
+    assert out is not None and out.imports == ("import math",) and "# chars" in out.source
+    assert "total += sum(map(len, words))" in out.source
+    assert "p *= math.prod(range(1, n))" in out.source
+    _same(source, out, "f", [(["ab", "c"], 6), ([], 0)])
+
+
+@pytest.mark.parametrize("source", [
+    # a float accumulator: sum() compensates rounding from Python 3.12
+    "def f(xs):\n    s = 0.0\n    for x in xs:\n        s += x\n    return s\n",
+    # the loop variable is read after the loop
+    "def f(xs):\n    s = 0\n    for x in xs:\n        s += x\n    return s, x\n",
+    # a generator in sum() is no faster than the loop
+    "def f(xs):\n    s = 0\n    for x in xs:\n        s += x * 2\n    return s\n",
+    # the total is read in the loop
+    "def f(xs):\n    s = 0\n    for x in xs:\n        s += x + s\n    return s\n",
+    # a failure half way would leave a partial total behind
+    "def f(xs):\n    s = 0\n    try:\n        for x in xs:\n            s += x\n"
+    "    except TypeError:\n        pass\n    return s\n",
+])
+def test_sum_accumulate_refuses(source: str) -> None:
+    assert run(sum_accumulate, source, "f") is None
+
+
+def test_range_sum_is_exact_and_keeps_range_checks() -> None:
+    source = "def f(n, a):\n    # triangle\n    return sum(range(n + 1)), sum(range(a, n))\n"
+    out = run(range_sum, source, "f")
+    assert out is not None and "sum(" not in out.source and "# triangle" in out.source
+    _same(source, out, "f", [(n, a) for n in range(-6, 30) for a in range(-6, 30, 5)]
+          + [(2.5, 1), (3, 1.5), (3, 10**30)])
+    assert run(range_sum, "def f(n):\n    return sum(range(0, n, 2))\n", "f") is None
+    assert run(range_sum, "def f(n):\n    return sum(range(g(n)))\n", "f") is None
+
+
+def test_range_list_applies_and_refuses() -> None:
+    source = "def pile(n):\n    return [n + 2*i for i in range(n)]  # levels\n"
+    out = run(range_list, source, "pile")
+    assert out is not None and "list(range(n, n + 2 * n, 2))" in out.source
+    assert "# levels" in out.source
+    _same(source, out, "pile", [(n,) for n in range(-3, 40)])
+    for bad in ["def f(n):\n    return [i * i for i in range(n)]\n",
+                "def f(n):\n    return [0 * i for i in range(n)]\n",
+                "def f(n):\n    return [n + 2*i for i in range(n) if i]\n",
+                "def f(n):\n    return [g(n) + i for i in range(n)]\n"]:
+        assert run(range_list, bad, "f") is None, bad
+
+
+def test_minmax_compare_picks_the_same_object() -> None:
+    source = ("def f(xs):\n    best = xs[0]\n    low = xs[0]\n    for x in xs:\n"
+              "        best = max(x, best)  # running\n        low = min(low, x)\n"
+              "    return best, low\n")
+    out = run(minmax_compare, source, "f")
+    assert out is not None and "max(" not in out.source and "# running" in out.source
+    nan = float("nan")
+    _same(source, out, "f", [([3, 1, 4, 1, 5],), ([nan, 1.0, 2.0],), ([1.0, nan, 0.5],),
+                             ([1, 1.0, True],), (["b", "a"],)])
+    assert run(minmax_compare, "def f(a, b):\n    a = max(a, b, key=abs)\n    return a\n",
+               "f") is None
+    assert run(minmax_compare, "def f(a, b):\n    a = max(a, g(b))\n    return a\n",
+               "f") is None
+
+
+def test_slice_startswith_applies_and_refuses_a_negative_start() -> None:
+    source = ("def count(s, t):\n    n = 0\n    for i in range(len(s) - len(t) + 1):\n"
+              "        if s[i:i + len(t)] == t:  # window\n            n += 1\n    return n\n")
+    out = run(slice_startswith, source, "count")
+    assert out is not None and "s.startswith(t, i)" in out.source and "# window" in out.source
+    _same(source, out, "count", [(s, t) for s in ["", "aaaa", "abab"] for t in ["", "a", "ab"]])
+    negative = source.replace("range(len(s)", "range(-2, len(s)")
+    assert run(slice_startswith, negative, "count") is None
+    rebinds = source.replace("n += 1", "i = -1")
+    assert run(slice_startswith, rebinds, "count") is None
+
+
+def test_keys_membership_applies() -> None:
+    source = "def f(d, xs):\n    return [x for x in xs if x in d.keys()]  # known\n"
+    out = run(keys_membership, source, "f")
+    assert out is not None and "x in d]" in out.source and "# known" in out.source
+    _same(source, out, "f", [({1: 2}, [1, 2])])
+    assert run(keys_membership, "def f(d, x):\n    return x in d.values()\n", "f") is None
+
+
+def test_string_prepend_applies_and_refuses_reads() -> None:
+    source = ('def to_base(x, b):\n    out = ""\n    while x > 0:\n'
+              '        out = str(x % b) + out  # digit\n        x //= b\n    return out\n')
+    out = run(string_prepend, source, "to_base")
+    assert out is not None and '"".join(reversed(out_parts)) + out' in out.source
+    assert "# digit" in out.source
+    _same(source, out, "to_base", [(x, b) for x in range(-2, 200, 7) for b in (2, 3, 10)])
+    reads = source.replace("x //= b", "x //= b + len(out)")
+    assert run(string_prepend, reads, "to_base") is None
+    early = source.replace("x //= b", "x //= b\n        if x == 3:\n            return out")
+    assert run(string_prepend, early, "to_base") is None
+
+
+def test_index_loop_applies_with_a_step_and_refuses_other_uses() -> None:
+    source = ('def f(s):\n    n = 0\n    for i in range(0, len(s), 2):\n'
+              '        if s[i] in "AEIOU":  # upper vowel\n            n += 1\n    return n\n')
+    out = run(index_loop, source, "f")
+    assert out is not None and "for item in s[::2]:" in out.source
+    assert "if item in" in out.source and "# upper vowel" in out.source
+    _same(source, out, "f", [("aAbEcIdO",), ("",), ("E",)])
+    for bad in ["s[i] = 'x'", "s.append(1)", "print(i)", "g(s)"]:
+        assert run(index_loop, source.replace("n += 1", bad), "f") is None, bad
+    assert run(index_loop, source.replace("return n", "return i"), "f") is None
+
+
+def test_hoist_invariant_applies_and_refuses_a_changing_list() -> None:
+    source = ("def f(xs):\n    i = 0\n    best = 0\n    while i < len(xs):  # scan\n"
+              "        if xs[i] > best:\n            best = xs[i]\n        i += 1\n"
+              "    return best\n")
+    out = run(hoist_invariant, source, "f")
+    assert out is not None and "xs_len = len(xs)" in out.source
+    assert "while i < xs_len:  # scan" in out.source
+    _same(source, out, "f", [([3, 9, 2],), ([],)])
+    grows = source.replace("i += 1", "i += 1\n        xs.pop()")
+    assert run(hoist_invariant, grows, "f") is None
+    called = source.replace("i += 1", "i += 1\n        g(xs)")
+    assert run(hoist_invariant, called, "f") is None
+
+
+def test_regex_compile_applies_and_refuses_flags() -> None:
+    source = ('import re\n\n\ndef keys(lines):\n    out = []\n    for line in lines:\n'
+              '        m = re.match(r"(\\w+)=", line)  # key\n        if m:\n'
+              '            out.append(m.group(1))\n    return out\n')
+    out = run(regex_compile, source, "keys")
+    assert out is not None and out.imports == ("import re",)
+    assert 'pattern = re.compile(r"(\\w+)=")' in out.source
+    assert "pattern.match(line)  # key" in out.source
+    _same(source, out, "keys", [(["a=1", "b", "c=2"],)])
+    flags = source.replace('line)  # key', 'line, re.I)  # key')
+    assert run(regex_compile, flags, "keys") is None
+    outside = 'import re\n\n\ndef f(s):\n    return re.match("a", s)\n'
+    assert run(regex_compile, outside, "f") is None
+
+
+def test_redundant_copy_applies_and_refuses() -> None:
+    source = "def f(xs):\n    return sorted(list(set(xs)), reverse=True)  # unique\n"
+    out = run(redundant_copy, source, "f")
+    assert out is not None and "sorted(set(xs), reverse=True)" in out.source
+    assert "# unique" in out.source
+    _same(source, out, "f", [([3, 1, 3],), ([],)])
+    assert run(redundant_copy, "def f(xs):\n    return len(list(xs))\n", "f") is None
+    assert run(redundant_copy, "def f(xs):\n    list = tuple\n    return sorted(list(xs))\n",
+               "f") is None
