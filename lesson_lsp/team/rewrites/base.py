@@ -344,17 +344,22 @@ def loop_of(node: cst.CSTNode, parent_of: Parents, stop: cst.CSTNode) -> cst.CST
 
 
 def reads(node: cst.CSTNode, parent_of: dict[cst.CSTNode, cst.CSTNode]) -> bool:
-    """`node` is read, not assigned, deleted or the object of a method call or subscript
-    store."""
+    """`node` is only read: not assigned, deleted, the object of an attribute (a method call
+    could change it), nor subscripted to store into it. Reading an item (`xs[i]`, and what is
+    done with that item) reads `xs`."""
     parent = parent_of.get(node)
-    if isinstance(parent, (cst.AssignTarget, cst.Del)) or \
-            (isinstance(parent, (cst.AugAssign, cst.AnnAssign)) and parent.target is node):
+    if _stored(node, parent):
         return False
     if isinstance(parent, cst.Attribute) and parent.value is node:
         return False
     if isinstance(parent, cst.Subscript) and parent.value is node:
-        return reads(parent, parent_of)
+        return not _stored(parent, parent_of.get(parent))
     return True
+
+
+def _stored(node: cst.CSTNode, parent: cst.CSTNode | None) -> bool:
+    return isinstance(parent, (cst.AssignTarget, cst.Del)) or \
+        (isinstance(parent, (cst.AugAssign, cst.AnnAssign)) and parent.target is node)
 
 
 _UNSAFE_BUILTINS = frozenset({"exec", "eval", "setattr", "delattr", "vars", "globals"})
@@ -364,10 +369,18 @@ _READ_ONLY_BUILTINS = frozenset({"len", "int", "str", "abs", "min", "max", "sum"
                                  "repr", "hash", "round", "divmod", "pow", "bin", "hex"})
 
 
+# Methods of str (and of numbers) that only read their object.
+_READ_ONLY_METHODS = frozenset({"isalpha", "isdigit", "isalnum", "isspace", "isupper", "islower",
+                                "isnumeric", "isdecimal", "lower", "upper", "strip", "lstrip",
+                                "rstrip", "startswith", "endswith", "split", "count", "find",
+                                "casefold", "bit_length", "is_integer"})
+
+
 def calls_leave_alone(module: cst.Module, fn: cst.FunctionDef, node: cst.CSTNode,
                       name: str) -> bool:
     """No call under `node` can change the object `name` holds: each is a builtin that is not
-    handed `name` (or only reads it), or a function nested in `fn` that never mentions it."""
+    handed `name` (or only reads it), a function nested in `fn` that never mentions it, or a
+    read-only string method of one of its items."""
     nested = {s.name.value: s for s in fn.body.body if isinstance(s, cst.FunctionDef)} \
         if isinstance(fn.body, cst.IndentedBlock) else {}
 
@@ -384,6 +397,10 @@ def calls_leave_alone(module: cst.Module, fn: cst.FunctionDef, node: cst.CSTNode
                             isinstance(a.value, cst.Name) and a.value.value == name
                             for a in call.args)):
                     return
+            elif isinstance(func, cst.Attribute) and func.attr.value in _READ_ONLY_METHODS and \
+                    isinstance(func.value, cst.Subscript) and \
+                    isinstance(func.value.value, cst.Name) and func.value.value.value == name:
+                return  # `xs[i].isalpha()`: a string method of one item
             self.ok = False
 
     finder = Finder()
