@@ -206,6 +206,7 @@ def test_count_counter_applies_and_refuses_a_changing_list() -> None:
 
 from lesson_lsp.team.rewrites import (  # noqa: E402
     builtin_map,
+    count_equal,
     divisor_bound,
     equality_join,
     hoist_invariant,
@@ -499,3 +500,17 @@ def test_redundant_copy_applies_and_refuses() -> None:
     assert run(redundant_copy, "def f(xs):\n    return len(list(xs))\n", "f") is None
     assert run(redundant_copy, "def f(xs):\n    list = tuple\n    return sorted(list(xs))\n",
                "f") is None
+
+
+def test_count_equal_applies_to_both_shapes_and_refuses_substrings() -> None:
+    source = ("def sevens(s, xs):\n    a = 0\n    for c in s:\n        a += (c == '7')  # digit\n"
+              "    b = 0\n    for x in xs:\n        if 3 == x:\n            b += 1\n"
+              "    return a, b\n")
+    out = run(count_equal, source, "sevens")
+    assert out is not None and "a += s.count('7')  # digit" in out.source
+    assert "b += xs.count(3)" in out.source
+    _same(source, out, "sevens", [("17377", [3, 3.0, True, 4]), ("", []), ("7", (3,))])
+    assert run(count_equal, source.replace("'7'", "'77'"), "sevens").source.count(
+        ".count(") == 1  # a two-character constant would count substrings: left alone
+    assert run(count_equal, source.replace("return a, b", "return a, b, c"), "sevens") \
+        .source.count(".count(") == 1  # `c` is read after its loop

@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -86,3 +87,29 @@ def test_a_timeout_kills_every_process_of_the_run() -> None:
     assert result.workdir and not Path(result.workdir).exists()
     leftover = subprocess.run(["pgrep", "-f", result.workdir], capture_output=True)
     assert leftover.stdout.strip() == b""
+
+
+def _workers() -> int:
+    done = subprocess.run(["pgrep", "-f", "lesson_lsp.harness.worker"], capture_output=True)
+    return len(done.stdout.split())
+
+
+@pytest.mark.parametrize("delay", [0.0, 0.0005, 0.001, 0.002, 0.004, 0.008, 0.016, 0.05])
+def test_a_cancel_at_any_moment_leaves_no_process(delay: float) -> None:
+    # Cancelled while the process is being spawned, or just after: whatever was started is
+    # killed, at once, rather than left to finish its job on its own.
+    job = {"mode": "check", "module_path": "/nonexistent.py", "module_name": "x",
+           "module_source": "import time\ntime.sleep(300)\n", "qualname": "f", "inputs": {}}
+
+    async def cancel_after() -> None:
+        task = asyncio.ensure_future(sandbox.run(job, timeout_s=60, memory_mb=512))
+        await asyncio.sleep(delay)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(cancel_after())
+    deadline = time.monotonic() + 1.0
+    while _workers() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert _workers() == 0, f"a worker outlived a cancel {delay * 1000:.1f} ms after the start"
