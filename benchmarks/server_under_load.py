@@ -2,7 +2,7 @@
 (bounded concurrency, queue positions in the progress), while code actions and hovers are timed;
 prints their latency percentiles and the server's peak memory (VmHWM), then cancels the rest.
 
-    python benchmarks/server_under_load.py
+    python benchmarks/server_under_load.py [SERVER FLAGS…]   (e.g. --log-file server.log)
 """
 
 from __future__ import annotations
@@ -82,7 +82,7 @@ async def main(files: int = 10, probes: int = 300) -> None:
         def apply(params: lsp.ApplyWorkspaceEditParams) -> lsp.ApplyWorkspaceEditResult:
             return lsp.ApplyWorkspaceEditResult(applied=True)
 
-        await client.start_io(sys.executable, "-m", "lesson_lsp.cli", "serve")
+        await client.start_io(sys.executable, "-m", "lesson_lsp.cli", "serve", *sys.argv[1:])
         server_pid = client._server.pid  # type: ignore[attr-defined]
         capabilities = lsp.ClientCapabilities(window=lsp.WindowClientCapabilities(
             work_done_progress=True))

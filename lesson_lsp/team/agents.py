@@ -6,6 +6,8 @@ the lesson: why it was faster, slower or wrong.
 
 from __future__ import annotations
 
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -48,6 +50,12 @@ class Agent(Protocol):
         """One or two sentences on why the candidate fared as it did."""
 
 
+# Rules are CPU work (libcst parses, 5–50 ms each): they run on one thread of their own, so
+# that the event loop — and with it the language server's answers — gets the GIL back every
+# switch interval instead of waiting for a whole round of rules.
+_RULE_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lesson-lsp-rules")
+
+
 class RewriteAgent:
     """An offline team member: one deterministic rewrite rule and lesson templates."""
 
@@ -59,7 +67,8 @@ class RewriteAgent:
         self._summaries: dict[str, str] = {}
 
     async def propose(self, task: Task) -> Candidate | None:
-        rewrite = self.rule.apply(task.source, RewriteContext(task.name, task.is_method))
+        rewrite = await asyncio.get_running_loop().run_in_executor(
+            _RULE_THREAD, self.rule.apply, task.source, RewriteContext(task.name, task.is_method))
         if rewrite is None:
             return None
         imports = tuple(dict.fromkeys((*task.imports, *rewrite.imports)))
