@@ -295,6 +295,11 @@ async def _optimize(ls: LessonServer, uri: str, source: str, optimized_version: 
                 f"{run.headline()}; the file is unchanged." + (f" Lessons: {lessons}" if lessons
                                                               else ""))
         return summary
+    if uri not in ls.workspace.text_documents:
+        ls.tell(lsp.MessageType.Warning,
+                f"{run.headline()}, but the file was closed or renamed during the run, so the "
+                "edit was not applied. Open it and run the action again.")
+        return {**summary, "applied": False}
     current = ls.workspace.get_text_document(uri)
     if current.version != optimized_version or current.source != source:
         ls.tell(lsp.MessageType.Warning,

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import select
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -24,6 +26,7 @@ class Reply:
     delay_s: float = 0.0
     raw: bytes | None = None  # send these bytes instead of a JSON completion
     drop: bool = False  # close the connection halfway through the answer
+    hold_s: float = 0.0  # answer nothing for this long, noting when the client hangs up
     headers: dict[str, str] = field(default_factory=dict)
 
 
@@ -67,6 +70,7 @@ class ScriptedEndpoint:
     def __init__(self, script: Callable[[Seen], Reply]) -> None:
         self.script = script
         self.seen: list[Seen] = []
+        self.hangups: list[float] = []  # time.monotonic() when a held request's client left
         self._lock = threading.Lock()
         endpoint = self
 
@@ -88,6 +92,9 @@ class ScriptedEndpoint:
                                               body.get("model", "")), {})
                     return
                 reply = endpoint.script(seen)
+                if reply.hold_s:
+                    self._hold(reply.hold_s)
+                    return
                 if reply.delay_s:
                     time.sleep(reply.delay_s)
                 payload = reply.raw if reply.raw is not None else (
@@ -105,6 +112,17 @@ class ScriptedEndpoint:
                     self.connection.close()
                     return
                 self._send(reply.status, payload, reply.headers)
+
+            def _hold(self, seconds: float) -> None:
+                """Keep the request open without answering; note when the client closes."""
+                deadline = time.monotonic() + seconds
+                while time.monotonic() < deadline:
+                    ready, _, _ = select.select([self.connection], [], [], 0.01)
+                    if ready and not self.connection.recv(1, socket.MSG_PEEK):
+                        with endpoint._lock:
+                            endpoint.hangups.append(time.monotonic())
+                        break
+                self.close_connection = True
 
             def _send(self, status: int, payload: bytes, headers: dict[str, str]) -> None:
                 self.send_response(status)

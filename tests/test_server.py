@@ -22,6 +22,7 @@ def make_client() -> LanguageClient:
     client = pytest_lsp.make_test_lsp_client()
     client.versions = {}  # type: ignore[attr-defined]
     client.edits = []  # type: ignore[attr-defined]
+    client.after_apply = None  # type: ignore[attr-defined]  # what the editor does next
     converter = client.protocol._converter
 
     # lsprotocol reads any item with a "command" key as a Command, but a CodeAction carries a
@@ -42,6 +43,8 @@ def make_client() -> LanguageClient:
             doc = change.text_document
             if client.versions.get(doc.uri) != doc.version:  # type: ignore[attr-defined]
                 return lsp.ApplyWorkspaceEditResult(applied=False, failure_reason="stale")
+        if client.after_apply is not None:  # type: ignore[attr-defined]
+            client.after_apply(params)  # type: ignore[attr-defined]
         return lsp.ApplyWorkspaceEditResult(applied=True)
 
     return client
@@ -55,7 +58,8 @@ async def client(lsp_client: LanguageClient, tmp_path: Path):
     shutil.copy(EXAMPLES / "slow.py", tmp_path / "slow.py")
     (tmp_path / "pyproject.toml").write_text(
         '[tool.lesson-lsp]\nrounds = 2\n[tool.lesson-lsp.inputs]\n'
-        '"slow.py::fib" = "slow.py::inputs"\n', encoding="utf-8")
+        '"slow.py::fib" = "slow.py::inputs"\n'
+        '"slow.py::count_common" = "slow.py::common_inputs"\n', encoding="utf-8")
     params = lsp.InitializeParams(
         capabilities=pytest_lsp.client_capabilities("visual-studio-code"),
         root_uri=tmp_path.as_uri(),
@@ -167,3 +171,42 @@ async def test_stale_document_is_not_edited_and_errors_are_messages(
     started = time.perf_counter()
     assert await actions_at(client, uri, 6, 8)
     assert time.perf_counter() - started < 5
+
+
+@pytest.mark.asyncio
+async def test_churn_save_keeps_the_edit_and_a_second_run_on_the_file_is_not_applied_stale(
+        client: LanguageClient) -> None:
+    # Two functions of one file optimized at once; the user saves during the runs. Saving does
+    # not change the text, so the first edit applies; once it has, the file is at a new
+    # version, so the second run's edit (computed for the old one) is not applied, and the
+    # user is told why.
+    root: Path = client.root  # type: ignore[attr-defined]
+    uri = open_doc(client, root / "slow.py", version=1)
+    original = (root / "slow.py").read_text()
+
+    def applied(params: lsp.ApplyWorkspaceEditParams) -> None:
+        # Like an editor: the document moves to a new version, and the server hears of it.
+        client.versions[uri] += 1  # type: ignore[attr-defined]
+        client.text_document_did_change(lsp.DidChangeTextDocumentParams(
+            text_document=lsp.VersionedTextDocumentIdentifier(
+                uri=uri, version=client.versions[uri]),  # type: ignore[attr-defined]
+            content_changes=[lsp.TextDocumentContentChangeWholeDocument(
+                text=original + "\n# edited by the first run\n")]))
+
+    client.after_apply = applied  # type: ignore[attr-defined]
+
+    def optimize_at(line: int):
+        return client.workspace_execute_command_async(lsp.ExecuteCommandParams(
+            command="lesson-lsp.optimize",
+            arguments=[{"uri": uri, "position": {"line": line, "character": 8}, "version": 1}]))
+
+    import asyncio
+
+    runs = [asyncio.ensure_future(optimize_at(5)), asyncio.ensure_future(optimize_at(12))]
+    client.text_document_did_save(lsp.DidSaveTextDocumentParams(
+        text_document=lsp.TextDocumentIdentifier(uri=uri)))
+    results = await asyncio.gather(*runs)
+    assert all(r["improved"] for r in results), results
+    assert sorted(bool(r.get("applied")) for r in results) == [False, True]
+    assert len(client.edits) == 1  # type: ignore[attr-defined]  # the stale one never sent
+    assert any("changed during the run" in m.message for m in client.messages)

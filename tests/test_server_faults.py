@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import subprocess
 import sys
 import time
@@ -235,7 +236,9 @@ async def test_a_huge_document_is_served(client: LanguageClient, tmp_path: Path)
 
 
 @pytest.mark.asyncio
-async def test_closing_the_file_during_a_run_means_no_edit(client: LanguageClient) -> None:
+async def test_renaming_the_file_during_a_run_means_no_edit(client: LanguageClient,
+                                                            tmp_path: Path) -> None:
+    # What an editor sends for a rename: the old document closes, the new one opens.
     edits: list[object] = []
     client.feature(lsp.WORKSPACE_APPLY_EDIT)(lambda params: edits.append(params))
     run = asyncio.ensure_future(client.workspace_execute_command_async(
@@ -243,7 +246,55 @@ async def test_closing_the_file_during_a_run_means_no_edit(client: LanguageClien
     await wait_for(lambda: any(len(r) > 1 for r in client.progress_reports.values()))
     client.text_document_did_close(lsp.DidCloseTextDocumentParams(
         text_document=lsp.TextDocumentIdentifier(uri=client.uri)))  # type: ignore[attr-defined]
+    (tmp_path / "slow.py").rename(tmp_path / "renamed.py")
+    client.text_document_did_open(lsp.DidOpenTextDocumentParams(lsp.TextDocumentItem(
+        uri=(tmp_path / "renamed.py").as_uri(), language_id="python", version=1, text=SLOW)))
+    client.workspace_did_rename_files(lsp.RenameFilesParams(files=[lsp.FileRename(
+        old_uri=client.uri, new_uri=(tmp_path / "renamed.py").as_uri())]))  # type: ignore
     await asyncio.wait_for(run, 120)
     assert edits == []
-    assert any("changed during the run" in m.message for m in client.messages), [
+    assert any("closed or renamed during the run" in m.message for m in client.messages), [
         m.message for m in client.messages]
+
+
+@pytest.mark.asyncio
+async def test_a_cancel_also_hangs_up_on_the_llm_endpoint(tmp_path: Path) -> None:
+    # The team's HTTP request is stopped with the run: the endpoint sees the client leave.
+    from pygls.lsp.client import LanguageClient as Client
+
+    from tests.fake_openai import Reply, ScriptedEndpoint
+
+    with ScriptedEndpoint(lambda seen: Reply(hold_s=60)) as endpoint:
+        (tmp_path / "slow.py").write_text(SLOW, encoding="utf-8")
+        (tmp_path / "pyproject.toml").write_text(
+            '[tool.lesson-lsp]\nrounds = 1\nllm_timeout_s = 60\n'
+            '[tool.lesson-lsp.inputs]\n"slow.py::common" = "slow.py::pairs"\n'
+            f'[[tool.lesson-lsp.team]]\nname = "held"\nkind = "openai"\nmodel = "m"\n'
+            f'base_url = "{endpoint.url}"\napi_key_env = "LESSON_TEST_KEY"\n',
+            encoding="utf-8")
+        client = Client("test", "1")
+        await client.start_io(sys.executable, "-m", "lesson_lsp.cli", "serve",
+                              env={**os.environ, "LESSON_TEST_KEY": "sk-x"})
+        try:
+            await client.initialize_async(lsp.InitializeParams(
+                capabilities=lsp.ClientCapabilities(), root_uri=tmp_path.as_uri()))
+            client.initialized(lsp.InitializedParams())
+            uri = (tmp_path / "slow.py").as_uri()
+            client.text_document_did_open(lsp.DidOpenTextDocumentParams(lsp.TextDocumentItem(
+                uri=uri, language_id="python", version=1, text=SLOW)))
+            run = asyncio.ensure_future(client.protocol.send_request_async(
+                lsp.WORKSPACE_EXECUTE_COMMAND, command(uri, COMMON_LINE), msg_id="held-1"))
+            await wait_for(lambda: bool(endpoint.chats()), 60)
+            cancelled = time.monotonic()
+            client.protocol.notify(lsp.CANCEL_REQUEST, lsp.CancelParams(id="held-1"))
+            await wait_for(lambda: bool(endpoint.hangups), 10)
+            elapsed = endpoint.hangups[0] - cancelled
+            print(f"the endpoint saw the client leave {elapsed:.3f} s after the cancel")
+            assert elapsed < CANCEL_BOUND_S
+            await assert_all_gone_within(CANCEL_BOUND_S)
+            with pytest.raises(Exception):  # noqa: B017  (the request ends as cancelled)
+                await asyncio.wait_for(run, 10)
+        finally:
+            await client.shutdown_async(None)
+            client.exit(None)
+            await client.stop()
