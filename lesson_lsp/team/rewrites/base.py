@@ -327,9 +327,20 @@ def call_to(node: cst.CSTNode, name: str, args: int | None = None) -> bool:
     return args is None or len(node.args) == args
 
 
-def same_code(a: cst.CSTNode, b: cst.CSTNode) -> bool:
-    """The two expressions are spelled the same (whitespace and comments aside)."""
-    return a.deep_equals(b)
+def operand(node: cst.BaseExpression) -> str:
+    """`node`'s code, parenthesised unless it is a name or a number, ready to be an operand."""
+    code = cst.Module([]).code_for_node(node.with_changes(lpar=[], rpar=[]))
+    return code if isinstance(node, (cst.Name, cst.Integer)) else f"({code})"
+
+
+def within(node: cst.CSTNode, ancestor: cst.CSTNode, parent_of: Parents) -> bool:
+    """`node` is `ancestor` or lies under it."""
+    current: cst.CSTNode | None = node
+    while current is not None:
+        if current is ancestor:
+            return True
+        current = parent_of.get(current)
+    return False
 
 
 def loop_of(node: cst.CSTNode, parent_of: Parents, stop: cst.CSTNode) -> cst.CSTNode | None:
@@ -425,4 +436,19 @@ def read_outside(loop: cst.For, fn: cst.FunctionDef, parent_of: Parents) -> bool
                 current = parent
             if current is None and not rebound:
                 return True
+    return False
+
+
+_ARITHMETIC = (cst.Add, cst.Subtract, cst.Multiply, cst.FloorDivide)
+
+
+def pure_arithmetic(node: cst.BaseExpression) -> bool:
+    """Names, integers and + - * // of them: for numbers, reading it twice gives the same value
+    and does nothing else."""
+    if isinstance(node, (cst.Name, cst.Integer)):
+        return True
+    if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus):
+        return pure_arithmetic(node.expression)
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, _ARITHMETIC):
+        return pure_arithmetic(node.left) and pure_arithmetic(node.right)
     return False

@@ -27,6 +27,7 @@ from lesson_lsp.team.rewrites.base import (
     names_in,
     parse_with_parents,
     reads,
+    within,
 )
 
 _FUNCTIONS = ("len", "max", "min", "sum")
@@ -49,7 +50,7 @@ def apply(source: str, context: RewriteContext) -> Rewrite | None:
             if f not in functions or not call_to(call, f, 1) or \
                     not isinstance(call.args[0].value, cst.Name):
                 continue
-            if f != "len" and not _within(call, loop.test, parent_of):
+            if f != "len" and not within(call, loop.test, parent_of):
                 continue
             candidates.append((f, call.args[0].value.value))
         for f, xs in dict.fromkeys(candidates):
@@ -61,15 +62,6 @@ def apply(source: str, context: RewriteContext) -> Rewrite | None:
             return _rewrite(module, loop, f, xs, value)
     return None
 
-
-def _within(node: cst.CSTNode, ancestor: cst.CSTNode,
-            parent_of: dict[cst.CSTNode, cst.CSTNode]) -> bool:
-    current: cst.CSTNode | None = node
-    while current is not None:
-        if current is ancestor:
-            return True
-        current = parent_of.get(current)
-    return False
 
 
 def _rewrite(module: cst.Module, loop: cst.While, f: str, xs: str, value: str) -> Rewrite:

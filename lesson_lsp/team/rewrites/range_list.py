@@ -19,10 +19,11 @@ from lesson_lsp.team.rewrites.base import (
     call_to,
     is_builtin,
     names_in,
+    operand,
     parse_function,
+    pure_arithmetic,
     with_function,
 )
-from lesson_lsp.team.rewrites.range_sum import simple
 
 
 def _scaled(node: cst.BaseExpression, i: str) -> int | None:
@@ -44,14 +45,10 @@ def _affine(node: cst.BaseExpression, i: str) -> tuple[int, cst.BaseExpression |
     if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
         for a, b in ((node.left, node.right), (node.right, node.left)):
             k = _scaled(b, i)
-            if k is not None and simple(a) and not names_in(a, i):
+            if k is not None and pure_arithmetic(a) and not names_in(a, i):
                 return k, a
     return None
 
-
-def _code(node: cst.BaseExpression) -> str:
-    code = cst.Module([]).code_for_node(node.with_changes(lpar=[], rpar=[]))
-    return code if isinstance(node, (cst.Name, cst.Integer)) else f"({code})"
 
 
 def _as_range(comp: cst.ListComp) -> cst.Call | None:
@@ -61,7 +58,7 @@ def _as_range(comp: cst.ListComp) -> cst.Call | None:
         return None
     assert isinstance(for_in.iter, cst.Call)
     bounds = [a.value for a in for_in.iter.args]
-    if len(bounds) not in (1, 2) or not all(simple(b) for b in bounds):
+    if len(bounds) not in (1, 2) or not all(pure_arithmetic(b) for b in bounds):
         return None
     i = for_in.target.value
     found = _affine(comp.elt, i)
@@ -69,13 +66,13 @@ def _as_range(comp: cst.ListComp) -> cst.Call | None:
         return None
     k, a = found
     start, stop = (cst.Integer("0"), bounds[0]) if len(bounds) == 1 else bounds
-    offset = f"{_code(a)} + " if a is not None else ""
+    offset = f"{operand(a)} + " if a is not None else ""
     scale = "" if k == 1 else f"{k} * "
     if isinstance(start, cst.Integer) and start.value == "0":
-        first = _code(a) if a is not None else "0"
+        first = operand(a) if a is not None else "0"
     else:
-        first = f"{offset}{scale}{_code(start)}"
-    last = f"{offset}{scale}{_code(stop)}"
+        first = f"{offset}{scale}{operand(start)}"
+    last = f"{offset}{scale}{operand(stop)}"
     step = "" if k == 1 else f", {k}"
     text = f"list(range({last}{step}))" if first == "0" and not step else \
         f"list(range({first}, {last}{step}))"

@@ -18,27 +18,11 @@ from lesson_lsp.team.rewrites.base import (
     Rule,
     call_to,
     is_builtin,
+    operand,
     parse_function,
+    pure_arithmetic,
     with_function,
 )
-
-_ARITHMETIC = (cst.Add, cst.Subtract, cst.Multiply, cst.FloorDivide)
-
-
-def simple(node: cst.BaseExpression) -> bool:
-    """Reading it twice gives the same value and has no effect."""
-    if isinstance(node, (cst.Name, cst.Integer)):
-        return True
-    if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus):
-        return simple(node.expression)
-    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, _ARITHMETIC):
-        return simple(node.left) and simple(node.right)
-    return False
-
-
-def _code(node: cst.BaseExpression) -> str:
-    code = cst.Module([]).code_for_node(node.with_changes(lpar=[], rpar=[]))
-    return code if isinstance(node, (cst.Name, cst.Integer)) else f"({code})"
 
 
 def _closed_form(call: cst.Call) -> cst.BaseExpression | None:
@@ -46,10 +30,10 @@ def _closed_form(call: cst.Call) -> cst.BaseExpression | None:
         return None
     inner = call.args[0].value
     if not isinstance(inner, cst.Call) or not call_to(inner, "range") or \
-            len(inner.args) not in (1, 2) or not all(simple(a.value) for a in inner.args):
+            len(inner.args) not in (1, 2) or not all(pure_arithmetic(a.value) for a in inner.args):
         return None
     plain = cst.Module([]).code_for_node(inner)
-    args = [_code(a.value) for a in inner.args]
+    args = [operand(a.value) for a in inner.args]
     if len(args) == 1:
         text = f"len({plain}) * ({args[0]} - 1) // 2"
     else:
