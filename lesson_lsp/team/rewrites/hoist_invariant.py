@@ -63,7 +63,6 @@ def apply(source: str, context: RewriteContext) -> Rewrite | None:
     return None
 
 
-
 def _rewrite(module: cst.Module, loop: cst.While, f: str, xs: str, value: str) -> Rewrite:
     pattern = m.Call(func=m.Name(f), args=[m.Arg(m.Name(xs))])
 
