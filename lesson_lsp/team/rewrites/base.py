@@ -7,6 +7,8 @@ still checks whatever it proposes.
 
 from __future__ import annotations
 
+import builtins
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -141,6 +143,14 @@ def outer_loops(fn: cst.FunctionDef) -> list[cst.CSTNode]:
 
     fn.body.visit(Finder())
     return loops
+
+
+def self_contained_loops(fn: cst.FunctionDef, parent_of: Parents) -> list[cst.CSTNode]:
+    """The outermost loops of `fn` that cannot leave the function part way (no `return`,
+    `yield` or `try`) and stand in a block, where statements can go before and after them."""
+    return [loop for loop in outer_loops(fn)
+            if not has_any(loop, (cst.Return, cst.Yield, cst.Try))
+            and isinstance(parent_of.get(loop), cst.IndentedBlock)]
 
 
 def is_len_argument(name: cst.Name, parent_of: dict[cst.CSTNode, cst.CSTNode]) -> bool:
@@ -305,16 +315,19 @@ def target_names(target: cst.CSTNode) -> set[str]:
 
 def is_builtin(module: cst.Module, name: str) -> bool:
     """`name` means the builtin of that name everywhere in `module` (nothing rebinds it)."""
-    import builtins
-
-    return hasattr(builtins, name) and name not in bound_names(module) and \
-        not _star_import(module)
+    rebound = _rebound(module)
+    return hasattr(builtins, name) and rebound is not None and name not in rebound
 
 
-def _star_import(module: cst.Module) -> bool:
-    return any(isinstance(small, cst.ImportFrom) and isinstance(small.names, cst.ImportStar)
-               for statement in module.body if isinstance(statement, cst.SimpleStatementLine)
-               for small in statement.body)
+@functools.lru_cache(maxsize=16)
+def _rebound(module: cst.Module) -> frozenset[str] | None:
+    """The names `module` binds, walked once per module however many builtins a rule asks
+    about; None when a star import could bind anything."""
+    if any(isinstance(small, cst.ImportFrom) and isinstance(small.names, cst.ImportStar)
+           for statement in module.body if isinstance(statement, cst.SimpleStatementLine)
+           for small in statement.body):
+        return None
+    return frozenset(bound_names(module))
 
 
 def call_to(node: cst.CSTNode, name: str, args: int | None = None) -> bool:
@@ -426,15 +439,13 @@ def read_outside(loop: cst.For, fn: cst.FunctionDef, parent_of: Parents) -> bool
     for name in names:
         for use in names_in(fn.body, name):
             current: cst.CSTNode | None = use
-            rebound = False
             while current is not None and current is not loop:
                 parent = parent_of.get(current)
                 if isinstance(parent, cst.For) and current is not parent.iter and \
                         name in target_names(parent.target):
-                    rebound = True
-                    break
+                    break  # a later loop rebinds it first
                 current = parent
-            if current is None and not rebound:
+            if current is None:
                 return True
     return False
 

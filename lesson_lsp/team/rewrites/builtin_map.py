@@ -21,6 +21,7 @@ from lesson_lsp.team.rewrites.base import (
     call_to,
     is_builtin,
     parse_function,
+    with_function,
 )
 
 # Builtins that take one argument, have no side effects and may be looked up once.
@@ -102,8 +103,7 @@ def apply(source: str, context: RewriteContext) -> Rewrite | None:
     new_fn = fn.visit(Transform())
     if not seen:
         return None
-    new_module = module.with_changes(body=[new_fn if s is fn else s for s in module.body])
-    return Rewrite(new_module.code, (),
+    return Rewrite(with_function(module, fn, new_fn), (),
                    f"a comprehension called {', '.join(dict.fromkeys(seen))} once per item in "
                    "bytecode; `map` runs the same loop in C")
 

@@ -22,6 +22,7 @@ from lesson_lsp.team.rewrites.base import (
     Rule,
     parse_with_parents,
     read_outside,
+    with_function,
 )
 
 
@@ -96,8 +97,7 @@ def apply(source: str, context: RewriteContext) -> Rewrite | None:
     new_fn = fn.visit(Transform())
     if not seen:
         return None
-    new_module = module.with_changes(body=[new_fn if s is fn else s for s in module.body])
-    return Rewrite(new_module.code, (),
+    return Rewrite(with_function(module, fn, new_fn), (),
                    f"a loop counted equal items into {seen[0]} one comparison at a time in "
                    "bytecode; `.count` does the same comparisons in C")
 

@@ -77,7 +77,8 @@ def apply(source: str, context: RewriteContext) -> Rewrite | None:
         return None
     sets = _set_names(fn)
 
-    for outer in _loops(fn):
+    for outer in m.findall(fn.body, m.For()):
+        assert isinstance(outer, cst.For)
         if not isinstance(outer.target, cst.Name) or \
                 not isinstance(outer.body, cst.IndentedBlock):
             continue
@@ -101,16 +102,6 @@ def apply(source: str, context: RewriteContext) -> Rewrite | None:
             return _rewrite(module, outer, inner, test, a, ys, set_name)
     return None
 
-
-def _loops(fn: cst.FunctionDef) -> list[cst.For]:
-    found: list[cst.For] = []
-
-    class Finder(cst.CSTVisitor):
-        def visit_For(self, node: cst.For) -> None:
-            found.append(node)
-
-    fn.body.visit(Finder())
-    return found
 
 
 def _mutated(loop: cst.For, name: str, parent_of: dict[cst.CSTNode, cst.CSTNode]) -> bool:

@@ -14,6 +14,7 @@ import libcst as cst
 import libcst.matchers as m
 
 from lesson_lsp.team.rewrites.base import (
+    AroundStatement,
     Rewrite,
     RewriteContext,
     Rule,
@@ -96,15 +97,7 @@ def _is_item(use: cst.Name, xs: str, parent_of: dict[cst.CSTNode, cst.CSTNode]) 
 
 def _rewrite(module: cst.Module, loop: cst.For, i: str, xs: str,
              step: cst.BaseExpression | None, item: str) -> Rewrite:
-    class Transform(cst.CSTTransformer):
-        def __init__(self) -> None:
-            super().__init__()
-            self.inside = 0
-
-        def visit_For(self, node: cst.For) -> None:
-            if node is loop:
-                self.inside += 1
-
+    class Transform(AroundStatement):
         def leave_Subscript(self, original: cst.Subscript, updated: cst.Subscript
                             ) -> cst.BaseExpression:
             if self.inside and isinstance(original.value, cst.Name) and \
@@ -116,12 +109,11 @@ def _rewrite(module: cst.Module, loop: cst.For, i: str, xs: str,
         def leave_For(self, original: cst.For, updated: cst.For) -> cst.For:
             if original is not loop:
                 return updated
-            self.inside -= 1
             iterable = cst.parse_expression(
                 f"{xs}[::{cst.Module([]).code_for_node(step)}]" if step is not None else xs)
             return updated.with_changes(target=cst.Name(item), iter=iterable)
 
-    new_module = module.visit(Transform())
+    new_module = module.visit(Transform(loop, []))
     return Rewrite(new_module.code, (),
                    f"the loop counted `{i}` only to read `{xs}[{i}]`; iterating `{xs}` hands "
                    "each item over without the index arithmetic and subscript")

@@ -21,6 +21,7 @@ from lesson_lsp.team.rewrites.base import (
     call_to,
     is_builtin,
     parse_with_parents,
+    with_function,
 )
 
 
@@ -105,8 +106,7 @@ def apply(source: str, context: RewriteContext) -> Rewrite | None:
     new_fn = fn.visit(Transform())
     if not seen:
         return None
-    new_module = module.with_changes(body=[new_fn if s is fn else s for s in module.body])
-    return Rewrite(new_module.code, (),
+    return Rewrite(with_function(module, fn, new_fn), (),
                    f"{seen[0]} copied a slice on every pass only to compare it; "
                    "`startswith` compares in place")
 

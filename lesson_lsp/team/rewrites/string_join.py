@@ -16,10 +16,9 @@ from lesson_lsp.team.rewrites.base import (
     RewriteContext,
     Rule,
     fresh_name,
-    has_any,
     names_in,
-    outer_loops,
     parse_with_parents,
+    self_contained_loops,
 )
 
 
@@ -42,10 +41,7 @@ def apply(source: str, context: RewriteContext) -> Rewrite | None:
         return None
     module, fn, parent_of = found
     strings = _string_literals(fn)
-    for loop in outer_loops(fn):
-        if has_any(loop, (cst.Return, cst.Yield, cst.Try)) or not isinstance(
-                parent_of.get(loop), cst.IndentedBlock):
-            continue
+    for loop in self_contained_loops(fn, parent_of):
         for name in sorted(strings):
             uses = names_in(loop, name)
             if not uses or not all(isinstance(parent_of.get(u), cst.AugAssign) and

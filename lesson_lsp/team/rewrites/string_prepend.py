@@ -18,11 +18,10 @@ from lesson_lsp.team.rewrites.base import (
     RewriteContext,
     Rule,
     fresh_name,
-    has_any,
     is_builtin,
     names_in,
-    outer_loops,
     parse_with_parents,
+    self_contained_loops,
 )
 
 
@@ -53,10 +52,7 @@ def apply(source: str, context: RewriteContext) -> Rewrite | None:
     if not is_builtin(module, "reversed"):
         return None
     strings = _string_names(fn)
-    for loop in outer_loops(fn):
-        if has_any(loop, (cst.Return, cst.Yield, cst.Try)) or not isinstance(
-                parent_of.get(loop), cst.IndentedBlock):
-            continue
+    for loop in self_contained_loops(fn, parent_of):
         for name in sorted(strings):
             assigns = m.findall(loop, _prepend(name))
             uses = names_in(loop, name)

@@ -24,6 +24,7 @@ from lesson_lsp.team.rewrites.base import (
     names_in,
     parse_with_parents,
     read_outside,
+    with_function,
 )
 
 _PURE = frozenset({"abs", "len", "int", "ord", "bool", "float"})
@@ -139,9 +140,8 @@ def apply(source: str, context: RewriteContext) -> Rewrite | None:
     new_fn = fn.visit(Transform())
     if not changed:
         return None
-    new_module = module.with_changes(body=[new_fn if s is fn else s for s in module.body])
     names = ", ".join(f"`{n}`" for n in dict.fromkeys(changed))
-    return Rewrite(new_module.code, tuple(dict.fromkeys(imports)),
+    return Rewrite(with_function(module, fn, new_fn), tuple(dict.fromkeys(imports)),
                    f"a loop accumulated {names} one item at a time in bytecode; `sum` (or "
                    "`math.prod`) does it in C")
 
