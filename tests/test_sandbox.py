@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import os
 import shutil
 import socket
 import subprocess
@@ -147,3 +149,32 @@ def test_a_run_dies_with_the_process_that_started_it() -> None:
         assert _workers() == 0, "the run outlived the process that started it"
     finally:
         parent.kill()
+
+
+def test_a_worker_exits_when_its_lifeline_closes(tmp_path: Path) -> None:
+    # The lifeline reaches the worker even where no signal does (a process in its own session
+    # and PID namespace, orphaned): closing the server's end makes it exit by itself.
+    job = {"mode": "check", "module_path": "/nonexistent.py", "module_name": "x",
+           "module_source": "import time\ntime.sleep(300)\n", "qualname": "f", "inputs": {},
+           "workdir": str(tmp_path)}
+    (tmp_path / "job.json").write_text(json.dumps(job))
+    result_read, result_write = os.pipe()
+    life_read, life_write = os.pipe()
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "lesson_lsp.harness.worker", str(tmp_path / "job.json"),
+         str(result_write), str(life_read)], pass_fds=(result_write, life_read),
+        start_new_session=True, cwd=tmp_path)
+    try:
+        os.close(result_write)
+        os.close(life_read)
+        time.sleep(1.0)
+        assert worker.poll() is None  # it is busy with the job
+        closed = time.monotonic()
+        os.close(life_write)
+        worker.wait(5)
+        assert time.monotonic() - closed < 1.0
+        assert worker.returncode != 0  # it left without an answer
+        assert os.read(result_read, 10) == b""
+    finally:
+        worker.kill()
+        os.close(result_read)

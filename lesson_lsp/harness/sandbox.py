@@ -200,11 +200,17 @@ async def run(job: dict[str, Any], *, timeout_s: float, memory_mb: int) -> Sandb
     with open(job_path, "w", encoding="utf-8") as handle:
         json.dump(job, handle)
     read_fd, write_fd = os.pipe()
+    # The lifeline: the worker holds its read end and exits when it sees EOF, that is when we
+    # close our end (every way out of this function) or die. It reaches the worker even where a
+    # signal cannot: a bubblewrap killed while still setting up its sandbox can leave the
+    # sandboxed process running in its own session and PID namespace.
+    life_read, life_write = os.pipe()
     loop = asyncio.get_running_loop()
     started = time.perf_counter()
     proc: asyncio.subprocess.Process | None = None
     try:
-        argv = [sys.executable, "-m", "lesson_lsp.harness.worker", job_path, str(write_fd)]
+        argv = [sys.executable, "-m", "lesson_lsp.harness.worker", job_path, str(write_fd),
+                str(life_read)]
         spawn = asyncio.ensure_future(asyncio.create_subprocess_exec(
             *isolation().wrap(argv, workdir),
             cwd=workdir,
@@ -212,7 +218,7 @@ async def run(job: dict[str, Any], *, timeout_s: float, memory_mb: int) -> Sandb
             stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
-            pass_fds=(write_fd,),
+            pass_fds=(write_fd, life_read),
             start_new_session=True,
             preexec_fn=_limits(int(timeout_s) + 2, memory_mb),
         ))
@@ -230,6 +236,8 @@ async def run(job: dict[str, Any], *, timeout_s: float, memory_mb: int) -> Sandb
             raise
         os.close(write_fd)
         write_fd = -1
+        os.close(life_read)
+        life_read = -1
         reader = asyncio.StreamReader(limit=RESULT_CAP)
         transport, _ = await loop.connect_read_pipe(
             lambda: asyncio.StreamReaderProtocol(reader), os.fdopen(read_fd, "rb", buffering=0)
@@ -267,13 +275,14 @@ async def run(job: dict[str, Any], *, timeout_s: float, memory_mb: int) -> Sandb
         return SandboxResult(status, payload, proc.returncode, out.decode("utf-8", "replace"),
                              err.decode("utf-8", "replace"), wall, workdir)
     finally:
+        os.close(life_write)
         if proc is not None:
             _kill_group(proc.pid)
             if proc.returncode is None:
                 with contextlib.suppress(Exception):
                     proc.kill()
                     await asyncio.wait_for(proc.wait(), 2)
-        for fd in (read_fd, write_fd):
+        for fd in (read_fd, write_fd, life_read):
             if fd >= 0:
                 with contextlib.suppress(OSError):
                     os.close(fd)

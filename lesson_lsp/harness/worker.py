@@ -16,6 +16,7 @@ import io
 import json
 import os
 import sys
+import threading
 import time
 import traceback
 import types
@@ -316,8 +317,27 @@ def run_job(job: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
+def _hold_lifeline(fd: int) -> None:
+    """Exit as soon as the server closes its end of the lifeline (or dies)."""
+
+    def watch() -> None:
+        while True:
+            try:
+                if not os.read(fd, 1):
+                    break
+            except InterruptedError:
+                continue
+            except OSError:
+                break
+        os._exit(71)
+
+    threading.Thread(target=watch, name="lifeline", daemon=True).start()
+
+
 def main(argv: list[str]) -> int:
     job_path, fd = argv[1], int(argv[2])
+    if len(argv) > 3:
+        _hold_lifeline(int(argv[3]))
     with open(job_path, encoding="utf-8") as handle:
         job = json.load(handle)
     started = _clock()
