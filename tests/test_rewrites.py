@@ -514,3 +514,143 @@ def test_count_equal_applies_to_both_shapes_and_refuses_substrings() -> None:
         ".count(") == 1  # a two-character constant would count substrings: left alone
     assert run(count_equal, source.replace("return a, b", "return a, b, c"), "sevens") \
         .source.count(".count(") == 1  # `c` is read after its loop
+
+
+def test_lazy_any_all_applies_keeps_comments_and_refuses_effects() -> None:
+    from lesson_lsp.team.rewrites import lazy_any_all
+    source = ("def f(xs, ys):\n    if any([x > 3 for x in xs]):  # big\n        return 1\n"
+              "    return all([  # all\n        y.isdigit() for y in ys if y  # non-empty\n"
+              "    ])\n")
+    out = run(lazy_any_all, source, "f")
+    assert out is not None and "any(x > 3 for x in xs):  # big" in out.source
+    assert "all(  # all" in out.source and "# non-empty" in out.source
+    _same(source, out, "f", [([1, 5], []), ([], ["1", "", "2"]), ([], ["a"]), ((), ())])
+    for bad in ["any([g(x) for x in xs])", "any([(y := x) for x in xs])",
+                "any([x.pop() for x in xs])", "any([x for x in xs for y in g(x)])"]:
+        assert run(lazy_any_all, f"def f(xs):\n    return {bad}\n", "f") is None, bad
+    shadowed = "any = print\n\n\ndef f(xs):\n    return any([x for x in xs])\n"
+    assert run(lazy_any_all, shadowed, "f") is None
+
+
+MEDIANS = """def medians(xs):
+    window = []
+    out = []
+    for x in xs:
+        # keep it sorted
+        window.append(x)
+        window.sort()  # every time
+        out.append(window[len(window) // 2])
+    return out
+"""
+
+
+def test_sorted_insert_applies_with_and_without_a_key() -> None:
+    from lesson_lsp.team.rewrites import sorted_insert
+    out = run(sorted_insert, MEDIANS, "medians")
+    assert out is not None and out.imports == ("import bisect",)
+    assert "bisect.insort(window, x)  # every time" in out.source
+    assert "# keep it sorted" in out.source and ".sort()" not in out.source
+    calls = [([5, 1, 4, 1, 5, 9, 2, 6],), ([],), ([2.5, 1, 2.5, 0],)]
+    _same(MEDIANS, out, "medians", calls)
+    keyed = MEDIANS.replace("window.sort()", "window.sort(key=abs)")
+    out = run(sorted_insert, keyed, "medians")
+    assert out is not None and "bisect.insort(window, x, key=abs)" in out.source
+    _same(keyed, out, "medians", [([3, -3, 1, -1, 2, 0, -2],)])  # equal keys keep their order
+
+
+@pytest.mark.parametrize("change", [
+    ("window = []", "window = [3, 1]"),  # not sorted when the loop starts
+    ("    for x in xs:", "    window = [2, 1]\n    for x in xs:"),
+    ("out.append(window[", "window.pop()\n        out.append(window["),  # changed otherwise
+    ("out.append(window[", "g(window)\n        out.append(window["),  # handed on
+    ("out.append(window[len(window) // 2])", "out.append(window)"),  # escapes
+    ("    out = []\n", "    out = []\n    f = lambda: window.clear()\n"),  # a closure
+    ("window.sort()", "window.sort(reverse=True)"),
+    ("window.sort()", "window.sort(key=abs)"),  # a key, but the list starts from sorted()
+])
+def test_sorted_insert_refuses(change: tuple[str, str]) -> None:
+    from lesson_lsp.team.rewrites import sorted_insert
+    source = MEDIANS.replace(*change)
+    if change[1] == "window.sort(key=abs)":
+        source = source.replace("window = []", "window = sorted(xs[:0])")
+    assert source != MEDIANS and run(sorted_insert, source, "medians") is None
+
+
+WINDOWS = """def window_sums(xs, k):
+    out = []
+    for i in range(len(xs) - k + 1):
+        out.append(sum(xs[i:i + k]))  # window
+    return out
+"""
+
+
+def test_prefix_sum_is_exact_for_every_slice_and_keeps_float_order() -> None:
+    from lesson_lsp.team.rewrites import prefix_sum
+    out = run(prefix_sum, WINDOWS, "window_sums")
+    assert out is not None and out.imports == ("import itertools",)
+    assert "out.append(sum_xs(i, i + k))  # window" in out.source
+    _same(WINDOWS, out, "window_sums", [(xs, k) for xs in (
+        [1, 2, 3, 4, 5], [], [10**20, -10**20, 1], (4, 5), [0.1, 0.2, 0.3, 1e16, -1e16],
+        [True, 2], "abc") for k in range(-2, 7)])
+    every = ("def every(xs):\n    out = []\n    for i in range(-len(xs) - 2, len(xs) + 2):\n"
+             "        for j in range(-len(xs) - 2, len(xs) + 2):\n"
+             "            out.append((sum(xs[i:j]), sum(xs[:j]), sum(xs[i:])))\n"
+             "    return out\n")
+    out = run(prefix_sum, every, "every")
+    assert out is not None and "sum(xs[" not in out.source.split("for i in range(-len")[1]
+    _same(every, out, "every", [([1, 2, 3, 4, 5],), ([],), ([7],), ((3, -4, 5),)])
+
+
+@pytest.mark.parametrize("change", [
+    ("out.append(sum", "xs.append(1)\n        out.append(sum"),  # the list changes
+    ("out.append(sum(", "g(xs)\n        out.append(sum("),  # handed to unknown code
+    ("xs[i:i + k]", "xs[i:i + k:2]"),  # a step
+    ("out = []", "out = xs"),  # the output list is the input
+    ("    for i in", "    xs = list(xs)\n    for i in"),  # fine: rebound before the loop
+])
+def test_prefix_sum_refuses(change: tuple[str, str]) -> None:
+    from lesson_lsp.team.rewrites import prefix_sum
+    out = run(prefix_sum, WINDOWS.replace(*change), "window_sums")
+    assert (out is not None) == (change[1].startswith("    xs = list")), change
+
+
+TALLY = """def tally(words):
+    counts = {}
+    pairs = dict()
+    for w in words:
+        # count it
+        try:
+            counts[w] += 1  # seen
+        except KeyError:  # new word
+            counts[w] = 1
+        try:
+            pairs[w, len(w)].append(w)
+        except KeyError:
+            pairs[w, len(w)] = [w]
+    return counts, pairs
+"""
+
+
+def test_key_check_applies_and_keeps_comments() -> None:
+    from lesson_lsp.team.rewrites import key_check
+    out = run(key_check, TALLY, "tally")
+    assert out is not None and "try" not in out.source
+    assert "if w in counts:\n            counts[w] += 1  # seen" in out.source
+    assert "else:  # new word" in out.source and "# count it" in out.source
+    assert "if (w, len(w)) in pairs:" in out.source
+    _same(TALLY, out, "tally", [(["ab", "ab", "c"],), ([],), (["x", "", "x"],), ([["x"]],)])
+
+
+@pytest.mark.parametrize("change", [
+    ("counts = {}", "counts = collections.defaultdict(int)"),  # may have __missing__
+    ("def tally(words):\n    counts = {}", "def tally(words, counts):\n    pass"),
+    ("counts[w] += 1", "counts[w] += other[w]"),  # the value can raise KeyError itself
+    ("except KeyError:  # new word", "except (KeyError, IndexError):"),
+    ("counts[w] += 1  # seen", "counts[w] += 1\n            n += 1"),  # two statements
+    ("except KeyError:  # new word", "except KeyError as e:"),
+    ("counts[w] += 1  # seen", "counts[w.pop()] += 1"),  # the key changes something
+])
+def test_key_check_refuses(change: tuple[str, str]) -> None:
+    from lesson_lsp.team.rewrites import key_check
+    source = TALLY.replace(*change).replace("pairs[w, len(w)].append(w)", "g(w)")
+    assert source != TALLY and run(key_check, source, "tally") is None

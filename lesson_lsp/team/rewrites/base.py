@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import libcst as cst
+import libcst.matchers as m
 from libcst.metadata import MetadataWrapper, ParentNodeProvider
 
 
@@ -407,6 +408,7 @@ def calls_leave_alone(module: cst.Module, fn: cst.FunctionDef, node: cst.CSTNode
     read-only string method of one of its items."""
     nested = {s.name.value: s for s in fn.body.body if isinstance(s, cst.FunctionDef)} \
         if isinstance(fn.body, cst.IndentedBlock) else {}
+    unshared = unshared_locals(fn)
 
     class Finder(cst.CSTVisitor):
         ok = True
@@ -425,11 +427,45 @@ def calls_leave_alone(module: cst.Module, fn: cst.FunctionDef, node: cst.CSTNode
                     isinstance(func.value, cst.Subscript) and \
                     isinstance(func.value.value, cst.Name) and func.value.value.value == name:
                 return  # `xs[i].isalpha()`: a string method of one item
+            elif isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and \
+                    func.value.value in unshared and func.value.value != name and \
+                    not any(isinstance(a.value, cst.Name) and a.value.value == name
+                            for a in call.args):
+                return  # `out.append(x)`: a container of this function's own, not `name`
             self.ok = False
 
     finder = Finder()
     node.visit(finder)
     return finder.ok
+
+
+_EMPTY = m.List([]) | m.Dict([]) | m.Call(func=m.Name("list") | m.Name("dict") | m.Name("set"),
+                                            args=[])
+
+
+@functools.lru_cache(maxsize=16)
+def unshared_locals(fn: cst.FunctionDef) -> frozenset[str]:
+    """Names of `fn` that only ever hold an empty container made right there and are used only
+    as the object of a method call or a subscript, in `len`, or returned: no other name can hold
+    the same object, so calling their methods cannot change anything else the function reads."""
+    wrapped, parent_of = parents(cst.Module(body=[fn]))
+    function = wrapped.body[0]
+    candidates: dict[str, bool] = {}
+    for assign in m.findall(function, m.Assign(targets=[m.AssignTarget(m.Name())])):
+        assert isinstance(assign, cst.Assign) and isinstance(assign.targets[0].target, cst.Name)
+        name = assign.targets[0].target.value
+        candidates[name] = candidates.get(name, True) and m.matches(assign.value, _EMPTY)
+
+    def held(use: cst.Name) -> bool:
+        parent = parent_of.get(use)
+        return isinstance(parent, (cst.AssignTarget, cst.Return)) or is_len_argument(
+            use, parent_of) or \
+            (isinstance(parent, (cst.Attribute, cst.Subscript)) and parent.value is use)
+
+    unshared = {name for name, empty in candidates.items()
+                if empty and all(held(use) for use in names_in(function, name))}
+    rebound = {"list", "dict", "set"} & bound_names(function)
+    return frozenset() if rebound else frozenset(unshared)
 
 
 def read_outside(loop: cst.For, fn: cst.FunctionDef, parent_of: Parents) -> bool:
@@ -463,3 +499,68 @@ def pure_arithmetic(node: cst.BaseExpression) -> bool:
     if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, _ARITHMETIC):
         return pure_arithmetic(node.left) and pure_arithmetic(node.right)
     return False
+
+
+def imports_plainly(module: cst.Module, name: str) -> bool:
+    """`module` has `import name` (no alias) at its top level."""
+    plain = m.Import(names=[m.ImportAlias(name=m.Name(name), asname=None)])
+    return any(m.matches(small, plain) for statement in module.body
+               if isinstance(statement, cst.SimpleStatementLine) for small in statement.body)
+
+
+def may_import(module: cst.Module, fn: cst.FunctionDef, name: str) -> bool:
+    """A rewrite can use the standard module `name` by adding `import name`: nothing in `fn`
+    binds the name, and the module either imports it plainly or binds it nowhere."""
+    return name not in bound_names(fn) and \
+        (imports_plainly(module, name) or name not in bound_names(module))
+
+
+_PURE_NODES = (cst.Name, cst.Integer, cst.Float, cst.SimpleString, cst.ConcatenatedString,
+               cst.Comparison, cst.ComparisonTarget, cst.BooleanOperation, cst.BinaryOperation,
+               cst.UnaryOperation, cst.Tuple, cst.Element, cst.Subscript, cst.SubscriptElement,
+               cst.Index, cst.Slice, cst.Attribute, cst.Arg, cst.IfExp, cst.LeftParen,
+               cst.RightParen, cst.Comma, cst.Colon, cst.Dot, cst.SimpleWhitespace, cst.Comment,
+               cst.EmptyLine, cst.TrailingWhitespace, cst.Newline, cst.ParenthesizedWhitespace,
+               cst.BaseBinaryOp, cst.BaseBooleanOp, cst.BaseCompOp, cst.BaseUnaryOp)
+
+
+def side_effect_free(module: cst.Module, node: cst.CSTNode) -> bool:
+    """`node` only reads: names, constants, operators, items, attributes, and calls of builtins
+    or string methods that only read. Evaluating it fewer times changes nothing but which
+    exception a bad input raises."""
+
+    class Finder(cst.CSTVisitor):
+        ok = True
+
+        def on_visit(self, n: cst.CSTNode) -> bool:
+            if isinstance(n, cst.Call):
+                func = n.func
+                if isinstance(func, cst.Name) and func.value in _READ_ONLY_BUILTINS and \
+                        is_builtin(module, func.value):
+                    return self.ok
+                if isinstance(func, cst.Attribute) and func.attr.value in _READ_ONLY_METHODS:
+                    func.value.visit(self)
+                    for arg in n.args:
+                        arg.visit(self)
+                    return False
+                self.ok = False
+            elif not isinstance(n, _PURE_NODES):
+                self.ok = False
+            return self.ok
+
+    finder = Finder()
+    node.visit(finder)
+    return finder.ok
+
+
+def without(node: cst.CSTNode, drop: set[int]) -> object:
+    """`node` with the statements whose ids are in `drop` removed (what is left, or a removal
+    sentinel when `node` itself goes): for asking what the rest of a loop does."""
+
+    class Remove(cst.CSTTransformer):
+        def on_leave(self, original: cst.CSTNode, updated: cst.CSTNode):  # type: ignore[override]
+            if id(original) in drop:
+                return cst.RemoveFromParent()
+            return updated
+
+    return node.visit(Remove())

@@ -17,9 +17,9 @@ from lesson_lsp.team.rewrites.base import (
     Rewrite,
     RewriteContext,
     Rule,
-    bound_names,
     fresh_name,
     loop_of,
+    may_import,
     parse_with_parents,
 )
 
@@ -28,18 +28,13 @@ _ARITY = {"match": 1, "search": 1, "fullmatch": 1, "findall": 1, "finditer": 1, 
           "sub": 2, "subn": 2}
 
 
-def _imports_re(module: cst.Module) -> bool:
-    plain = m.Import(names=[m.ImportAlias(name=m.Name("re"), asname=None)])
-    return any(m.matches(small, plain) for statement in module.body
-               if isinstance(statement, cst.SimpleStatementLine) for small in statement.body)
-
 
 def apply(source: str, context: RewriteContext) -> Rewrite | None:
     found = parse_with_parents(source, context.name)
     if found is None:
         return None
     module, fn, parent_of = found
-    if "re" in bound_names(fn) or (not _imports_re(module) and "re" in bound_names(module)):
+    if not may_import(module, fn, "re"):
         return None
     for call in m.findall(fn.body, m.Call(func=m.Attribute(value=m.Name("re")))):
         assert isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute)
