@@ -288,7 +288,8 @@ async def _optimize(ls: LessonServer, uri: str, source: str, optimized_version: 
     ls.runs[(uri, span.qualname)] = run
     for notice in run.result.notices:
         ls.tell(lsp.MessageType.Warning, f"Lesson team: {notice}")
-    summary = {"improved": run.improved, "speedup": run.speedup, "function": span.qualname}
+    summary = {"improved": run.improved, "speedup": run.speedup, "function": span.qualname,
+               "lessons": [x.text for x in run.result.lessons]}  # banked before this answer
     if not run.improved:
         lessons = "; ".join(x.text for x in run.result.lessons[:2])
         ls.tell(lsp.MessageType.Info,

@@ -599,6 +599,10 @@ def test_prefix_sum_is_exact_for_every_slice_and_keeps_float_order() -> None:
     out = run(prefix_sum, every, "every")
     assert out is not None and "sum(xs[" not in out.source.split("for i in range(-len")[1]
     _same(every, out, "every", [([1, 2, 3, 4, 5],), ([],), ([7],), ((3, -4, 5),)])
+    best = "def best(xs, k):\n    return max(sum(xs[i:i + k]) for i in range(len(xs) - k + 1))\n"
+    out = run(prefix_sum, best, "best")
+    assert out is not None and "max(sum_xs(i, i + k) for i in" in out.source
+    _same(best, out, "best", [([3, 1, 4, 1, 5], 2), ([], 1), ([2], 1)])
 
 
 @pytest.mark.parametrize("change", [
@@ -606,6 +610,8 @@ def test_prefix_sum_is_exact_for_every_slice_and_keeps_float_order() -> None:
     ("out.append(sum(", "g(xs)\n        out.append(sum("),  # handed to unknown code
     ("xs[i:i + k]", "xs[i:i + k:2]"),  # a step
     ("out = []", "out = xs"),  # the output list is the input
+    ("out.append(sum(xs[i:i + k]))", "out.append(lambda: sum(xs[i:i + k]))"),  # runs later
+    ("out.append(sum(xs[i:i + k]))", "out.append(sum(xs[i:i + k]) for _ in xs)"),
     ("    for i in", "    xs = list(xs)\n    for i in"),  # fine: rebound before the loop
 ])
 def test_prefix_sum_refuses(change: tuple[str, str]) -> None:

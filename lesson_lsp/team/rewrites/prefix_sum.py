@@ -62,11 +62,32 @@ def apply(source: str, context: RewriteContext) -> Rewrite | None:
 
 
 _COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)
+_CONSUMERS = frozenset({"sum", "max", "min", "any", "all", "list", "tuple", "set", "sorted"})
+
+
+def _runs_now(call: cst.Call, parent_of: Parents, fn: cst.FunctionDef) -> bool:
+    """`call` runs while the statement around it runs, not later: it is in no lambda or nested
+    function, and any generator around it is handed straight to a builtin that consumes it.
+    Otherwise it could run after `xs` has changed, against stale prefix sums."""
+    current: cst.CSTNode | None = parent_of.get(call)
+    while current is not None and current is not fn:
+        if isinstance(current, (cst.Lambda, cst.FunctionDef)):
+            return False
+        if isinstance(current, cst.GeneratorExp):
+            arg = parent_of.get(current)
+            consumer = parent_of.get(arg) if isinstance(arg, cst.Arg) else None
+            if not (isinstance(consumer, cst.Call) and isinstance(consumer.func, cst.Name)
+                    and consumer.func.value in _CONSUMERS):
+                return False
+        current = parent_of.get(current)
+    return True
 
 
 def _repeats(call: cst.Call, parent_of: Parents, fn: cst.FunctionDef) -> cst.CSTNode | None:
     """The statement that runs `call` many times: its outermost loop, or else the statement
     holding the comprehension around it."""
+    if not _runs_now(call, parent_of, fn):
+        return None
     loop = loop_of(call, parent_of, fn)
     if loop is not None:
         return loop
