@@ -19,6 +19,7 @@ from lesson_lsp.team.rewrites import (
     membership_set,
     memoize,
     minmax_compare,
+    mirror_compare,
     prefix_sum,
     range_list,
     range_sum,
@@ -63,6 +64,7 @@ RULES: tuple[Rule, ...] = (
     sorted_insert.RULE,
     prefix_sum.RULE,
     key_check.RULE,
+    mirror_compare.RULE,
 )
 
 __all__ = ["RULES", "Rewrite", "RewriteContext", "Rule"]
