@@ -105,24 +105,28 @@ FAULTS = {
 
 
 @pytest.mark.asyncio
-@pytest.mark.parametrize("fault", list(FAULTS))
-async def test_a_faulty_endpoint_is_one_message_and_the_offline_edit_still_lands(
-        tmp_path: Path, fault: str) -> None:
-    with ScriptedEndpoint(lambda seen: FAULTS[fault]) as endpoint:
-        root = workspace(tmp_path, (
-            'llm_timeout_s = 1\n[[tool.lesson-lsp.team]]\nname = "flaky"\nkind = "openai"\n'
-            f'model = "m"\nbase_url = "{endpoint.url}"\napi_key_env = "LESSON_TEST_KEY"\n'
-            '[[tool.lesson-lsp.team]]\nname = "all"\nkind = "rewrite"\n'))
+async def test_each_endpoint_fault_is_one_message_and_the_offline_edit_still_lands(
+        tmp_path: Path) -> None:
+    # One agent per fault, all at the same endpoint, which answers each by its model name.
+    with ScriptedEndpoint(lambda seen: FAULTS[str(seen.body.get("model"))]) as endpoint:
+        team = "".join(
+            f'[[tool.lesson-lsp.team]]\nname = "agent-{fault}"\nkind = "openai"\n'
+            f'model = "{fault}"\nbase_url = "{endpoint.url}"\n'
+            'api_key_env = "LESSON_TEST_KEY"\n' for fault in FAULTS)
+        root = workspace(tmp_path, 'llm_timeout_s = 1\n' + team +
+                         '[[tool.lesson-lsp.team]]\nname = "all"\nkind = "rewrite"\n')
         editor = Editor(root)
         await editor.start({"LESSON_TEST_KEY": "sk-endurance"})
         try:
             result = await asyncio.wait_for(editor.optimize(FIB_LINE), 120)
         finally:
             await editor.stop()
-        attempts = len(endpoint.chats())
-    assert (attempts == 1) if fault == "401" else (2 <= attempts <= 4)  # bounded retries
-    about = [m for m in editor.messages if "flaky" in m]
-    assert len(about) == 1, editor.messages  # one clear message for the failing agent
+        attempts = {fault: sum(1 for seen in endpoint.chats() if seen.body.get("model") == fault)
+                    for fault in FAULTS}
+    for fault, count in attempts.items():  # bounded retries; a refused key is not retried
+        assert (count == 1) if fault == "401" else (2 <= count <= 4), attempts
+        about = [m for m in editor.messages if f"agent-{fault}" in m]
+        assert len(about) == 1, (fault, editor.messages)  # one clear message each
     assert result["applied"] and len(editor.edits) == 1
     change = editor.edits[0].edit.document_changes[0]  # type: ignore[index]
     assert any("functools.cache" in e.new_text for e in change.edits)  # type: ignore[union-attr]
