@@ -610,6 +610,7 @@ def test_prefix_sum_is_exact_for_every_slice_and_keeps_float_order() -> None:
     ("out.append(sum(", "g(xs)\n        out.append(sum("),  # handed to unknown code
     ("xs[i:i + k]", "xs[i:i + k:2]"),  # a step
     ("out = []", "out = xs"),  # the output list is the input
+    ("out.append(sum(", "out.sort(key=lambda v: xs.append(v))\n        out.append(sum("),
     ("out.append(sum(xs[i:i + k]))", "out.append(lambda: sum(xs[i:i + k]))"),  # runs later
     ("out.append(sum(xs[i:i + k]))", "out.append(sum(xs[i:i + k]) for _ in xs)"),
     ("    for i in", "    xs = list(xs)\n    for i in"),  # fine: rebound before the loop

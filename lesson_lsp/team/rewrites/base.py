@@ -429,14 +429,19 @@ def calls_leave_alone(module: cst.Module, fn: cst.FunctionDef, node: cst.CSTNode
                 return  # `xs[i].isalpha()`: a string method of one item
             elif isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and \
                     func.value.value in unshared and func.value.value != name and \
-                    not any(isinstance(a.value, cst.Name) and a.value.value == name
-                            for a in call.args):
+                    not any(_hands_on(a, name) for a in call.args):
                 return  # `out.append(x)`: a container of this function's own, not `name`
             self.ok = False
 
     finder = Finder()
     node.visit(finder)
     return finder.ok
+
+
+def _hands_on(arg: cst.Arg, name: str) -> bool:
+    """The argument is `name` itself, or a lambda that could reach it later."""
+    return (isinstance(arg.value, cst.Name) and arg.value.value == name) or \
+        any(names_in(closure, name) for closure in m.findall(arg, m.Lambda()))
 
 
 _EMPTY = m.List([]) | m.Dict([]) | m.Call(func=m.Name("list") | m.Name("dict") | m.Name("set"),
