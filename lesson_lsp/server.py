@@ -27,6 +27,7 @@ from lesson_lsp.edits import workspace_edit
 from lesson_lsp.extract import ExtractError, FunctionSpan, function_at
 from lesson_lsp.harness import sandbox
 from lesson_lsp.optimize import OptimizeError, Run, lesson_line, optimize
+from lesson_lsp.rebase import OwnEdits, replan
 from lesson_lsp.team.bank import Bank
 from lesson_lsp.team.loop import Progress
 
@@ -63,6 +64,7 @@ class LessonServer(LanguageServer):
         self.settings: dict[str, Any] = {}
         self.runs: dict[tuple[str, str], Run] = {}
         self.active: set[tuple[str, str]] = set()  # (uri, qualname) of runs under way
+        self.own_edits = OwnEdits()  # what this server's applied edits did to each document
         self.capacity = max(1, (os.cpu_count() or 2) - 1)
         self.running = 0
         self.waiting: list[tuple[asyncio.Future[None], _Progress]] = []
@@ -302,20 +304,35 @@ async def _optimize(ls: LessonServer, uri: str, source: str, optimized_version: 
                 "edit was not applied. Open it and run the action again.")
         return {**summary, "applied": False}
     current = ls.workspace.get_text_document(uri)
+    edits, version, base = run.edits, optimized_version, source
     if current.version != optimized_version or current.source != source:
-        ls.tell(lsp.MessageType.Warning,
-                f"{run.headline()}, but the file changed during the run, so the edit was not "
-                "applied. Run the action again.")
-        return {**summary, "applied": False}
+        best = run.result.best
+        moved = replan(ls.own_edits, uri, source, current.source, span, best.candidate,
+                       ls.encoding) if best is not None else None
+        if moved is None:
+            ls.tell(lsp.MessageType.Warning,
+                    f"{run.headline()}, but the file changed during the run, so the edit was "
+                    "not applied. Run the action again.")
+            return {**summary, "applied": False}
+        log.info("%s: the file changed only by the team's own edits; edit planned again on "
+                 "version %s", span.qualname, current.version)
+        edits, version, base = moved, current.version, current.source
     answer = await ls.workspace_apply_edit_async(lsp.ApplyWorkspaceEditParams(
-        edit=workspace_edit(uri, optimized_version, run.edits), label=run.headline()))
+        edit=workspace_edit(uri, version, edits), label=run.headline()))
     applied = bool(answer and answer.applied)
-    if not applied:
+    if applied:
+        ls.own_edits.record(uri, base, edits, ls.encoding)
+    else:
         reason = answer.failure_reason if answer and answer.failure_reason else \
             "the document changed"
         ls.tell(lsp.MessageType.Warning,
                 f"{run.headline()}, but the editor refused the edit ({reason}). Run it again.")
     return {**summary, "applied": applied}
+
+
+@server.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)
+def on_close(ls: LessonServer, params: lsp.DidCloseTextDocumentParams) -> None:
+    ls.own_edits.forget(params.text_document.uri)
 
 
 @server.feature(lsp.TEXT_DOCUMENT_HOVER)

@@ -210,3 +210,47 @@ async def test_churn_save_keeps_the_edit_and_a_second_run_on_the_file_is_not_app
     assert sorted(bool(r.get("applied")) for r in results) == [False, True]
     assert len(client.edits) == 1  # type: ignore[attr-defined]  # the stale one never sent
     assert any("changed during the run" in m.message for m in client.messages)
+
+
+@pytest.mark.asyncio
+async def test_two_runs_on_one_file_both_land_when_only_the_team_changed_it(
+        client: LanguageClient) -> None:
+    # Like test_churn_… but the editor's text after the first edit is exactly that edit: the
+    # second run's edit is planned again on the new version and lands too.
+    from lesson_lsp.edits import TextEdit, apply
+
+    root: Path = client.root  # type: ignore[attr-defined]
+    uri = open_doc(client, root / "slow.py", version=1)
+    text = {"now": (root / "slow.py").read_text()}
+
+    def applied(params: lsp.ApplyWorkspaceEditParams) -> None:
+        change = params.edit.document_changes[0]  # type: ignore[index]
+        edits = [TextEdit(e.range.start.line, e.range.start.character, e.range.end.line,
+                          e.range.end.character, e.new_text) for e in change.edits]  # type: ignore
+        text["now"] = apply(text["now"], edits, "utf-16")
+        client.versions[uri] += 1  # type: ignore[attr-defined]
+        client.text_document_did_change(lsp.DidChangeTextDocumentParams(
+            text_document=lsp.VersionedTextDocumentIdentifier(
+                uri=uri, version=client.versions[uri]),  # type: ignore[attr-defined]
+            content_changes=[lsp.TextDocumentContentChangeWholeDocument(text=text["now"])]))
+
+    client.after_apply = applied  # type: ignore[attr-defined]
+
+    def optimize_at(line: int):
+        return client.workspace_execute_command_async(lsp.ExecuteCommandParams(
+            command="lesson-lsp.optimize",
+            arguments=[{"uri": uri, "position": {"line": line, "character": 8}, "version": 1}]))
+
+    import asyncio
+
+    results = await asyncio.gather(optimize_at(5), optimize_at(12))
+    assert all(r["improved"] and r["applied"] for r in results), results
+    edits = client.edits  # type: ignore[attr-defined]
+    assert [e.edit.document_changes[0].text_document.version for e in edits] == [1, 2]
+    final = text["now"]
+    assert "@functools.cache" in final and final.count("import functools") == 1
+    assert "set(" in final  # the membership rewrite of count_common
+    namespace: dict = {}
+    exec(compile(final, "slow.py", "exec"), namespace)  # the file still runs
+    assert namespace["fib"](30) == 832040
+    assert not any("changed during the run" in m.message for m in client.messages)
