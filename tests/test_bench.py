@@ -67,12 +67,14 @@ def test_bench_reports_the_lessonl_table(tmp_path: Path) -> None:
     assert (folder / "t1_fib.py").read_text() == FIB
 
 
-def test_bench_table_and_ablation(tmp_path: Path) -> None:
+def test_bench_table_ablation_and_plot(tmp_path: Path) -> None:
     folder = suite(tmp_path)
-    done = bench(str(folder), "--rounds", "1", "--no-lessons")
+    picture = tmp_path / "speedups.png"
+    done = bench(str(folder), "--rounds", "1", "--no-lessons", "--plot", str(picture))
     assert done.returncode == 0, done.stderr
     assert "lessons off" in done.stdout and "wrong edits 0" in done.stdout
     assert "agent hits (faster verdicts): memoize 1" in done.stdout
+    assert picture.read_bytes().startswith(b"\x89PNG") and picture.stat().st_size > 5000
 
 
 def test_bench_bad_suite_is_a_clear_error(tmp_path: Path) -> None:
