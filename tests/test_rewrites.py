@@ -224,8 +224,18 @@ from lesson_lsp.team.rewrites import (  # noqa: E402
 )
 
 
+def _comments(code: str) -> list[str]:
+    import io
+    import tokenize
+    return sorted(t.string for t in tokenize.generate_tokens(io.StringIO(code).readline)
+                  if t.type == tokenize.COMMENT)
+
+
 def _same(source: str, out, name: str, calls: list[tuple]) -> None:
-    """The rewrite returns what the original returns (or raises the same type) on `calls`."""
+    """The rewrite returns what the original returns (or raises the same type) on `calls`, and
+    keeps every comment of the original."""
+    kept = _comments(out.source)
+    assert all(c in kept for c in _comments(source)), (_comments(source), kept)
     new = _namespace(out)[name]
     old: dict = {}
     exec(source, old)
@@ -699,3 +709,93 @@ def test_mirror_compare_refuses(change: tuple[str, str]) -> None:
     from lesson_lsp.team.rewrites import mirror_compare
     source = MIRROR.replace(*change)
     assert source != MIRROR and run(mirror_compare, source, "is_palindrome") is None
+
+
+# --- comments survive, for every rule ------------------------------------------------------
+
+# One source each rule rewrites; the test below puts a comment on its own line before every
+# line and at the end of every line, and the rewrite must keep all of them.
+APPLIES = {
+    "memoize": (FIB, "fib"),
+    "membership-set": (COMMON, "common"),
+    "companion-set": ("def uniq(xs):\n    out = []\n    for x in xs:\n        if x not in out:\n"
+                      "            out.append(x)\n    return out\n", "uniq"),
+    "deque-queue": (BFS, "bfs"),
+    "count-counter": ("def once(xs):\n    return [x for x in xs if xs.count(x) == 1]\n", "once"),
+    "count-equal": ("def sevens(s):\n    a = 0\n    for c in s:\n        a += (c == '7')\n"
+                    "    return a\n", "sevens"),
+    "string-join": ('def csv(rows):\n    s = ""\n    for r in rows:\n        s += str(r)\n'
+                    "    return s\n", "csv"),
+    "string-prepend": ('def to_base(x, b):\n    out = ""\n    while x > 0:\n'
+                       "        out = str(x % b) + out\n        x //= b\n    return out\n",
+                       "to_base"),
+    "concat-extend": ("def flat(xss):\n    acc = []\n    for xs in xss:\n"
+                      "        acc = acc + [x for x in xs]\n    return acc\n", "flat"),
+    "sorted-min": ("def ends(xs):\n    return sorted(xs)[0]\n", "ends"),
+    "append-comprehension": ("def squares(xs):\n    out = []\n    for x in xs:\n"
+                             "        if x % 2:\n            out.append(x * x)\n    return out\n",
+                             "squares"),
+    "divisor-bound": (PRIME, "is_prime"),
+    "equality-join": ("def common(xs, ys):\n    out = set()\n    for a in xs:\n"
+                      "        for b in ys:\n            if a == b:\n                out.add(a)\n"
+                      "    return out\n", "common"),
+    "builtin-map": ("def f(s):\n    return sum(int(c) for c in str(s))\n", "f"),
+    "lambda-comprehension": ("def f(xs):\n    return list(filter(lambda x: x < 0, xs))\n", "f"),
+    "sum-accumulate": ("def f(words):\n    total = 0\n    for w in words:\n"
+                       "        total += len(w)\n    return total\n", "f"),
+    "range-sum": ("def f(n):\n    return sum(range(n + 1))\n", "f"),
+    "range-list": ("def pile(n):\n    return [n + 2*i for i in range(n)]\n", "pile"),
+    "redundant-copy": ("def f(xs):\n    return sorted(list(set(xs)))\n", "f"),
+    "minmax-compare": ("def f(xs):\n    best = xs[0]\n    for x in xs:\n"
+                       "        best = max(best, x)\n    return best\n", "f"),
+    "slice-startswith": ("def count(s, t):\n    n = 0\n    for i in range(len(s) - len(t) + 1):\n"
+                         "        if s[i:i + len(t)] == t:\n            n += 1\n    return n\n",
+                         "count"),
+    "keys-membership": ("def f(d, xs):\n    return [x for x in xs if x in d.keys()]\n", "f"),
+    "index-loop": ("def f(s):\n    n = 0\n    for i in range(len(s)):\n"
+                   "        if s[i] in 'AEIOU':\n            n += 1\n    return n\n", "f"),
+    "hoist-invariant": ("def f(xs):\n    i = 0\n    best = 0\n    while i < len(xs):\n"
+                        "        if xs[i] > best:\n            best = xs[i]\n        i += 1\n"
+                        "    return best\n", "f"),
+    "regex-compile": ('import re\n\n\ndef keys(lines):\n    out = []\n    for line in lines:\n'
+                      '        m = re.match(r"(\\w+)=", line)\n        if m:\n'
+                      "            out.append(m.group(1))\n    return out\n", "keys"),
+    "lazy-any-all": ("def f(xs):\n    return any([\n        x > 3\n        for x in xs\n    ])\n",
+                     "f"),
+    "sorted-insert": (MEDIANS, "medians"),
+    "prefix-sum": (WINDOWS, "window_sums"),
+    "key-check": (TALLY, "tally"),
+    "mirror-compare": (MIRROR, "is_palindrome"),
+}
+
+
+def _commented(source: str) -> str:
+    """`source` with a comment line above every line and a comment at the end of each."""
+    lines = []
+    for number, line in enumerate(source.splitlines()):
+        if not line.strip():
+            lines.append(line)
+            continue
+        indent = line[:len(line) - len(line.lstrip())]
+        lines.append(f"{indent}# above {number}")
+        lines.append(f"{line}  # end {number}")
+    return "\n".join(lines) + "\n"
+
+
+def test_every_rule_has_a_comment_survival_case() -> None:
+    from lesson_lsp.team.rewrites import RULES
+    assert {rule.name for rule in RULES} == set(APPLIES)
+
+
+@pytest.mark.parametrize("rule_name", sorted(APPLIES))
+def test_comments_survive(rule_name: str) -> None:
+    from lesson_lsp.team.rewrites import RULES
+    rule = next(r for r in RULES if r.name == rule_name)
+    source, name = APPLIES[rule_name]
+    commented = _commented(source)
+    compile(commented, "commented", "exec")
+    out = rule.apply(commented, RewriteContext(name))
+    assert out is not None, f"{rule_name} no longer applies with comments around"
+    kept = _comments(out.source)
+    lost = [c for c in _comments(commented) if c not in kept]
+    assert not lost, (rule_name, lost, out.source)

@@ -15,6 +15,7 @@ from lesson_lsp.team.rewrites.base import (
     Rule,
     names_in,
     parse_function,
+    with_comments_of,
     with_function,
 )
 
@@ -85,9 +86,9 @@ class _Transform(cst.CSTTransformer):
                     assert isinstance(statement, cst.SimpleStatementLine)
                     assign = statement.body[0]
                     assert isinstance(assign, cst.Assign)
-                    out.append(statement.with_changes(
+                    out.append(with_comments_of([statement, nxt], statement.with_changes(
                         body=[assign.with_changes(value=comprehension)],
-                        trailing_whitespace=statement.trailing_whitespace))
+                        trailing_whitespace=statement.trailing_whitespace)))
                     self.changed.append(name)
                     i += 2
                     continue

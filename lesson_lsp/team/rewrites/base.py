@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import builtins
 import functools
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import libcst as cst
 import libcst.matchers as m
@@ -569,3 +570,34 @@ def without(node: cst.CSTNode, drop: set[int]) -> object:
             return updated
 
     return node.visit(Remove())
+
+
+def _comment_values(node: cst.CSTNode) -> list[str]:
+    found: list[str] = []
+
+    class Finder(cst.CSTVisitor):
+        def visit_Comment(self, comment: cst.Comment) -> None:
+            found.append(comment.value)
+
+    node.visit(Finder())
+    return found
+
+
+Statement = TypeVar("Statement", cst.SimpleStatementLine, cst.BaseCompoundStatement)
+
+
+def with_comments_of(old: Sequence[cst.CSTNode], new: Statement) -> Statement:
+    """`new` with every comment of the `old` statements it replaces that it does not hold
+    already, as lines of their own above it: folding statements together must not drop what
+    the user wrote about them."""
+    have = Counter(_comment_values(new))
+    missing: list[cst.EmptyLine] = []
+    for node in old:
+        for value in _comment_values(node):
+            if have[value]:
+                have[value] -= 1
+            else:
+                missing.append(cst.EmptyLine(comment=cst.Comment(value)))
+    if not missing:
+        return new
+    return new.with_changes(leading_lines=[*new.leading_lines, *missing])

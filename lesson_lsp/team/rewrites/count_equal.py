@@ -22,6 +22,7 @@ from lesson_lsp.team.rewrites.base import (
     Rule,
     parse_with_parents,
     read_outside,
+    with_comments_of,
     with_function,
 )
 
@@ -89,10 +90,10 @@ def apply(source: str, context: RewriteContext) -> Rewrite | None:
             call = cst.Call(func=cst.Attribute(value=original.iter, attr=cst.Name("count")),
                             args=[cst.Arg(k)])
             seen.append(f"`{n}`")
-            return cst.SimpleStatementLine(
+            return with_comments_of([updated], cst.SimpleStatementLine(
                 body=[cst.AugAssign(target=cst.Name(n), operator=cst.AddAssign(), value=call)],
                 leading_lines=[*original.leading_lines, *statement.leading_lines],
-                trailing_whitespace=statement.trailing_whitespace)
+                trailing_whitespace=statement.trailing_whitespace))
 
     new_fn = fn.visit(Transform())
     if not seen:

@@ -29,6 +29,7 @@ from lesson_lsp.team.rewrites.base import (
     names_in,
     parse_with_parents,
     target_names,
+    with_comments_of,
 )
 
 
@@ -123,7 +124,8 @@ def _rewrite(module: cst.Module, outer: cst.For, inner: cst.For, test: cst.If, a
             if original is not inner:
                 return updated
             condition = cst.parse_expression(f"{a} in {set_name}")
-            return test.with_changes(test=condition, leading_lines=inner.leading_lines)
+            return with_comments_of([updated], test.with_changes(
+                test=condition, leading_lines=inner.leading_lines))
 
     before = [cst.parse_statement(f"{set_name} = set({ys})")]
     new_module = module.visit(Transform(outer, before))

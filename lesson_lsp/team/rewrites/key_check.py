@@ -24,6 +24,7 @@ from lesson_lsp.team.rewrites.base import (
     param_names,
     parse_function,
     side_effect_free,
+    with_comments_of,
     with_function,
     without,
 )
@@ -119,11 +120,12 @@ def apply(source: str, context: RewriteContext) -> Rewrite | None:
             handler = updated.handlers[0]
             only_pass = m.matches(handler.body, m.IndentedBlock(
                 body=[m.SimpleStatementLine(body=[m.Pass()])]))
-            return cst.If(
+            return with_comments_of([updated], cst.If(
                 test=cst.parse_expression(f"{operand(key)} in {name}"),
                 body=updated.body,
-                orelse=None if only_pass else cst.Else(body=handler.body),
-                leading_lines=updated.leading_lines)
+                orelse=None if only_pass else cst.Else(body=handler.body,
+                                                       leading_lines=handler.leading_lines),
+                leading_lines=updated.leading_lines))
 
     new_fn = fn.visit(Transform())
     if not seen:

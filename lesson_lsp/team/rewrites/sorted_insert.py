@@ -26,6 +26,7 @@ from lesson_lsp.team.rewrites.base import (
     parents,
     parse_with_parents,
     reads,
+    with_comments_of,
     without,
 )
 
@@ -157,7 +158,8 @@ def _rewrite(module: cst.Module, pairs: list, name: str, keyed: bool) -> Rewrite
                 comment = first.trailing_whitespace
                 if comment.comment is None:
                     comment = second.trailing_whitespace
-                return first.with_changes(body=[cst.Expr(call)], trailing_whitespace=comment)
+                return with_comments_of([first, second], first.with_changes(
+                    body=[cst.Expr(call)], trailing_whitespace=comment))
             return updated
 
     new_module = module.visit(Transform())

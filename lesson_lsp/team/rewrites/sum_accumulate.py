@@ -24,6 +24,7 @@ from lesson_lsp.team.rewrites.base import (
     names_in,
     parse_with_parents,
     read_outside,
+    with_comments_of,
     with_function,
 )
 
@@ -131,9 +132,9 @@ def apply(source: str, context: RewriteContext) -> Rewrite | None:
                     continue
                 if product:
                     imports.append("import math")
-                body[i] = added.with_changes(
+                body[i] = with_comments_of([loop], added.with_changes(
                     body=[aug.with_changes(value=call)],
-                    leading_lines=[*loop.leading_lines, *added.leading_lines])
+                    leading_lines=[*loop.leading_lines, *added.leading_lines]))
                 changed.append(total)
             return updated.with_changes(body=body)
 
