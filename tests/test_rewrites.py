@@ -609,6 +609,14 @@ def test_prefix_sum_is_exact_for_every_slice_and_keeps_float_order() -> None:
     out = run(prefix_sum, every, "every")
     assert out is not None and "sum(xs[" not in out.source.split("for i in range(-len")[1]
     _same(every, out, "every", [([1, 2, 3, 4, 5],), ([],), ([7],), ((3, -4, 5),)])
+    later = WINDOWS.replace("        out.append(sum(xs[i:i + k]))  # window\n",
+                            "        out.append(sum(xs[i:i + k]))  # window\n"
+                            "        f = lambda: sum(xs[i:i + k])\n").replace(
+        "    return out", "    xs.append(100)\n    out.append(f())\n    return out").replace(
+        "    out = []\n", "    out = []\n    xs = list(xs)\n")
+    out = run(prefix_sum, later, "window_sums")
+    assert out is not None and "f = lambda: sum(xs[i:i + k])" in out.source  # runs later
+    _same(later, out, "window_sums", [([1, 2, 3], 2), ([4, 5, 6, 7], 4)])
     best = "def best(xs, k):\n    return max(sum(xs[i:i + k]) for i in range(len(xs) - k + 1))\n"
     out = run(prefix_sum, best, "best")
     assert out is not None and "max(sum_xs(i, i + k) for i in" in out.source

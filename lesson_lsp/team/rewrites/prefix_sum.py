@@ -57,7 +57,7 @@ def apply(source: str, context: RewriteContext) -> Rewrite | None:
                 not all(reads(use, parent_of) for use in names_in(loop, xs.value)) or \
                 not calls_leave_alone(module, fn, loop, xs.value):
             continue
-        return _rewrite(module, loop, xs.value)
+        return _rewrite(module, fn, parent_of, loop, xs.value)
     return None
 
 
@@ -102,7 +102,8 @@ def _repeats(call: cst.Call, parent_of: Parents, fn: cst.FunctionDef) -> cst.CST
     return None
 
 
-def _rewrite(module: cst.Module, loop: cst.CSTNode, xs: str) -> Rewrite:
+def _rewrite(module: cst.Module, fn: cst.FunctionDef, parent_of: Parents, loop: cst.CSTNode,
+             xs: str) -> Rewrite:
     prefix = fresh_name(module, f"{xs}_prefix")
     helper = fresh_name(module, f"sum_{xs}")
     before = [
@@ -121,7 +122,8 @@ def _rewrite(module: cst.Module, loop: cst.CSTNode, xs: str) -> Rewrite:
     class Transform(AroundStatement):
         def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
             if self.inside and m.matches(original, _RANGE_SUM) and \
-                    m.matches(original.args[0].value, m.Subscript(value=m.Name(xs))):
+                    m.matches(original.args[0].value, m.Subscript(value=m.Name(xs))) and \
+                    _runs_now(original, parent_of, fn):
                 piece = original.args[0].value
                 assert isinstance(piece, cst.Subscript)
                 bounds = piece.slice[0].slice
