@@ -807,3 +807,19 @@ def test_comments_survive(rule_name: str) -> None:
     kept = _comments(out.source)
     lost = [c for c in _comments(commented) if c not in kept]
     assert not lost, (rule_name, lost, out.source)
+
+
+@pytest.mark.parametrize("rule_name,module_name", [
+    ("memoize", "functools"), ("count-counter", "collections"), ("deque-queue", "collections"),
+    ("divisor-bound", "math"), ("regex-compile", "re"), ("sorted-insert", "bisect"),
+    ("prefix-sum", "itertools"),
+])
+def test_a_rule_that_adds_an_import_refuses_when_the_module_uses_that_name(
+        rule_name: str, module_name: str) -> None:
+    # The added `import …` would be rebound by the module's own top-level assignment.
+    from lesson_lsp.team.rewrites import RULES
+    rule = next(r for r in RULES if r.name == rule_name)
+    source, name = APPLIES[rule_name]
+    assert rule.apply(source, RewriteContext(name)) is not None
+    shadowed = f"{module_name} = None\n\n\n" + source.replace(f"import {module_name}\n", "")
+    assert rule.apply(shadowed, RewriteContext(name)) is None

@@ -388,7 +388,8 @@ def _stored(node: cst.CSTNode, parent: cst.CSTNode | None) -> bool:
         (isinstance(parent, (cst.AugAssign, cst.AnnAssign)) and parent.target is node)
 
 
-_UNSAFE_BUILTINS = frozenset({"exec", "eval", "setattr", "delattr", "vars", "globals"})
+# Builtins that reach variables or attributes by name: nothing they touch can be followed.
+UNSAFE_BUILTINS = frozenset({"exec", "eval", "setattr", "delattr", "vars", "globals", "locals"})
 _READ_ONLY_BUILTINS = frozenset({"len", "int", "str", "abs", "min", "max", "sum", "sorted",
                                  "any", "all", "isinstance", "bool", "float", "ord", "chr",
                                  "range", "enumerate", "zip", "tuple", "set", "frozenset",
@@ -419,7 +420,7 @@ def calls_leave_alone(module: cst.Module, fn: cst.FunctionDef, node: cst.CSTNode
             if isinstance(func, cst.Name):
                 if func.value in nested and not names_in(nested[func.value], name):
                     return
-                if is_builtin(module, func.value) and func.value not in _UNSAFE_BUILTINS and (
+                if is_builtin(module, func.value) and func.value not in UNSAFE_BUILTINS and (
                         func.value in _READ_ONLY_BUILTINS or not any(
                             isinstance(a.value, cst.Name) and a.value.value == name
                             for a in call.args)):

@@ -17,6 +17,7 @@ from lesson_lsp.team.rewrites.base import (
     Rule,
     fresh_name,
     is_len_argument,
+    may_import,
     names_in,
     outer_loops,
     parse_with_parents,
@@ -42,6 +43,8 @@ def apply(source: str, context: RewriteContext) -> Rewrite | None:
     if found is None:
         return None
     module, fn, parent_of = found
+    if not may_import(module, fn, "collections"):
+        return None
     loops = outer_loops(fn)
 
     class Comprehensions(cst.CSTVisitor):

@@ -14,6 +14,7 @@ from lesson_lsp.team.rewrites.base import (
     RewriteContext,
     Rule,
     is_len_argument,
+    may_import,
     names_in,
     parse_with_parents,
 )
@@ -70,6 +71,8 @@ def apply(source: str, context: RewriteContext) -> Rewrite | None:
     if found is None:
         return None
     module, fn, parent_of = found
+    if not may_import(module, fn, "collections"):
+        return None
     for assign in _list_assignments(fn):
         target = assign.targets[0].target
         assert isinstance(target, cst.Name)

@@ -17,9 +17,9 @@ from lesson_lsp.team.rewrites.base import (
     Rewrite,
     RewriteContext,
     Rule,
-    bound_names,
     call_to,
     is_builtin,
+    may_import,
     parse_with_parents,
     read_outside,
 )
@@ -71,7 +71,7 @@ def apply(source: str, context: RewriteContext) -> Rewrite | None:
     if found is None:
         return None
     module, fn, parent_of = found
-    if not is_builtin(module, "range") or "math" in bound_names(fn):
+    if not is_builtin(module, "range") or not may_import(module, fn, "math"):
         return None
     hits: list[tuple[cst.For, str]] = []
 

@@ -14,6 +14,7 @@ from lesson_lsp.team.rewrites.base import (
     Rule,
     fresh_name,
     has_any,
+    may_import,
     parse_function,
     with_function,
 )
@@ -89,6 +90,8 @@ def apply(source: str, context: RewriteContext) -> Rewrite | None:
     if found is None or context.is_method:
         return None
     module, fn = found
+    if not may_import(module, fn, "functools"):
+        return None
     params = fn.params
     if fn.asynchronous is not None or params.star_kwarg is not None or \
             isinstance(params.star_arg, cst.Param):

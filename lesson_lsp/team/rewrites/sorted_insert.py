@@ -15,6 +15,7 @@ import libcst as cst
 import libcst.matchers as m
 
 from lesson_lsp.team.rewrites.base import (
+    UNSAFE_BUILTINS,
     Rewrite,
     RewriteContext,
     Rule,
@@ -112,7 +113,6 @@ def apply(source: str, context: RewriteContext) -> Rewrite | None:
 
 _READERS = frozenset({"len", "min", "max", "sum", "sorted", "any", "all", "tuple", "list",
                       "set", "enumerate", "zip", "reversed"})
-_REFLECTION = frozenset({"eval", "exec", "locals", "vars", "globals"})
 
 
 def _only_read(module: cst.Module, fn: cst.FunctionDef, rest: object, name: str) -> bool:
@@ -137,7 +137,7 @@ def _only_read(module: cst.Module, fn: cst.FunctionDef, rest: object, name: str)
         return False
     closures = m.findall(fn, m.FunctionDef() | m.Lambda())
     return not any(c is not fn and names_in(c, name) for c in closures) and \
-        not m.findall(rest, m.Call(func=m.Name(m.MatchIfTrue(lambda n: n in _REFLECTION))))
+        not m.findall(rest, m.Call(func=m.Name(m.MatchIfTrue(lambda n: n in UNSAFE_BUILTINS))))
 
 
 def _rewrite(module: cst.Module, pairs: list, name: str, keyed: bool) -> Rewrite:

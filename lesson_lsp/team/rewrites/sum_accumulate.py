@@ -19,8 +19,8 @@ from lesson_lsp.team.rewrites.base import (
     Rewrite,
     RewriteContext,
     Rule,
-    bound_names,
     is_builtin,
+    may_import,
     names_in,
     parse_with_parents,
     read_outside,
@@ -128,7 +128,7 @@ def apply(source: str, context: RewriteContext) -> Rewrite | None:
                 assert isinstance(aug, cst.AugAssign)
                 call = _sum_of(loop, aug.value, pure, cst.parse_expression(
                     "math.prod" if product else "sum"))
-                if call is None or (product and "math" in bound_names(fn)):
+                if call is None or (product and not may_import(module, fn, "math")):
                     continue
                 if product:
                     imports.append("import math")
