@@ -18,15 +18,17 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from lesson_lsp import sourcefile
 from lesson_lsp.config import AgentConfig, Config, HarnessConfig
 from lesson_lsp.extract import ExtractError, function_named
 from lesson_lsp.harness.inputs import InputSpec
 from lesson_lsp.harness.verify import ERROR, FASTER, INCORRECT, TIMEOUT, Harness, Target
 from lesson_lsp.optimize import OptimizeError, optimize
+from lesson_lsp.sourcefile import SourceFile, SourceFileError
 
 
 class BenchError(Exception):
@@ -67,12 +69,13 @@ async def run_task(folder: Path, stem: str, qualname: str, config: Config) -> Ta
     result = TaskResult(stem, qualname)
     started = time.perf_counter()
     try:
-        source = path.read_text(encoding="utf-8")
+        file = sourcefile.read(path)
+        source = file.text
         span = function_named(source, qualname)
         spec = InputSpec(str(path.resolve()), "bench_inputs", "bench_inputs()",
                          hidden="hidden_inputs")
         run = await optimize(path, source, span, config, inputs_spec=spec)
-    except (OSError, ExtractError, OptimizeError) as exc:
+    except (OSError, SourceFileError, ExtractError, OptimizeError) as exc:
         result.error = str(exc)
         result.seconds = time.perf_counter() - started
         return result
@@ -81,16 +84,27 @@ async def run_task(folder: Path, stem: str, qualname: str, config: Config) -> Ta
     result.ran = sum(a.verdict.verdict not in (ERROR, TIMEOUT) for a in attempts)
     result.correct = sum(a.verdict.verdict not in (ERROR, TIMEOUT, INCORRECT) for a in attempts)
     result.hits = dict(Counter(a.agent for a in attempts if a.verdict.verdict == FASTER))
-    if run.improved and run.result.best is not None:
+    if run.improved and run.result.best is not None and run.plan is not None:
         result.improved = True
         result.speedup = run.speedup
         result.agent = run.result.best.agent
-        # An independent check of what would be written, on every input, hidden ones included.
-        harness = Harness(Target(str(path.resolve()), source, qualname, spec, str(folder)),
-                          config.harness)
-        result.wrong_edit = await harness.check(run.result.best.candidate) is not None
+        result.wrong_edit = await _wrong_edit(file, run.plan.text, Target(
+            str(path.resolve()), source, qualname, spec, str(folder), span), config)
     result.seconds = time.perf_counter() - started
     return result
+
+
+async def _wrong_edit(file: SourceFile, text: str, target: Target, config: Config) -> bool:
+    """An independent check of the file as it would be written: the bytes go to a copy, are
+    read back, and that text must compile, import and agree with the original on every input,
+    hidden ones included."""
+    with tempfile.TemporaryDirectory(prefix="lesson-lsp-bench-") as tmp:
+        copy = replace(file, path=Path(tmp) / file.path.name)
+        copy.path.write_bytes(file.raw)
+        copy.write(text)
+        written = sourcefile.read(copy.path).text
+    harness = Harness(target, config.harness)
+    return written != text or await harness.check_text(written) is not None
 
 
 def bench_config(folder: Path, team: str, rounds: int, lessons: bool, bank: Path) -> Config:

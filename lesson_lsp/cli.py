@@ -15,16 +15,16 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from lesson_lsp import __version__
+from lesson_lsp import __version__, sourcefile
 from lesson_lsp.candidate import Candidate, to_column0
 from lesson_lsp.config import ConfigError, load
-from lesson_lsp.edits import apply
 from lesson_lsp.extract import ExtractError, FunctionSpan, function_named
 from lesson_lsp.harness import inputs as input_sources
 from lesson_lsp.harness.timing import format_seconds
 from lesson_lsp.harness.verify import Harness, HarnessError, Target, Verdict
 from lesson_lsp.optimize import OptimizeError, lesson_line, optimize
 from lesson_lsp.positions import UTF16
+from lesson_lsp.sourcefile import SourceFile, SourceFileError
 from lesson_lsp.team.bank import Bank
 from lesson_lsp.team.loop import Progress
 
@@ -33,7 +33,7 @@ class UsageError(Exception):
     """Bad input from the command line."""
 
 
-def _read_target(spec: str) -> tuple[Path, str, FunctionSpan]:
+def _read_target(spec: str) -> tuple[SourceFile, FunctionSpan]:
     if "::" not in spec:
         raise UsageError(f"`{spec}` is not FILE::FUNCTION (for example examples/slow.py::fib)")
     file_part, qualname = spec.rsplit("::", 1)
@@ -41,14 +41,14 @@ def _read_target(spec: str) -> tuple[Path, str, FunctionSpan]:
     if not path.is_file():
         raise UsageError(f"{file_part}: no such file")
     try:
-        source = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"{file_part}: cannot read it: {exc}") from exc
+        file = sourcefile.read(path)
+    except SourceFileError as exc:
+        raise UsageError(str(exc)) from exc
     try:
-        span = function_named(source, qualname, UTF16)
+        span = function_named(file.text, qualname, UTF16)
     except ExtractError as exc:
         raise UsageError(f"{file_part}: {exc}") from exc
-    return path, source, span
+    return file, span
 
 
 def _progress_printer() -> Callable[[Progress], None]:
@@ -69,7 +69,8 @@ def _progress_printer() -> Callable[[Progress], None]:
 
 
 def cmd_optimize(args: argparse.Namespace) -> int:
-    path, source, span = _read_target(args.target)
+    file, span = _read_target(args.target)
+    path, source = file.path, file.text
     try:
         config = load(path)
         if args.rounds is not None:
@@ -89,12 +90,12 @@ def cmd_optimize(args: argparse.Namespace) -> int:
     for notice in run.result.notices:
         print(f"lesson-lsp: note: {notice}", file=sys.stderr)
     applied = False
-    new_source = apply(source, run.edits, UTF16) if run.edits else source
-    if args.apply and run.improved:
-        current = path.read_text(encoding="utf-8")
-        if current != source:
-            raise UsageError(f"{path} changed on disk during the run; nothing was written")
-        path.write_text(new_source, encoding="utf-8")
+    new_source = run.plan.text if run.plan is not None else source
+    if args.apply and run.plan is not None:
+        try:
+            file.write(new_source)  # exactly the text the harness verified, in the file's bytes
+        except SourceFileError as exc:
+            raise UsageError(str(exc)) from exc
         applied = True
     if args.json:
         print(json.dumps(run.as_json(applied), indent=2))
@@ -118,7 +119,8 @@ def cmd_optimize(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    path, source, span = _read_target(args.target)
+    file, span = _read_target(args.target)
+    path, source = file.path, file.text
     candidate_path = Path(args.candidate)
     if not candidate_path.is_file():
         raise UsageError(f"{args.candidate}: no such file")
@@ -131,8 +133,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
     async def judge() -> Verdict:
         spec = await input_sources.resolve(path, span.qualname, config, args.inputs,
                                            to_column0(span.source, span.indent))
-        harness = Harness(Target(str(path.resolve()), source, span.qualname, spec, config.root),
-                          config.harness)
+        harness = Harness(Target(str(path.resolve()), source, span.qualname, spec, config.root,
+                                 span), config.harness)
         return await harness.evaluate(candidate)
 
     try:

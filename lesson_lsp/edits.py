@@ -1,18 +1,30 @@
-"""A verified candidate → text edits: the function's range, plus the import lines it needs.
+"""A candidate → the final module text, once: the only text the harness verifies, the CLI writes
+and the server's WorkspaceEdit must produce.
 
-The same edits feed the CLI (applied to the file's text) and the server (a WorkspaceEdit whose
-`documentChanges` carry the document version that was optimized).
+The plan keeps every character outside the function and the new import lines: line endings
+(each line its own), a BOM-less text as the editor holds it, tabs or spaces, the final newline or
+its absence. Its edits are ranges against the original text in the negotiated position encoding;
+`apply` applies edits by the LSP's rules, so a caller can prove they give the verified text.
 """
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from dataclasses import dataclass
 
 from lsprotocol import types as lsp
 
-from lesson_lsp.candidate import Candidate, reindent
+from lesson_lsp.candidate import Candidate, indent_unit, reindent
 from lesson_lsp.extract import FunctionSpan, parse
-from lesson_lsp.positions import column_to_bytes, split_lines
+from lesson_lsp.positions import UTF16, LineIndex, byte_to_offset
+
+_IMPORTS = ("import_statement", "import_from_statement", "future_import_statement")
+_COOKIE = re.compile(r"^[ \t\f]*#.*?coding[:=][ \t]*[-\w.]+")
+
+
+class PlanError(Exception):
+    """The edits do not give the planned text; nothing may be sent or written."""
 
 
 @dataclass(frozen=True)
@@ -24,63 +36,125 @@ class TextEdit:
     new_text: str
 
 
-def _import_line(source: str) -> tuple[int, set[str]]:
-    """Where new imports go (after the leading docstring, comments and imports) and the
-    import statements the module has at top level already."""
-    data = source.encode("utf-8")
+@dataclass(frozen=True)
+class Plan:
+    """`text` is `source` with the candidate in place of the function; `edits` turn `source`
+    into `text` by the LSP's rules, in `encoding` columns."""
+
+    source: str
+    text: str
+    edits: tuple[TextEdit, ...]
+    encoding: str = UTF16
+
+
+def _import_point(source: str) -> tuple[int, set[str]]:
+    """The text offset where new import lines go, and the module's top-level imports.
+
+    After a shebang and a coding cookie, the module docstring, `from __future__` imports and
+    the leading import block (comments between them included); at the start of a line, so
+    never inside a parenthesised import."""
+    data = source.encode("utf-8", "surrogatepass")
     root = parse(data).root_node
     present: set[str] = set()
-    insert_at = 0
-    leading = True
+    after = 0  # byte offset the new lines must follow
+    leading, first = True, True
     for child in root.children:
         kind = child.type
-        if kind in ("import_statement", "import_from_statement", "future_import_statement"):
-            present.add(" ".join(child.text.decode("utf-8").split()) if child.text else "")
+        if kind in _IMPORTS:
+            present.add(" ".join(child.text.decode("utf-8", "replace").split())
+                        if child.text else "")
             if leading:
-                insert_at = child.end_point[0] + 1
+                after = child.end_byte
         elif kind == "comment" and leading:
+            row = child.start_point[0]
+            text = child.text.decode("utf-8", "replace") if child.text else ""
+            if (row == 0 and text.startswith("#!")) or (row <= 1 and _COOKIE.match(text)):
+                after = max(after, child.end_byte)
             continue
-        elif kind == "expression_statement" and leading and insert_at == 0 and \
-                child.children and child.children[0].type == "string":
-            insert_at = child.end_point[0] + 1
+        elif kind == "expression_statement" and leading and first and \
+                child.children and child.children[0].type in ("string", "concatenated_string"):
+            after = child.end_byte
         else:
             leading = False
-    return insert_at, present
+        first = False
+    if after == 0:
+        return 0, present
+    index = LineIndex(source)
+    line = index.line_of(byte_to_offset(data, after))
+    return (index.starts[line + 1] if line + 1 < len(index) else len(source)), present
 
 
-def plan(source: str, span: FunctionSpan, candidate: Candidate) -> list[TextEdit]:
-    """Edits, in document order, that put `candidate` in place of `span` within `source`."""
-    edits: list[TextEdit] = []
-    insert_at, present = _import_line(source)
+def _newline(index: LineIndex, first: int, last: int) -> str:
+    """The line ending most used by lines `first`..`last`, else by the file, else "\\n"."""
+    for lo, hi in ((first, last), (0, len(index) - 1)):
+        seen = Counter(b for b in map(index.line_break, range(lo, hi + 1)) if b)
+        if seen:
+            return seen.most_common(1)[0][0]
+    return "\n"
+
+
+def plan(source: str, span: FunctionSpan, candidate: Candidate,
+         encoding: str | None = None) -> Plan:
+    """The module text with `candidate` in place of `span`, and the edits that make it."""
+    encoding = encoding or span.encoding
+    index = LineIndex(source)
+    start, end = span.start_offset, span.end_offset
+    newline = _newline(index, index.line_of(start), index.line_of(end))
+    body = reindent(candidate.source, span.indent, indent_unit(span.source, span.indent),
+                    newline)
+    insert_at, present = _import_point(source)
     missing = [imp for imp in candidate.imports if " ".join(imp.split()) not in present]
+    imports = ""
     if missing:
-        edits.append(TextEdit(insert_at, 0, insert_at, 0, "".join(m + "\n" for m in missing)))
-    body = reindent(candidate.source, span.indent)
-    edits.append(TextEdit(span.start_line, span.start_col, span.end_line, span.end_col, body))
-    return edits
+        insert_at = min(insert_at, index.starts[index.line_of(start)])
+        before = index.line_break(index.line_of(insert_at) - 1) if insert_at else ""
+        sep = before or _newline(index, 0, len(index) - 1)
+        imports = ("" if insert_at == 0 or source[insert_at - 1] in "\r\n" else sep) + \
+            "".join(imp + sep for imp in missing)
+    if imports and insert_at == start:
+        body, imports = imports + body, ""  # one edit: an insert at a replacement's start
+    text = source[:insert_at] + imports + source[insert_at:start] + body + source[end:] \
+        if imports else source[:start] + body + source[end:]
+
+    def position(offset: int) -> tuple[int, int]:
+        return index.position(offset, encoding)
+
+    edits = []
+    if imports:
+        edits.append(TextEdit(*position(insert_at), *position(insert_at), imports))
+    edits.append(TextEdit(*position(start), *position(end), body))
+    result = Plan(source, text, tuple(edits), encoding)
+    check(result)
+    return result
 
 
-def apply(source: str, edits: list[TextEdit], encoding: str) -> str:
-    """`source` with `edits` applied (they must not overlap); used by the CLI and tests."""
-    data = source.encode("utf-8")
-    lines = split_lines(data)
-    starts = [0]
-    for line in lines:
-        starts.append(starts[-1] + len(line) + 1)
+def apply(source: str, edits: tuple[TextEdit, ...] | list[TextEdit], encoding: str) -> str:
+    """`source` with `edits` applied as an LSP client does: every range against the original
+    text, edits with the same start in array order; overlapping ranges are an error."""
+    index = LineIndex(source)
+    spans = [(index.offset(e.start_line, e.start_col, encoding),
+              index.offset(e.end_line, e.end_col, encoding), n, e.new_text)
+             for n, e in enumerate(edits)]
+    spans.sort(key=lambda s: (s[0], s[2]))
+    out, at = [], 0
+    for a, b, _, new_text in spans:
+        if a < at or b < a:
+            raise PlanError("the edits overlap")
+        out.append(source[at:a])
+        out.append(new_text)
+        at = b
+    out.append(source[at:])
+    return "".join(out)
 
-    def offset(line: int, col: int) -> int:
-        if line >= len(lines):
-            return len(data)
-        return starts[line] + column_to_bytes(lines[line], col, encoding)
 
-    out = data
-    for edit in sorted(edits, key=lambda e: (e.start_line, e.start_col), reverse=True):
-        a, b = offset(edit.start_line, edit.start_col), offset(edit.end_line, edit.end_col)
-        out = out[:a] + edit.new_text.encode("utf-8") + out[b:]
-    return out.decode("utf-8")
+def check(result: Plan) -> None:
+    """Raise unless `result.edits`, applied by the LSP's rules, give exactly `result.text`."""
+    if apply(result.source, result.edits, result.encoding) != result.text:
+        raise PlanError("the edit does not reproduce the verified text")
 
 
-def workspace_edit(uri: str, version: int | None, edits: list[TextEdit]) -> lsp.WorkspaceEdit:
+def workspace_edit(uri: str, version: int | None, edits: tuple[TextEdit, ...] | list[TextEdit]
+                   ) -> lsp.WorkspaceEdit:
     """A WorkspaceEdit a client applies only if the document is still at `version`."""
     return lsp.WorkspaceEdit(document_changes=[
         lsp.TextDocumentEdit(

@@ -14,7 +14,13 @@ from functools import lru_cache
 import tree_sitter_python
 from tree_sitter import Language, Node, Parser, Tree
 
-from lesson_lsp.positions import UTF16, column_from_bytes, offset_of, split_lines
+from lesson_lsp.positions import (
+    UTF16,
+    LineIndex,
+    byte_to_offset,
+    offset_to_byte,
+    rows_as_lsp_lines,
+)
 
 
 class ExtractError(Exception):
@@ -26,6 +32,7 @@ class FunctionSpan:
     """One function of a document, with its exact place in it.
 
     Lines are 0-based; columns are in `encoding` units. The range covers the decorators.
+    `start_offset`/`end_offset` are the same range as offsets into the module's `str`.
     """
 
     name: str
@@ -38,6 +45,8 @@ class FunctionSpan:
     def_line: int
     start_byte: int
     end_byte: int
+    start_offset: int
+    end_offset: int
     indent: str
     is_async: bool
     class_name: str | None
@@ -56,7 +65,8 @@ def _parser() -> Parser:
 
 
 def parse(data: bytes) -> Tree:
-    return _parser().parse(data)
+    """The tree of UTF-8 `data`, whose rows are the LSP's lines whatever the line endings."""
+    return _parser().parse(rows_as_lsp_lines(data))
 
 
 def _definition(node: Node) -> Node:
@@ -115,25 +125,29 @@ def _content_end(node: Node) -> tuple[int, tuple[int, int]]:
     return node.end_byte, (node.end_point[0], node.end_point[1])
 
 
-def _span(fn: Node, data: bytes, lines: list[bytes], encoding: str) -> FunctionSpan:
+def _span(fn: Node, data: bytes, index: LineIndex, encoding: str) -> FunctionSpan:
     outer = _outer(fn)
-    end_byte, (el, ebc) = _content_end(fn)
-    (sl, sbc) = outer.start_point
-    line_prefix = lines[sl][:sbc]
-    indent = line_prefix.decode("utf-8", errors="replace") if not line_prefix.strip() else ""
+    end_byte, _ = _content_end(fn)
+    start, end = byte_to_offset(data, outer.start_byte), byte_to_offset(data, end_byte)
+    sl, sc = index.position(start, encoding)
+    el, ec = index.position(end, encoding)
+    line_prefix = index.text[index.starts[sl]:start]
+    indent = line_prefix if not line_prefix.strip() else ""
     qualname, class_name, nested = _qualname(fn)
     is_async = any(child.type == "async" for child in fn.children)
     return FunctionSpan(
         name=_name(fn),
         qualname=qualname,
-        source=data[outer.start_byte : end_byte].decode("utf-8", errors="replace"),
+        source=index.text[start:end],
         start_line=sl,
-        start_col=column_from_bytes(lines[sl], sbc, encoding),
+        start_col=sc,
         end_line=el,
-        end_col=column_from_bytes(lines[el], ebc, encoding),
+        end_col=ec,
         def_line=fn.start_point[0],
         start_byte=outer.start_byte,
         end_byte=end_byte,
+        start_offset=start,
+        end_offset=end,
         indent=indent,
         is_async=is_async,
         class_name=class_name,
@@ -172,11 +186,12 @@ def _innermost_at(root: Node, start: int, end: int) -> tuple[Node | None, Node |
         node = nxt
 
 
-def _first_code_offset(lines: list[bytes], line: int) -> int:
-    """Offset of the first non-blank byte of `line` (a cursor in indentation means that line)."""
-    line = max(0, min(line, len(lines) - 1))
-    text = lines[line]
-    return sum(len(ln) + 1 for ln in lines[:line]) + (len(text) - len(text.lstrip()))
+def _first_code_offset(index: LineIndex, line: int) -> int:
+    """Text offset of the first non-blank character of `line` (a cursor in indentation means
+    that line)."""
+    line = max(0, min(line, len(index) - 1))
+    text = index.line_text(line)
+    return index.starts[line] + (len(text) - len(text.lstrip()))
 
 
 def function_at(
@@ -188,16 +203,17 @@ def function_at(
     encoding: str = UTF16,
 ) -> FunctionSpan:
     """The innermost function that contains a position, or the whole of a selection."""
-    data = source.encode("utf-8")
-    lines = split_lines(data)
+    data = source.encode("utf-8", "surrogatepass")
+    index = LineIndex(source)
     tree = parse(data)
-    start = offset_of(lines, line, character, encoding)
-    end = start if end_line is None else offset_of(lines, end_line, end_character or 0, encoding)
+    start = index.offset(line, character, encoding)
+    end = start if end_line is None else index.offset(end_line, end_character or 0, encoding)
     if end < start:
         start, end = end, start
-    fn, error = _innermost_at(tree.root_node, start, end)
+    fn, error = _innermost_at(tree.root_node, offset_to_byte(source, start),
+                              offset_to_byte(source, end))
     if fn is None and start == end:
-        start = end = _first_code_offset(lines, line)
+        start = end = offset_to_byte(source, _first_code_offset(index, line))
         fn, error = _innermost_at(tree.root_node, start, end)
     if fn is None:
         where = f"line {line + 1}, column {character + 1}"
@@ -208,7 +224,7 @@ def function_at(
                 f"{near + 1}; fix the syntax error first"
             )
         raise ExtractError(f"no function at {where}: put the cursor inside a `def`")
-    span = _span(fn, data, lines, encoding)
+    span = _span(fn, data, index, encoding)
     _check_parses(fn, span)
     return span
 
@@ -234,18 +250,21 @@ def _walk_functions(node: Node) -> Iterator[Node]:
 
 def all_functions(source: str, encoding: str = UTF16) -> list[FunctionSpan]:
     """Every function and method of a module, in source order."""
-    data = source.encode("utf-8")
-    lines = split_lines(data)
-    return [_span(fn, data, lines, encoding) for fn in _walk_functions(parse(data).root_node)]
+    data = source.encode("utf-8", "surrogatepass")
+    index = LineIndex(source)
+    return [_span(fn, data, index, encoding) for fn in _walk_functions(parse(data).root_node)]
 
 
 def function_named(source: str, qualname: str, encoding: str = UTF16) -> FunctionSpan:
     """The function whose qualified name is `qualname` (``Class.method`` for methods)."""
-    data = source.encode("utf-8")
-    lines = split_lines(data)
+    data = source.encode("utf-8", "surrogatepass")
+    index = LineIndex(source)
     names = []
     for fn in _walk_functions(parse(data).root_node):
-        span = _span(fn, data, lines, encoding)
+        if _name(fn) != qualname.rsplit(".", 1)[-1]:
+            names.append(_qualname(fn)[0])
+            continue
+        span = _span(fn, data, index, encoding)
         if span.qualname == qualname:
             _check_parses(fn, span)
             return span

@@ -16,7 +16,7 @@ import httpx2
 
 from lesson_lsp.candidate import to_column0
 from lesson_lsp.config import Config, ConfigError
-from lesson_lsp.edits import TextEdit, plan
+from lesson_lsp.edits import Plan
 from lesson_lsp.extract import FunctionSpan, module_context
 from lesson_lsp.harness import inputs as input_sources
 from lesson_lsp.harness.timing import format_seconds
@@ -39,8 +39,9 @@ class Run:
     path: str
     span: FunctionSpan
     result: TeamResult
-    edits: list[TextEdit]
+    plan: Plan | None  # the best candidate's final module text, as the harness verified it
     inputs_from: str = ""
+    harness: Harness | None = None
 
     @property
     def improved(self) -> bool:
@@ -82,6 +83,8 @@ class Run:
             "original_s": final.original_s if final else None,
             "candidate_s": final.candidate_s if final else None,
             "applied": applied,
+            "text_sha256": self.result.best.verdict.text_sha256
+            if self.improved and self.result.best is not None else None,
             "inputs": self.result.baseline.inputs,
             "inputs_from": self.inputs_from,
             "held_out": self.result.baseline.held_out,
@@ -167,7 +170,7 @@ async def _run(path: Path, source: str, span: FunctionSpan, config: Config, agen
     except (input_sources.InputsError, ConfigError) as exc:
         raise OptimizeError(str(exc)) from exc
     target = Target(path=str(path.resolve()), source=source, qualname=span.qualname,
-                    inputs=spec, root=config.root)
+                    inputs=spec, root=config.root, span=span)
     harness = Harness(target, config.harness)
     try:
         bank = Bank(config.bank_path())
@@ -186,10 +189,9 @@ async def _run(path: Path, source: str, span: FunctionSpan, config: Config, agen
         bank.close()
     if bank.notice:
         result.notices.insert(0, bank.notice)
-    edits: list[TextEdit] = []
-    if result.improved and result.best is not None:
-        edits = plan(source, span, result.best.candidate)
-    return Run(str(path), span, result, edits, spec.origin)
+    final = harness.plan(result.best.candidate) \
+        if result.improved and result.best is not None else None
+    return Run(str(path), span, result, final, spec.origin, harness)
 
 
 __all__ = ["OptimizeError", "Run", "optimize"]

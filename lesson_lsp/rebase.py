@@ -4,18 +4,24 @@ Two functions of one file optimized at once finish one after the other: once the
 lands, the document has a new version and the second edit, planned for the old text, is stale.
 If every change since the second run started was an edit this server applied itself (each one
 a verified equivalent of what it replaced) and the second function's text is untouched, the
-second edit can be planned again on the current text. Anything else the user changed keeps the
-result from being applied, as before.
+second edit can be planned again on the current text, and is checked again by the harness on
+that text before it is sent (what ships is what was verified). Anything else the user changed
+keeps the result from being applied, as before.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections import defaultdict, deque
+from dataclasses import replace
+from typing import TYPE_CHECKING
 
-from lesson_lsp.candidate import Candidate
-from lesson_lsp.edits import TextEdit, apply, plan
-from lesson_lsp.extract import ExtractError, FunctionSpan, function_named
+from lesson_lsp.edits import Plan
+from lesson_lsp.extract import ExtractError, function_named
+from lesson_lsp.harness.verify import Harness, HarnessError
+
+if TYPE_CHECKING:
+    from lesson_lsp.optimize import Run
 
 _KEPT = 32  # applied edits remembered per document
 
@@ -32,8 +38,9 @@ class OwnEdits:
         self._history: dict[str, deque[tuple[bytes, bytes]]] = defaultdict(
             lambda: deque(maxlen=_KEPT))
 
-    def record(self, uri: str, before: str, edits: list[TextEdit], encoding: str) -> None:
-        self._history[uri].append((_digest(before), _digest(apply(before, edits, encoding))))
+    def record(self, uri: str, before: str, after: str) -> None:
+        """An applied edit took the document from `before` to the verified text `after`."""
+        self._history[uri].append((_digest(before), _digest(after)))
 
     def forget(self, uri: str) -> None:
         self._history.pop(uri, None)
@@ -51,16 +58,27 @@ class OwnEdits:
         return True
 
 
-def replan(own: OwnEdits, uri: str, optimized: str, current: str, span: FunctionSpan,
-           candidate: Candidate, encoding: str) -> list[TextEdit] | None:
-    """The run's edits planned again on `current`, or None when that would not be safe: the
-    text changed by anything but our own edits, or the function itself changed."""
+async def replan(own: OwnEdits, uri: str, run: Run, current: str) -> Plan | None:
+    """The run's best candidate planned again on `current` and checked there by the harness,
+    or None when that would not be safe: the text changed by anything but our own edits, the
+    function itself changed, or the candidate does not hold in the new text."""
+    best = run.result.best
+    if run.plan is None or run.harness is None or best is None:
+        return None
+    optimized = run.plan.source
     if current == optimized or not own.leads(uri, optimized, current):
         return None
     try:
-        moved = function_named(current, span.qualname, encoding)
+        moved = function_named(current, run.span.qualname, run.span.encoding)
     except ExtractError:
         return None
-    if moved.source != span.source:
+    if moved.source != run.span.source:
         return None
-    return plan(current, moved, candidate)
+    harness = Harness(replace(run.harness.target, source=current, span=moved),
+                      run.harness.config)
+    try:
+        if await harness.check(best.candidate) is not None:
+            return None
+    except HarnessError:
+        return None
+    return harness.plan(best.candidate)

@@ -23,10 +23,11 @@ from pygls.uris import to_fs_path
 
 from lesson_lsp import __version__
 from lesson_lsp.config import ConfigError, load
-from lesson_lsp.edits import workspace_edit
+from lesson_lsp.edits import Plan, PlanError, check, workspace_edit
 from lesson_lsp.extract import ExtractError, FunctionSpan, function_at
 from lesson_lsp.harness import sandbox
 from lesson_lsp.optimize import OptimizeError, Run, lesson_line, optimize
+from lesson_lsp.positions import encoding_name
 from lesson_lsp.rebase import OwnEdits, replan
 from lesson_lsp.team.bank import Bank
 from lesson_lsp.team.loop import Progress
@@ -107,7 +108,8 @@ class LessonServer(LanguageServer):
 
     @property
     def encoding(self) -> str:
-        return str(self.workspace.position_encoding or lsp.PositionEncodingKind.Utf16)
+        """The negotiated position encoding as "utf-16", "utf-8" or "utf-32"."""
+        return encoding_name(self.workspace.position_encoding)
 
     def tell(self, kind: lsp.MessageType, text: str) -> None:
         log.log(logging.ERROR if kind == lsp.MessageType.Error else logging.INFO, text)
@@ -304,30 +306,48 @@ async def _optimize(ls: LessonServer, uri: str, source: str, optimized_version: 
                 "edit was not applied. Open it and run the action again.")
         return {**summary, "applied": False}
     current = ls.workspace.get_text_document(uri)
-    edits, version, base = run.edits, optimized_version, source
+    final, version = run.plan, optimized_version
+    if final is None:
+        return {**summary, "applied": False}
     if current.version != optimized_version or current.source != source:
-        best = run.result.best
-        moved = replan(ls.own_edits, uri, source, current.source, span, best.candidate,
-                       ls.encoding) if best is not None else None
-        if moved is None:
+        final = await replan(ls.own_edits, uri, run, current.source)
+        if final is None:
             ls.tell(lsp.MessageType.Warning,
                     f"{run.headline()}, but the file changed during the run, so the edit was "
                     "not applied. Run the action again.")
             return {**summary, "applied": False}
-        log.info("%s: the file changed only by the team's own edits; edit planned again on "
-                 "version %s", span.qualname, current.version)
-        edits, version, base = moved, current.version, current.source
+        log.info("%s: the file changed only by the team's own edits; edit planned again and "
+                 "verified on version %s", span.qualname, current.version)
+        version = current.version
+    if not _sendable(ls, final):
+        return {**summary, "applied": False}
     answer = await ls.workspace_apply_edit_async(lsp.ApplyWorkspaceEditParams(
-        edit=workspace_edit(uri, version, edits), label=run.headline()))
+        edit=workspace_edit(uri, version, final.edits), label=run.headline()))
     applied = bool(answer and answer.applied)
     if applied:
-        ls.own_edits.record(uri, base, edits, ls.encoding)
+        ls.own_edits.record(uri, final.source, final.text)
     else:
         reason = answer.failure_reason if answer and answer.failure_reason else \
             "the document changed"
         ls.tell(lsp.MessageType.Warning,
                 f"{run.headline()}, but the editor refused the edit ({reason}). Run it again.")
     return {**summary, "applied": applied}
+
+
+def _sendable(ls: LessonServer, final: Plan) -> bool:
+    """The edit, applied by the LSP's rules in the negotiated encoding, gives exactly the text
+    the harness verified; otherwise nothing is sent and the user is told why."""
+    try:
+        if final.encoding != ls.encoding:
+            raise PlanError(f"it was planned in {final.encoding} columns, the editor counts "
+                            f"{ls.encoding}")
+        check(final)
+    except PlanError as exc:
+        log.error("edit withheld: %s", exc)
+        ls.tell(lsp.MessageType.Error, f"Lesson team: the edit was not sent: {exc}; the file "
+                "is unchanged.")
+        return False
+    return True
 
 
 @server.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)

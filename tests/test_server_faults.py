@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -16,6 +17,8 @@ import pytest
 import pytest_lsp
 from lsprotocol import types as lsp
 from pytest_lsp import ClientServerConfig, LanguageClient
+
+from tests.procs import running
 
 SLOW = '''
 def crunch(n):
@@ -50,13 +53,17 @@ def pairs():
 COMMON_LINE = SLOW.split("\n").index("def common(xs, ys):") + 1
 
 
+# This module's servers put their sandbox runs here, so a count sees only their processes.
+RUNS = tempfile.mkdtemp(prefix="lesson-lsp-test-runs-")
+
+
 def workers() -> int:
-    done = subprocess.run(["pgrep", "-f", "lesson_lsp.harness.worker"], capture_output=True)
-    return len(done.stdout.split())
+    return len(running(RUNS))
 
 
 @pytest_lsp.fixture(config=ClientServerConfig(
-    server_command=[sys.executable, "-m", "lesson_lsp.cli", "serve"]))
+    server_command=[sys.executable, "-m", "lesson_lsp.cli", "serve"],
+    server_env={**os.environ, "TMPDIR": RUNS}))
 async def client(lsp_client: LanguageClient, tmp_path: Path):
     (tmp_path / "slow.py").write_text(SLOW, encoding="utf-8")
     (tmp_path / "pyproject.toml").write_text(

@@ -1,12 +1,14 @@
 """The verdict on one candidate: run it in the sandbox, compare it with the original, time both.
 
 One path for everyone: the team, `lesson-lsp verify` and the final re-measurement all come here.
+A verdict is about the candidate's final module text (`edits.plan`), loaded as the module itself.
 Verdicts: faster, not-faster, incorrect, error, timeout.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import statistics
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +16,8 @@ from typing import Any
 
 from lesson_lsp.candidate import Candidate
 from lesson_lsp.config import HarnessConfig
+from lesson_lsp.edits import Plan, PlanError, plan
+from lesson_lsp.extract import ExtractError, FunctionSpan, function_named
 from lesson_lsp.harness import sandbox, timing
 from lesson_lsp.harness.compare import Tolerance, describe, outcome_difference, show
 from lesson_lsp.harness.inputs import InputSpec
@@ -36,10 +40,19 @@ class Target:
     qualname: str
     inputs: InputSpec
     root: str = ""
+    span: FunctionSpan | None = None  # where the function is in `source` (found when not given)
 
     @property
     def module_name(self) -> str:
         return Path(self.path).stem
+
+    def function(self) -> FunctionSpan:
+        if self.span is not None:
+            return self.span
+        try:
+            return function_named(self.source, self.qualname)
+        except ExtractError as exc:
+            raise HarnessError(str(exc)) from exc
 
 
 @dataclass
@@ -68,6 +81,7 @@ class Verdict:
     failing_input: str = ""
     expected: str = ""
     actual: str = ""
+    text_sha256: str = ""  # the final module text this verdict is about
 
     def as_dict(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items()}
@@ -82,10 +96,20 @@ class Harness:
     processes: int = 2
     baseline_: Baseline | None = None
     reuse_args: bool = False  # the original does not mutate its arguments: no copies needed
+    plans: dict[str, Plan] = field(default_factory=dict)
 
     @property
     def tolerance(self) -> Tolerance:
         return Tolerance(self.config.rel_tol, self.config.abs_tol)
+
+    def plan(self, candidate: Candidate) -> Plan:
+        """The candidate's final module text (and its edits), made once: what is verified here
+        is what the CLI writes and the server's edit must produce."""
+        found = self.plans.get(candidate.key)
+        if found is None:
+            found = self.plans[candidate.key] = plan(self.target.source, self.target.function(),
+                                                     candidate)
+        return found
 
     def _job(self, mode: str, candidate: Candidate | None, **extra: Any) -> dict[str, Any]:
         target = self.target
@@ -101,8 +125,7 @@ class Harness:
             "qualname": target.qualname,
             "inputs": target.inputs.as_job(),
             "seed": 12345,
-            "candidate": None if candidate is None else {
-                "source": candidate.source, "imports": list(candidate.imports)},
+            "candidate_module": None if candidate is None else self.plan(candidate).text,
             "samples": self.samples,
             "min_sample_s": self.min_sample_s,
             "budget_s": max(1.0, self.config.timeout_s - 2.0),
@@ -161,12 +184,23 @@ class Harness:
 
     async def check(self, candidate: Candidate) -> Verdict | None:
         """Correctness only: None when the candidate agrees with the original on every input."""
+        try:
+            text = self.plan(candidate).text
+        except PlanError as exc:
+            return Verdict(ERROR, detail=f"no exact edit for it: {exc}")
+        return await self.check_text(text)
+
+    async def check_text(self, text: str) -> Verdict | None:
+        """Correctness of a whole module text in place of the original's: None when its
+        function agrees with the original on every input."""
         base = await self.baseline()
-        result = await self._run(self._job("check", candidate))
+        result = await self._run(self._job("check", None, candidate_module=text))
         if result.status == "timeout":
             return Verdict(TIMEOUT, detail=f"no answer within {self.config.timeout_s:g} s")
         if result.payload is None or result.payload.get("status") != "ok":
             return Verdict(ERROR, detail=result.detail or "the candidate failed to run")
+        if result.payload.get("candidate_sha256") != sha256(text):
+            return Verdict(ERROR, detail="the worker loaded another text than the planned one")
         outcomes = result.payload["outcomes"]
         if len(outcomes) != len(base.outcomes):
             return Verdict(ERROR, detail="the candidate saw a different number of inputs")
@@ -200,6 +234,8 @@ class Harness:
             payload = result.payload
             if payload is None or payload.get("status") != "ok":
                 return Verdict(ERROR, detail=f"timing failed: {result.detail}")
+            if payload.get("candidate_sha256") != sha256(self.plan(candidate).text):
+                return Verdict(ERROR, detail="the worker timed another text than the planned one")
             # The worker's own clock against ours: a candidate that fakes the clock shows far
             # more wall time outside the worker's account than the original did alone.
             if float(payload["timed_s"]) > result.wall_s + 0.01:
@@ -237,7 +273,14 @@ class Harness:
 
     async def evaluate(self, candidate: Candidate, processes: int | None = None) -> Verdict:
         """Correct first (cheap to refute), then timed."""
-        failed = await self.check(candidate)
-        if failed is not None:
-            return failed
-        return await self.time(candidate, processes)
+        verdict = await self.check(candidate)
+        if verdict is None:
+            verdict = await self.time(candidate, processes)
+        if candidate.key in self.plans:
+            verdict.text_sha256 = sha256(self.plans[candidate.key].text)
+        return verdict
+
+
+def sha256(text: str) -> str:
+    """The digest the worker reports of the module text it loaded."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()

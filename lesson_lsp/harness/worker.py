@@ -1,5 +1,6 @@
-"""Runs inside the sandbox subprocess: load the user's module, put the candidate in place of the
-function, call it on the inputs, and send results and timings to the parent on a private pipe.
+"""Runs inside the sandbox subprocess: load the user's module (or the candidate's final module
+text in its place), call the function on the inputs, and send results and timings to the parent
+on a private pipe.
 
 Only the standard library is imported here, and the clock is bound before any user or candidate
 code runs, so a candidate that patches `time` cannot change what we measure.
@@ -10,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import gc
+import hashlib
 import importlib.util
 import inspect
 import io
@@ -28,7 +30,6 @@ from lesson_lsp.harness.calls import (
     capture,
     load_inputs,
     one_line,
-    resolve,
     seed,
 )
 from lesson_lsp.harness.encode import encode
@@ -102,38 +103,28 @@ def install_guard(workdir: str) -> None:
 # --------------------------------------------------------------------------- loading
 
 
-def load_module(job: dict[str, Any]) -> types.ModuleType:
+def load_module(job: dict[str, Any], text: str | None = None) -> types.ModuleType:
+    """Execute a module text (the original's, or the candidate's final one) as the target module,
+    under its name: exactly the text that would be written, nothing spliced in afterwards."""
     for entry in reversed(job.get("sys_path", [])):
         if entry not in sys.path:
             sys.path.insert(0, entry)
     name = job["module_name"]
+    text = job["module_source"] if text is None else text
+    if text.startswith("\ufeff"):  # as Python itself reads a file with a UTF-8 BOM
+        text = text[1:]
     spec = importlib.util.spec_from_loader(name, loader=None, origin=job["module_path"])
     assert spec is not None
     module = importlib.util.module_from_spec(spec)
     module.__file__ = job["module_path"]
     sys.modules[name] = module
-    code = compile(job["module_source"], job["module_path"], "exec")
+    code = compile(text, job["module_path"], "exec")
     exec(code, module.__dict__)
     return module
 
 
-def install_candidate(module: types.ModuleType, qualname: str, candidate: dict[str, Any]) -> None:
-    """Execute the candidate's code where the original lived and bind its function in its place."""
-    _, owner, name = resolve(module, qualname)
-    namespace = module.__dict__
-    before = dict(namespace)
-    code = "\n".join(candidate.get("imports", [])) + "\n" + candidate["source"]
-    exec(compile(code, f"<candidate {qualname}>", "exec"), namespace)
-    if name not in namespace:
-        raise WorkerError(f"the candidate does not define `{name}`")
-    replacement = namespace[name]
-    if owner is not module:
-        # A method: bind it on its class and leave the module's own names as they were.
-        if name in before:
-            namespace[name] = before[name]
-        else:
-            del namespace[name]
-        setattr(owner, name, replacement)
+def digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def check(target: Any, calls: list[tuple[tuple, dict]], job: dict[str, Any]) -> dict[str, Any]:
@@ -289,18 +280,18 @@ def _immutable(value: Any, depth: int = 0) -> bool:
 def run_job(job: dict[str, Any]) -> dict[str, Any]:
     """Load the module (and the candidate), then check, time or profile it on its inputs.
 
-    "pair" loads the module twice: the original, then a second copy with the candidate in
-    place (which then owns the module's name, so the candidate's recursion and helpers resolve
-    to its own copy), and times both side by side.
+    A job with a candidate carries the candidate's final module text, which is loaded in place
+    of the original's. "pair" loads both: the original, then the candidate's module (which then
+    owns the module's name, so the candidate's recursion and helpers resolve to its own copy),
+    and times them side by side.
     """
-    module = load_module(job)
+    candidate_text = job.get("candidate_module")
     partner = None
     if job["mode"] == "pair":
-        candidate_module = load_module(job)
-        install_candidate(candidate_module, job["qualname"], job["candidate"])
-        partner = callable_target(candidate_module, job["qualname"])
-    elif job.get("candidate"):
-        install_candidate(module, job["qualname"], job["candidate"])
+        module = load_module(job)
+        partner = callable_target(load_module(job, candidate_text), job["qualname"])
+    else:
+        module = load_module(job, candidate_text)
     target = callable_target(module, job["qualname"])
     calls, hidden = load_inputs(job, module)
     if job.get("split") == "shown":
@@ -314,6 +305,8 @@ def run_job(job: dict[str, Any]) -> dict[str, Any]:
         result = modes[job["mode"]](target, calls, job)
     result["inputs"] = len(calls)
     result["held_out"] = sum(hidden)
+    if candidate_text is not None:
+        result["candidate_sha256"] = digest(candidate_text)
     return result
 
 
