@@ -26,6 +26,7 @@ from lesson_lsp.config import ConfigError, load
 from lesson_lsp.edits import Plan, PlanError, check, workspace_edit
 from lesson_lsp.extract import ExtractError, FunctionSpan, function_at
 from lesson_lsp.harness import sandbox
+from lesson_lsp.harness.verify import sha256
 from lesson_lsp.optimize import OptimizeError, Run, lesson_line, optimize
 from lesson_lsp.positions import encoding_name
 from lesson_lsp.rebase import OwnEdits, replan
@@ -321,6 +322,7 @@ async def _optimize(ls: LessonServer, uri: str, source: str, optimized_version: 
         version = current.version
     if not _sendable(ls, final):
         return {**summary, "applied": False}
+    summary["text_sha256"] = sha256(final.text)  # what the edit gives, as verified
     answer = await ls.workspace_apply_edit_async(lsp.ApplyWorkspaceEditParams(
         edit=workspace_edit(uri, version, final.edits), label=run.headline()))
     applied = bool(answer and answer.applied)

@@ -1,0 +1,151 @@
+"""What ships is what was verified, on the file layouts that once broke it (issue 12), through
+both front doors: `lesson-lsp optimize --apply` (the bytes on disk) and `lesson-lsp serve` (the
+WorkspaceEdit applied by the LSP's rules). The memoize rule adds `import functools`, so every
+case also places an import.
+
+1. a function where imports go (line 1; right under an import); 2. a shebang and a coding
+cookie; 3. CRLF line endings (a blank line inside the function); 4. characters outside the BMP
+on the function's lines; 5. a UTF-8 BOM.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from lsprotocol import types as lsp
+from pygls.lsp.client import LanguageClient
+
+from lesson_lsp import sourcefile
+from tests.conftest import PYTHON
+from tests.lsp_apply import apply_edits, document_edits
+
+FIB = "def fib(n):\n    if n < 2:\n        return n\n\n    return fib(n - 1) + fib(n - 2)\n"
+EMOJI = ('def fib(n):  # 🐍 memo\n    if n < 2:\n        return n + len("🐍🐍") - 2\n'
+         '    return fib(n - 1) + fib(n - 2) + len("🐍") - 1\n')
+CASES: dict[str, bytes] = {
+    "line1": FIB.encode(),
+    "under-import": ("import os\n" + FIB + "\nHOME = os.sep\n").encode(),
+    "shebang-cookie": ("#!/usr/bin/env python3\n# -*- coding: utf-8 -*-\n" + FIB).encode(),
+    "crlf": ('"""Doc."""\n' + FIB).replace("\n", "\r\n").encode(),
+    "emoji": ('LABEL = "🐍 before"\n\n' + EMOJI).encode(),
+    "bom": b"\xef\xbb\xbf" + ("import os\n\n" + FIB).encode(),
+}
+PYPROJECT = ('[tool.lesson-lsp]\nrounds = 1\n\n[[tool.lesson-lsp.team]]\nname = "memoize"\n'
+             'kind = "rewrite"\n\n[tool.lesson-lsp.harness]\ntimeout_s = 20\n\n'
+             '[tool.lesson-lsp.inputs]\n"mod.py::fib" = "gen.py::inputs"\n')
+
+
+def sha(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def make_project(tmp_path: Path, data: bytes) -> Path:
+    (tmp_path / "mod.py").write_bytes(data)
+    (tmp_path / "gen.py").write_text("def inputs():\n    return [(16,), (18,), (20,), (12,)]\n",
+                                     encoding="utf-8")
+    (tmp_path / "pyproject.toml").write_text(PYPROJECT, encoding="utf-8")
+    return tmp_path / "mod.py"
+
+
+def check_layout(name: str, before: bytes, after: bytes) -> None:
+    """The case's own promise: what it had is still there, byte for byte."""
+    if name == "line1":
+        assert after.startswith(b"import functools\ndef fib(n):\n")
+    if name == "under-import":
+        assert after.startswith(b"import os\nimport functools\ndef fib(n):\n")
+        assert after.endswith(b"\nHOME = os.sep\n")
+    if name == "shebang-cookie":
+        assert after.startswith(b"#!/usr/bin/env python3\n# -*- coding: utf-8 -*-\n"
+                                b"import functools\n")
+    if name == "crlf":
+        assert after.count(b"\n") == after.count(b"\r\n") and b"\r\n\r\n" in after
+    if name == "emoji":
+        assert after.startswith('import functools\nLABEL = "🐍 before"\n'.encode())
+        assert 'fib(n - 2) + len("🐍") - 1\n'.encode() in after
+        assert after.endswith(b"\n") and "🐍 memo\n".encode() in after
+    if name == "bom":
+        assert after.startswith(b"\xef\xbb\xbfimport os\nimport functools\n")
+    assert after != before
+
+
+def runs_like_fib(path: Path) -> None:
+    done = subprocess.run([PYTHON, "-c", "import mod; print([mod.fib(i) for i in range(12)], "
+                           "mod.fib(80))"], cwd=path.parent, capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("] ")[1].strip() == "23416728348467685"
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_cli_writes_exactly_the_verified_text(tmp_path: Path, name: str) -> None:
+    path = make_project(tmp_path, CASES[name])
+    done = subprocess.run([PYTHON, "-m", "lesson_lsp.cli", "optimize", "mod.py::fib", "--apply",
+                           "--json"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["improved"] and result["applied"], result
+    written = path.read_bytes()
+    check_layout(name, CASES[name], written)
+    # The bytes on disk decode to exactly the module text the harness loaded and checked.
+    assert sha(sourcefile.read(path).text) == result["text_sha256"]
+    runs_like_fib(path)
+
+
+async def serve_one(tmp_path: Path, text: str, encoding: str) -> tuple[dict, str]:
+    """Open `text` in a real server over stdio, optimize fib, apply the edit by the LSP rules."""
+    client = LanguageClient("test", "0")
+    edits: list[lsp.ApplyWorkspaceEditParams] = []
+
+    @client.feature(lsp.WORKSPACE_APPLY_EDIT)
+    def on_edit(params: lsp.ApplyWorkspaceEditParams) -> lsp.ApplyWorkspaceEditResult:
+        edits.append(params)
+        return lsp.ApplyWorkspaceEditResult(applied=True)
+
+    @client.feature(lsp.WINDOW_SHOW_MESSAGE)
+    def on_message(params: lsp.ShowMessageParams) -> None:
+        return None
+
+    await client.start_io(sys.executable, "-m", "lesson_lsp.cli", "serve")
+    try:
+        result = await client.initialize_async(lsp.InitializeParams(
+            capabilities=lsp.ClientCapabilities(general=lsp.GeneralClientCapabilities(
+                position_encodings=[encoding])), root_uri=tmp_path.as_uri()))
+        assert result.capabilities.position_encoding == encoding
+        client.initialized(lsp.InitializedParams())
+        uri = (tmp_path / "mod.py").as_uri()
+        client.text_document_did_open(lsp.DidOpenTextDocumentParams(lsp.TextDocumentItem(
+            uri=uri, language_id="python", version=3, text=text)))
+        line = next(i for i, ln in enumerate(text.splitlines()) if ln.startswith("def fib"))
+        summary = await client.workspace_execute_command_async(lsp.ExecuteCommandParams(
+            command="lesson-lsp.optimize",
+            arguments=[{"uri": uri, "position": {"line": line, "character": 4},
+                        "version": 3}]))
+        await client.shutdown_async(None)
+        client.exit(None)
+    finally:
+        await client.stop()
+    assert edits, "no edit was sent"
+    version, text_edits = document_edits(edits[0])
+    assert version == 3
+    return summary, apply_edits(text, text_edits, encoding)
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(("name", "encoding"), [
+    ("line1", "utf-16"), ("under-import", "utf-8"), ("shebang-cookie", "utf-16"),
+    ("crlf", "utf-16"), ("emoji", "utf-16"), ("emoji", "utf-8"), ("emoji", "utf-32")])
+async def test_server_edit_gives_exactly_the_verified_text(tmp_path: Path, name: str,
+                                                           encoding: str) -> None:
+    path = make_project(tmp_path, CASES[name])
+    text = sourcefile.read(path).text  # as an editor holds it: decoded, no BOM
+    summary, edited = await serve_one(tmp_path, text, encoding)
+    assert summary["improved"] and summary["applied"], summary
+    assert sha(edited) == summary["text_sha256"]
+    check_layout(name, CASES[name], edited.encode())
+    path.write_bytes(edited.encode())
+    runs_like_fib(path)
