@@ -105,8 +105,10 @@ class Layout:
         if self.newline != "mixed":
             joined = self.newline.join(lines)
         else:
-            joined = "".join(ln + self.breaks[i % len(self.breaks)]
-                             for i, ln in enumerate(lines[:-1])) + lines[-1]
+            # An empty line ending in "\n" after one ending in "\r" would make one "\r\n".
+            joined = "".join(ln + (self.breaks[i % len(self.breaks)] if ln or self.breaks[
+                i % len(self.breaks)] != "\n" else "\r\n")
+                for i, ln in enumerate(lines[:-1])) + lines[-1]
         end = self.breaks[0] if self.newline == "mixed" else self.newline
         return joined + (end if self.final_newline else "")
 
