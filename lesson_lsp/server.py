@@ -23,6 +23,7 @@ from pygls.uris import to_fs_path
 
 from lesson_lsp import __version__
 from lesson_lsp.config import ConfigError, load
+from lesson_lsp.documents import lsp_workspace
 from lesson_lsp.edits import Plan, PlanError, check, workspace_edit
 from lesson_lsp.extract import ExtractError, FunctionSpan, function_at
 from lesson_lsp.harness import sandbox
@@ -122,6 +123,8 @@ server = LessonServer()
 
 @server.feature(lsp.INITIALIZE)
 def on_initialize(ls: LessonServer, params: lsp.InitializeParams) -> None:
+    # pygls made the workspace just before this handler; ours splits lines as editors do.
+    ls.protocol._workspace = lsp_workspace(ls.workspace)
     options = params.initialization_options
     if isinstance(options, dict):
         ls.settings = options.get("lesson-lsp", options)

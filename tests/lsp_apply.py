@@ -1,27 +1,45 @@
-"""Apply a WorkspaceEdit's text edits the way an LSP client does, independently of the server's
-own code: every range against the original document, in the negotiated position encoding, edits
-that start at one place in array order; pygls's document model does the position arithmetic."""
+"""Apply a WorkspaceEdit's text edits the way an LSP client does, written apart from the server's
+own code: every range against the original document; lines end at "\\n", "\\r\\n" or "\\r" only;
+columns in the negotiated encoding; edits that start at one place in array order."""
 
 from __future__ import annotations
 
+import re
+
 from lsprotocol import types as lsp
-from pygls.workspace import TextDocument
-from pygls.workspace.position_codec import PositionCodec
+
+_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def _width(char: str, encoding: str) -> int:
+    if encoding == "utf-8":
+        return len(char.encode("utf-8"))
+    if encoding == "utf-16":
+        return len(char.encode("utf-16-le")) // 2
+    return 1
 
 
 def apply_edits(text: str, edits: list[lsp.TextEdit], encoding: str) -> str:
-    kind = {"utf-8": lsp.PositionEncodingKind.Utf8, "utf-16": lsp.PositionEncodingKind.Utf16,
-            "utf-32": lsp.PositionEncodingKind.Utf32}[encoding]
-    document = TextDocument("file:///x.py", text, position_codec=PositionCodec(kind))
-    order = sorted(range(len(edits)), key=lambda i: (edits[i].range.start.line,
-                                                      edits[i].range.start.character, i))
-    # From the end backwards, so earlier ranges still mean what they meant; inserts at one
-    # place go in reverse array order, so that they read in array order afterwards.
-    for i in reversed(order):
-        edit = edits[i]
-        document.apply_change(lsp.TextDocumentContentChangePartial(
-            range=edit.range, text=edit.new_text))
-    return document.source
+    lines = _BREAK.split(text)
+    starts = [0] + [m.end() for m in _BREAK.finditer(text)]
+
+    def offset(position: lsp.Position) -> int:
+        if position.line >= len(lines):
+            return len(text)
+        line, units, index = lines[position.line], 0, 0
+        while index < len(line) and units < position.character:
+            units += _width(line[index], encoding)
+            index += 1
+        return starts[position.line] + index
+
+    placed = sorted(((offset(e.range.start), offset(e.range.end), n, e.new_text)
+                     for n, e in enumerate(edits)))
+    out, at = [], 0
+    for start, end, _, new_text in placed:
+        assert start >= at, "overlapping edits"
+        out += [text[at:start], new_text]
+        at = end
+    return "".join(out) + text[at:]
 
 
 def document_edits(params: lsp.ApplyWorkspaceEditParams) -> tuple[int | None, list[lsp.TextEdit]]:

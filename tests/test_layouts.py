@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -96,8 +97,10 @@ def test_cli_writes_exactly_the_verified_text(tmp_path: Path, name: str) -> None
     runs_like_fib(path)
 
 
-async def serve_one(tmp_path: Path, text: str, encoding: str) -> tuple[dict, str]:
-    """Open `text` in a real server over stdio, optimize fib, apply the edit by the LSP rules."""
+async def serve_one(tmp_path: Path, text: str, encoding: str,
+                    change: lsp.TextEdit | None = None) -> tuple[dict, str]:
+    """Open `text` in a real server over stdio (typing `change` into it), optimize fib, apply
+    the edit by the LSP rules."""
     client = LanguageClient("test", "0")
     edits: list[lsp.ApplyWorkspaceEditParams] = []
 
@@ -119,8 +122,15 @@ async def serve_one(tmp_path: Path, text: str, encoding: str) -> tuple[dict, str
         client.initialized(lsp.InitializedParams())
         uri = (tmp_path / "mod.py").as_uri()
         client.text_document_did_open(lsp.DidOpenTextDocumentParams(lsp.TextDocumentItem(
-            uri=uri, language_id="python", version=3, text=text)))
-        line = next(i for i, ln in enumerate(text.splitlines()) if ln.startswith("def fib"))
+            uri=uri, language_id="python", version=2 if change else 3, text=text)))
+        if change is not None:
+            client.text_document_did_change(lsp.DidChangeTextDocumentParams(
+                text_document=lsp.VersionedTextDocumentIdentifier(uri=uri, version=3),
+                content_changes=[lsp.TextDocumentContentChangePartial(
+                    range=change.range, text=change.new_text)]))
+            text = apply_edits(text, [change], encoding)
+        line = next(i for i, ln in enumerate(re.split(r"\r\n|\r|\n", text))
+                    if ln.startswith("def fib"))
         summary = await client.workspace_execute_command_async(lsp.ExecuteCommandParams(
             command="lesson-lsp.optimize",
             arguments=[{"uri": uri, "position": {"line": line, "character": 4},
@@ -148,4 +158,19 @@ async def test_server_edit_gives_exactly_the_verified_text(tmp_path: Path, name:
     assert sha(edited) == summary["text_sha256"]
     check_layout(name, CASES[name], edited.encode())
     path.write_bytes(edited.encode())
+    runs_like_fib(path)
+
+
+@pytest.mark.asyncio
+async def test_typing_after_a_form_feed_lands_where_the_editor_put_it(tmp_path: Path) -> None:
+    # Editors break lines at \n, \r\n and \r only; a form feed or U+2028 is text on its line.
+    text = 'PAGE = 1\x0c  # page break\nSEP = "a\u2028b"\n\n' + FIB
+    path = make_project(tmp_path, text.encode())
+    typed = lsp.TextEdit(range=lsp.Range(start=lsp.Position(3, 11), end=lsp.Position(3, 11)),
+                         new_text="  # typed")
+    summary, edited = await serve_one(tmp_path, text, "utf-16", typed)
+    assert summary["applied"] and sha(edited) == summary["text_sha256"]
+    assert edited.startswith('import functools\nPAGE = 1\x0c  # page break\nSEP = "a\u2028b"\n'
+                             '\ndef fib(n):  # typed\n')
+    path.write_text(edited, encoding="utf-8")
     runs_like_fib(path)
