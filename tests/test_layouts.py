@@ -97,10 +97,10 @@ def test_cli_writes_exactly_the_verified_text(tmp_path: Path, name: str) -> None
     runs_like_fib(path)
 
 
-async def serve_one(tmp_path: Path, text: str, encoding: str,
+async def serve_one(tmp_path: Path, text: str, encoding: str | None,
                     change: lsp.TextEdit | None = None) -> tuple[dict, str]:
     """Open `text` in a real server over stdio (typing `change` into it), optimize fib, apply
-    the edit by the LSP rules."""
+    the edit by the LSP rules. `encoding` None: the client offers none (UTF-16 then)."""
     client = LanguageClient("test", "0")
     edits: list[lsp.ApplyWorkspaceEditParams] = []
 
@@ -115,9 +115,11 @@ async def serve_one(tmp_path: Path, text: str, encoding: str,
 
     await client.start_io(sys.executable, "-m", "lesson_lsp.cli", "serve")
     try:
+        general = lsp.GeneralClientCapabilities(position_encodings=[encoding]) \
+            if encoding else None
         result = await client.initialize_async(lsp.InitializeParams(
-            capabilities=lsp.ClientCapabilities(general=lsp.GeneralClientCapabilities(
-                position_encodings=[encoding])), root_uri=tmp_path.as_uri()))
+            capabilities=lsp.ClientCapabilities(general=general), root_uri=tmp_path.as_uri()))
+        encoding = encoding or "utf-16"
         assert result.capabilities.position_encoding == encoding
         client.initialized(lsp.InitializedParams())
         uri = (tmp_path / "mod.py").as_uri()
@@ -148,9 +150,10 @@ async def serve_one(tmp_path: Path, text: str, encoding: str,
 @pytest.mark.asyncio
 @pytest.mark.parametrize(("name", "encoding"), [
     ("line1", "utf-16"), ("under-import", "utf-8"), ("shebang-cookie", "utf-16"),
-    ("crlf", "utf-16"), ("emoji", "utf-16"), ("emoji", "utf-8"), ("emoji", "utf-32")])
+    ("crlf", "utf-16"), ("emoji", None), ("emoji", "utf-16"), ("emoji", "utf-8"),
+    ("emoji", "utf-32")])
 async def test_server_edit_gives_exactly_the_verified_text(tmp_path: Path, name: str,
-                                                           encoding: str) -> None:
+                                                           encoding: str | None) -> None:
     path = make_project(tmp_path, CASES[name])
     text = sourcefile.read(path).text  # as an editor holds it: decoded, no BOM
     summary, edited = await serve_one(tmp_path, text, encoding)
