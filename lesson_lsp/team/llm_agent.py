@@ -110,6 +110,8 @@ class LLMAgent:
             profile=load("profile").format(profile=task.profile) if task.profile else "",
             lessons=load("lessons").format(lessons=lessons) if lessons else "",
         )
+        if task.is_method:
+            prompt += "\n" + load("method").strip()
         answer = await self._chat([{"role": "user", "content": prompt}],
                                   temperature=self.temperature)
         try:
