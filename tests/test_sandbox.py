@@ -91,13 +91,24 @@ def test_a_timeout_kills_every_process_of_the_run() -> None:
     assert leftover.stdout.strip() == b""
 
 
-def _workers() -> int:
-    done = subprocess.run(["pgrep", "-f", "lesson_lsp.harness.worker"], capture_output=True)
+@pytest.fixture
+def runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A temp root for this test's sandbox runs, so that counting workers counts only its own
+    (other runs on the machine, such as another test session, are not ours to see)."""
+    root = tmp_path / "runs"
+    root.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(root))
+    return str(root)
+
+
+def _workers(root: str) -> int:
+    done = subprocess.run(["pgrep", "-f", root], capture_output=True)
     return len(done.stdout.split())
 
 
 @pytest.mark.parametrize("delay", [0.0, 0.0005, 0.001, 0.002, 0.004, 0.008, 0.016, 0.05])
-def test_a_cancel_at_any_moment_ends_the_run_and_leaves_no_process(delay: float) -> None:
+def test_a_cancel_at_any_moment_ends_the_run_and_leaves_no_process(delay: float,
+                                                                   runs: str) -> None:
     # Cancelled while the process is being spawned, or just after: the run ends at once and
     # whatever was started is killed. (CPython's own clean-up for a cancel during the spawn
     # could wait forever, about one time in fifty: hence the repetitions.)
@@ -115,9 +126,9 @@ def test_a_cancel_at_any_moment_ends_the_run_and_leaves_no_process(delay: float)
     for _ in range(6):
         asyncio.run(cancel_after())
         deadline = time.monotonic() + 1.0
-        while _workers() and time.monotonic() < deadline:
+        while _workers(runs) and time.monotonic() < deadline:
             time.sleep(0.01)
-        assert _workers() == 0, f"a worker outlived a cancel {delay * 1000:.1f} ms in"
+        assert _workers(runs) == 0, f"a worker outlived a cancel {delay * 1000:.1f} ms in"
 
 
 ORPHAN = """
@@ -134,19 +145,19 @@ asyncio.run(main())
 """
 
 
-def test_a_run_dies_with_the_process_that_started_it() -> None:
+def test_a_run_dies_with_the_process_that_started_it(runs: str) -> None:
     # kill -9 of the server (or CLI) must not leave untrusted code running on its own.
-    assert _workers() == 0
-    parent = subprocess.Popen([sys.executable, "-c", ORPHAN], stdout=subprocess.PIPE, text=True)
+    parent = subprocess.Popen([sys.executable, "-c", ORPHAN], stdout=subprocess.PIPE, text=True,
+                              env={**os.environ, "TMPDIR": runs})
     try:
         assert parent.stdout is not None and parent.stdout.readline().strip() == "running"
-        assert _workers() > 0
+        assert _workers(runs) > 0
         parent.kill()
         parent.wait(10)
         deadline = time.monotonic() + 1.0
-        while _workers() and time.monotonic() < deadline:
+        while _workers(runs) and time.monotonic() < deadline:
             time.sleep(0.01)
-        assert _workers() == 0, "the run outlived the process that started it"
+        assert _workers(runs) == 0, "the run outlived the process that started it"
     finally:
         parent.kill()
 
