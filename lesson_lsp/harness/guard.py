@@ -57,8 +57,7 @@ _VERBS = {
     "environ": "read the environment variable {}",
 }
 
-_actor: str | None = None
-_busy = False  # the hook's own work must not be recorded (or recurse)
+_actor: str | None = None  # one for the process: a thread the actor started acts for it
 _seen: dict[str, set[tuple[str, str]]] = {}
 _workdir = ""
 _system_dirs: tuple[str, ...] = ()
@@ -106,7 +105,7 @@ def _in_import() -> bool:
 def note(kind: str, target: str) -> None:
     """Record one attempt for the current actor (a no-op when no actor is set)."""
     actor = _actor
-    if actor is None or _busy:
+    if actor is None:
         return
     found = _seen.setdefault(actor, set())
     pair = (kind, target)
@@ -144,16 +143,10 @@ def _opening(args: tuple[Any, ...]) -> tuple[str, str]:
 def _hook(event: str, args: tuple[Any, ...]) -> None:
     if event not in _WATCHED:
         return
-    global _busy
-    if _busy:
-        return
-    _busy = True
     try:
         denied = _judge(event, args)
-    except Exception:  # odd arguments: never break the call over the record
-        denied = event if event in _DENY else ""
-    finally:
-        _busy = False
+    except Exception:  # odd arguments: deny what could change something, never break a read
+        denied = event if event in _DENY or event in _PATHS else ""
     if denied:
         raise PermissionError(f"lesson-lsp sandbox: {denied} is not allowed")
 
@@ -202,12 +195,7 @@ def _judge(event: str, args: tuple[Any, ...]) -> str:
 
 def _record(recording: bool, kind: str, target: str) -> None:
     if recording:
-        global _busy
-        _busy = False
-        try:
-            note(kind, target)
-        finally:
-            _busy = True
+        note(kind, target)
 
 
 def _command(event: str, args: tuple[Any, ...]) -> str:
