@@ -8,6 +8,7 @@ Real sandboxed subprocesses; one baseline per module, shared by the cases.
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import shutil
 from pathlib import Path
@@ -16,9 +17,12 @@ import pytest
 
 from lesson_lsp.candidate import Candidate
 from lesson_lsp.config import HarnessConfig
+from lesson_lsp.harness import admission
 from lesson_lsp.harness.inputs import InputSpec
 from lesson_lsp.harness.verify import Harness, Target, Verdict
-from tests.conftest import EXAMPLES, verify
+from lesson_lsp.team.rewrites import RULES
+from lesson_lsp.team.rewrites.base import RewriteContext
+from tests.conftest import EXAMPLES, ROOT, verify
 
 FAST = """
     a, b = 0, 1
@@ -170,3 +174,58 @@ def test_the_cli_reports_unsafe(project: Path) -> None:
     assert result["verdict"] == "unsafe"
     assert result["detail"] == f"it tried to delete {slow}; the original does not"
     assert slow.read_bytes() == before
+
+
+# --------------------------------------------------------------------------- admission, no runs
+
+
+@pytest.mark.parametrize(("code", "line"), [
+    ("import os\n\nos.remove('x')\n\n\ndef f():\n    pass\n", 3),
+    ("def f(x=print(1)):\n    pass\n", 1),
+    ("@register(lambda: 0)\ndef f():\n    pass\n", 1),
+    ("class A:\n    print(1)\n", 2),
+    ("import os\nos.environ['X'] = '1'\n", 2),
+    ("x = [i for i in range(3)]\n", 1),
+    ("def f(x: print(1)):\n    pass\n", 1),
+    ("for i in range(3):\n    pass\n", 1),
+    ("try:\n    import numba\nfinally:\n    pass\n", 1),
+])
+def test_admission_refuses_top_level_code(code: str, line: int) -> None:
+    why = admission.refusal(code)
+    assert why is not None and why.startswith(f"line {line} ")
+
+
+@pytest.mark.parametrize("code", [
+    "import functools\n\n\n@functools.lru_cache(maxsize=None)\ndef f(n, *, k=3, g=len):\n"
+    "    return n\n",
+    "import re\n\n_WORD = re.compile(r'\\w+', re.I | re.M)\nN: int = -1\nS = frozenset({1, 2})\n",
+    "class A(Base, metaclass=Meta):\n    '''doc'''\n    x: int\n    y = (1, 2)\n\n"
+    "    @property\n    def g(self, a: list[int] | None = None) -> 'A':\n        ...\n",
+    "try:\n    import numba\nexcept ImportError:\n    numba = None\n",
+    "def f(n):\n    return n\n",
+])
+def test_admission_allows_imports_definitions_and_literals(code: str) -> None:
+    assert admission.refusal(code) is None
+
+
+def test_admission_checks_the_import_lines_too() -> None:
+    assert admission.refusal("def f():\n    pass\n", ["import os; os.system('ls')"])
+    assert admission.refusal("def f():\n    pass\n", ["import os", "from re import sub"]) is None
+
+
+def test_no_rewrite_rule_output_is_refused() -> None:
+    # Every rule on every function of the bundled examples and benchmark tasks.
+    sources = [EXAMPLES / "slow.py", *sorted((ROOT / "benchmarks" / "tasks").glob("*.py"))]
+    outputs = 0
+    for path in sources:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in tree.body:
+            if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            text = ast.get_source_segment(path.read_text(encoding="utf-8"), node) or ""
+            for rule in RULES:
+                out = rule.apply(text, RewriteContext(node.name))
+                if out is not None:
+                    outputs += 1
+                    assert admission.refusal(out.source, out.imports) is None, (rule.name, path)
+    assert outputs >= 20
