@@ -26,7 +26,15 @@ from lesson_lsp import sourcefile
 from lesson_lsp.config import AgentConfig, Config, HarnessConfig
 from lesson_lsp.extract import ExtractError, function_named
 from lesson_lsp.harness.inputs import InputSpec
-from lesson_lsp.harness.verify import ERROR, FASTER, INCORRECT, TIMEOUT, Harness, Target
+from lesson_lsp.harness.verify import (
+    ERROR,
+    FASTER,
+    INCORRECT,
+    TIMEOUT,
+    UNSAFE,
+    Harness,
+    Target,
+)
 from lesson_lsp.optimize import OptimizeError, optimize
 from lesson_lsp.sourcefile import SourceFile, SourceFileError
 
@@ -44,7 +52,8 @@ class TaskResult:
     agent: str = ""
     candidates: int = 0
     ran: int = 0  # candidates that ran (no error, no timeout)
-    correct: int = 0  # candidates equivalent to the original
+    correct: int = 0  # candidates equivalent to the original (and not unsafe)
+    unsafe: int = 0  # candidates that tried what the original does not
     wrong_edit: bool = False
     error: str = ""
     seconds: float = 0.0
@@ -82,7 +91,9 @@ async def run_task(folder: Path, stem: str, qualname: str, config: Config) -> Ta
     attempts = run.result.attempts
     result.candidates = len(attempts)
     result.ran = sum(a.verdict.verdict not in (ERROR, TIMEOUT) for a in attempts)
-    result.correct = sum(a.verdict.verdict not in (ERROR, TIMEOUT, INCORRECT) for a in attempts)
+    result.correct = sum(a.verdict.verdict not in (ERROR, TIMEOUT, INCORRECT, UNSAFE)
+                         for a in attempts)
+    result.unsafe = sum(a.verdict.verdict == UNSAFE for a in attempts)
     result.hits = dict(Counter(a.agent for a in attempts if a.verdict.verdict == FASTER))
     if run.improved and run.result.best is not None and run.plan is not None:
         result.improved = True
@@ -148,6 +159,7 @@ def summary(results: list[TaskResult], wall: float) -> dict[str, Any]:
         "candidates": candidates,
         "candidates_valid_pct": 100.0 * sum(r.ran for r in results) / max(candidates, 1),
         "candidates_correct_pct": 100.0 * sum(r.correct for r in results) / max(candidates, 1),
+        "candidates_unsafe": sum(r.unsafe for r in results),
         "geomean_speedup": math.exp(statistics.fmean(math.log(s) for s in speedups))
         if speedups else 1.0,
         "mean_speedup": statistics.fmean(speedups) if speedups else 1.0,
@@ -175,7 +187,7 @@ def table(results: list[TaskResult], totals: dict[str, Any], label: str) -> str:
         f"≥2× {t['pct_2x']:.1f}% · improved {t['improved']} · wrong edits {t['wrong_edits']} · "
         f"wall {t['wall_s']:.0f} s",
         f"candidates {t['candidates']} · ran {t['candidates_valid_pct']:.1f}% · "
-        f"correct {t['candidates_correct_pct']:.1f}%",
+        f"correct {t['candidates_correct_pct']:.1f}% · unsafe {t['candidates_unsafe']}",
         "agent hits (faster verdicts): " + (", ".join(
             f"{k} {v}" for k, v in t["agent_hits"].items()) or "none"),
     ]

@@ -47,7 +47,7 @@ class HarnessConfig:
     min_speedup: float = 1.1
     rel_tol: float = 1e-9
     abs_tol: float = 1e-12
-    compare_output: bool = False  # printed output must match too
+    compare_output: bool = True  # printed output is behaviour: it must match too
 
 
 @dataclass(frozen=True)

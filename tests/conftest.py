@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
+import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -11,6 +15,10 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 PYTHON = sys.executable
+# Subprocesses (`python -m lesson_lsp.cli` in a project dir) import this checkout, not whatever
+# copy the interpreter has installed (an editable install may point at another worktree).
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])
 
 
 @pytest.fixture
@@ -26,3 +34,26 @@ def project(tmp_path: Path) -> Path:
         encoding="utf-8",
     )
     return tmp_path
+
+
+def verify(project: Path, code: str, target: str = "fib", *args: str) -> dict:
+    """`lesson-lsp verify --json` of `code` against slow.py::`target` (or FILE::QUALNAME).
+
+    Its sandbox runs get a temp dir of their own, so that looking for leftover processes looks
+    only at this call's (never at other runs on the machine)."""
+    candidate = project / "cand.py"
+    candidate.write_text(code, encoding="utf-8")
+    runs = tempfile.mkdtemp(prefix="lesson-test-runs-")
+    try:
+        done = subprocess.run(
+            [PYTHON, "-m", "lesson_lsp.cli", "verify",
+             target if "::" in target else f"slow.py::{target}",
+             "--candidate", str(candidate), "--json", *args],
+            cwd=project, capture_output=True, text=True, timeout=120,
+            env={**os.environ, "TMPDIR": runs})
+        assert done.returncode == 0, done.stderr
+        leftover = subprocess.run(["pgrep", "-f", runs], capture_output=True)
+        assert leftover.stdout.strip() == b"", "a sandbox process outlived the run"
+    finally:
+        shutil.rmtree(runs, ignore_errors=True)
+    return json.loads(done.stdout)

@@ -8,22 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import PYTHON
-
-
-def verify(project: Path, code: str, target: str = "fib") -> dict:
-    candidate = project / "cand.py"
-    candidate.write_text(code, encoding="utf-8")
-    done = subprocess.run(
-        [PYTHON, "-m", "lesson_lsp.cli", "verify", f"slow.py::{target}",
-         "--candidate", str(candidate), "--json"],
-        cwd=project, capture_output=True, text=True, timeout=120,
-    )
-    assert done.returncode == 0, done.stderr
-    leftover = subprocess.run(["pgrep", "-f", "lesson_lsp.harness.worker"], capture_output=True)
-    assert leftover.stdout.strip() == b"", "a sandbox process outlived the run"
-    return json.loads(done.stdout)
-
+from tests.conftest import PYTHON, verify
 
 FAST_FIB = """
 import functools
@@ -85,7 +70,7 @@ def test_hostile_candidate_leaves_files_alone(project: Path, body: str) -> None:
     code = (f"SLOW = {str(slow)!r}\nPROJECT = {str(project)!r}\n\n"
             f"def fib(n):\n    {body}\n    return 0\n")
     result = verify(project, code)
-    assert result["verdict"] in ("incorrect", "error")
+    assert result["verdict"] == "unsafe", result
     assert slow.read_bytes() == before
     assert sorted(p.name for p in project.iterdir()) == ["cand.py", "pyproject.toml", "slow.py"]
 
@@ -99,7 +84,7 @@ def test_secret_does_not_reach_the_candidate(project: Path, monkeypatch) -> None
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test-secret")
     code = "import os\n\ndef fib(n):\n    return os.environ.get('OPENAI_API_KEY')\n"
     result = verify(project, code)
-    assert result["verdict"] == "incorrect"
+    assert result["verdict"] == "unsafe"  # reading it at all is more than the original does
     assert "sk-test-secret" not in json.dumps(result)
 
 
@@ -121,9 +106,9 @@ def test_in_place_mutation_must_match(project: Path) -> None:
 @pytest.mark.parametrize(("code", "verdicts"), [
     ("def fib(n):\n    x = bytearray(10**11)\n    return 0\n", {"incorrect"}),  # memory bomb
     ("import socket\n\ndef fib(n):\n    socket.socket().connect(('127.0.0.1', 9))\n"
-     "    return 0\n", {"incorrect"}),
+     "    return 0\n", {"unsafe"}),
     ("import os\n\ndef fib(n):\n    for _ in range(50):\n        os.fork()\n    return 0\n",
-     {"incorrect"}),
+     {"unsafe"}),
     ("def fib(n):\n    raise KeyboardInterrupt\n", {"incorrect"}),
     ("import sys\n\ndef fib(n):\n    sys.exit(0)\n", {"incorrect"}),
     ("import ctypes\n\ndef fib(n):\n    return ctypes.string_at(0)\n", {"error"}),  # segfault
@@ -138,8 +123,10 @@ def test_hostile_candidates_get_the_right_verdict(project: Path, code: str,
 
 
 def test_patched_clock_does_not_fake_speed(project: Path) -> None:
-    code = ("import time\ntime.perf_counter = lambda: 0.0\ntime.perf_counter_ns = lambda: 0\n\n"
-            "def fib(n):\n    if n < 2:\n        return n\n    return fib(n - 1) + fib(n - 2)\n")
+    # (Patched on the first call: top-level code like this is refused before it runs.)
+    code = ("import time\n\ndef fib(n):\n    time.perf_counter = lambda: 0.0\n"
+            "    time.perf_counter_ns = lambda: 0\n"
+            "    if n < 2:\n        return n\n    return fib(n - 1) + fib(n - 2)\n")
     result = verify(project, code)
     assert result["verdict"] == "not-faster", result
 
@@ -153,26 +140,17 @@ def test_remembering_answers_between_calls_is_not_speed(project: Path) -> None:
     assert result["verdict"] == "not-faster", result
 
 
-def test_printed_output_is_compared_when_asked(project: Path) -> None:
+def test_printed_output_is_compared_unless_turned_off(project: Path) -> None:
     (project / "talk.py").write_text(
         "def greet(n):\n    print('hello', n)\n    return n\n\n"
         "def inputs():\n    return [(1,), (2,)]\n", encoding="utf-8")
     quiet = "def greet(n):\n    return n\n"
-    candidate = project / "cand.py"
-    candidate.write_text(quiet, encoding="utf-8")
-
-    def run() -> dict:
-        done = subprocess.run(
-            [PYTHON, "-m", "lesson_lsp.cli", "verify", "talk.py::greet", "--candidate",
-             str(candidate), "--inputs", "talk.py::inputs", "--json"],
-            cwd=project, capture_output=True, text=True, timeout=120)
-        return json.loads(done.stdout)
-
-    assert run()["verdict"] != "incorrect"
-    (project / "pyproject.toml").write_text(
-        "[tool.lesson-lsp.harness]\ncompare_output = true\n", encoding="utf-8")
-    result = run()
+    result = verify(project, quiet, "talk.py::greet", "--inputs", "talk.py::inputs")
     assert result["verdict"] == "incorrect" and "printed output" in result["detail"]
+    (project / "pyproject.toml").write_text(
+        "[tool.lesson-lsp.harness]\ncompare_output = false\n", encoding="utf-8")
+    result = verify(project, quiet, "talk.py::greet", "--inputs", "talk.py::inputs")
+    assert result["verdict"] != "incorrect"
 
 
 def test_non_deterministic_original_is_reported(project: Path) -> None:

@@ -87,12 +87,12 @@ def test_lessons_flow_into_the_next_round_and_the_key_stays_put(tmp_path: Path) 
     assert "LESSON-FROM-ROUND-1" in proposals[1].prompt  # the round-1 lesson, selected
     assert "def fib(n):" in proposals[0].prompt and "hits" in proposals[0].prompt  # profile
     verdicts = [c["verdict"] for c in result["candidates"]]
-    assert verdicts == ["incorrect", "faster"]
+    assert verdicts == ["unsafe", "faster"]  # the leaky one reads the environment
     assert result["improved"] and result["speedup"] > 10
     # The key went to the endpoint, and nowhere else: not the sandbox (the leaky candidate saw
     # no key), not the output, the bank or the recording.
     assert all(s.headers.get("authorization") == f"Bearer {KEY}" for s in chats)
-    assert "no key" in json.dumps(result["candidates"][0])
+    assert "environment variable LESSON_TEST_KEY" in result["candidates"][0]["detail"]
     places = [json.dumps(result), stderr, (folder / "run.jsonl").read_text()]
     places.append((folder / ".lesson-lsp" / "lessons.db").read_bytes().decode("latin-1"))
     assert all(KEY not in place for place in places)

@@ -2,7 +2,11 @@
 
 One path for everyone: the team, `lesson-lsp verify` and the final re-measurement all come here.
 A verdict is about the candidate's final module text (`edits.plan`), loaded as the module itself.
-Verdicts: faster, not-faster, incorrect, error, timeout.
+Verdicts: faster, not-faster, incorrect, unsafe, error, timeout. Only `faster` is ever shipped.
+`unsafe`: the candidate's top-level code runs more than imports and definitions (admission), or
+it attempted a guarded operation (a file, process, socket, signal handler, thread, the
+environment, …) that the original does not attempt on the same inputs — whether or not the
+sandbox stopped it, because at the user's place nothing does (DESIGN.md, invariant 3).
 """
 
 from __future__ import annotations
@@ -14,17 +18,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lesson_lsp.candidate import Candidate
+from lesson_lsp.candidate import Candidate, to_column0
 from lesson_lsp.config import HarnessConfig
 from lesson_lsp.edits import Plan, PlanError, plan
 from lesson_lsp.extract import ExtractError, FunctionSpan, function_named
-from lesson_lsp.harness import sandbox, timing
+from lesson_lsp.harness import admission, guard, sandbox, timing
 from lesson_lsp.harness.compare import Tolerance, describe, outcome_difference, show
 from lesson_lsp.harness.inputs import InputSpec
 
 COLD_MEASURABLE_S = 1e-3
 FASTER, NOT_FASTER, INCORRECT, ERROR, TIMEOUT = (
     "faster", "not-faster", "incorrect", "error", "timeout")
+UNSAFE = "unsafe"
+SHOWN_ATTEMPTS = 3  # attempts named in an unsafe verdict's detail
 
 
 class HarnessError(Exception):
@@ -65,6 +71,8 @@ class Baseline:
     solo_s: float = 0.0  # the original's median time per pass, timed alone
     solo_noise: float = 0.0
     unaccounted_s: float = 1.0  # wall time of a timing run outside the worker's own account
+    # (kind, target) of every guarded operation the original attempted in any of its runs
+    attempts: frozenset[tuple[str, str]] = frozenset()
     isolation: str = field(default_factory=lambda: sandbox.isolation().describe())
 
 
@@ -179,11 +187,18 @@ class Harness:
             outcomes, sum(first.payload["cold_s"]), len(outcomes), profile,
             held_out=int(first.payload.get("held_out", 0)),
             solo_s=statistics.median(samples), solo_noise=timing.relative_spread(samples),
-            unaccounted_s=solo.wall_s - float(solo.payload.get("worker_s", 0.0)))
+            unaccounted_s=solo.wall_s - float(solo.payload.get("worker_s", 0.0)),
+            attempts=frozenset().union(*(_attempts(r.payload, "original")
+                                         for r in (first, second, prof, solo))))
         return self.baseline_
 
     async def check(self, candidate: Candidate) -> Verdict | None:
         """Correctness only: None when the candidate agrees with the original on every input."""
+        span = self.target.function()
+        refused = admission.refusal(candidate.source, candidate.imports,
+                                    to_column0(span.source, span.indent))
+        if refused:
+            return Verdict(UNSAFE, detail=f"refused before it ran: {refused}")
         try:
             text = self.plan(candidate).text
         except PlanError as exc:
@@ -197,6 +212,9 @@ class Harness:
         result = await self._run(self._job("check", None, candidate_module=text))
         if result.status == "timeout":
             return Verdict(TIMEOUT, detail=f"no answer within {self.config.timeout_s:g} s")
+        unsafe = _unsafe(result.payload, base.attempts)
+        if unsafe is not None:
+            return unsafe
         if result.payload is None or result.payload.get("status") != "ok":
             return Verdict(ERROR, detail=result.detail or "the candidate failed to run")
         if result.payload.get("candidate_sha256") != sha256(text):
@@ -232,6 +250,11 @@ class Harness:
             if result.status == "timeout":
                 return Verdict(TIMEOUT, detail="timing did not finish in time")
             payload = result.payload
+            # A candidate may misbehave only after many calls: timing runs are watched too,
+            # against what the original did in the same process as well.
+            unsafe = _unsafe(payload, base.attempts | _attempts(payload, "original"))
+            if unsafe is not None:
+                return unsafe
             if payload is None or payload.get("status") != "ok":
                 return Verdict(ERROR, detail=f"timing failed: {result.detail}")
             if payload.get("candidate_sha256") != sha256(self.plan(candidate).text):
@@ -284,3 +307,22 @@ class Harness:
 def sha256(text: str) -> str:
     """The digest the worker reports of the module text it loaded."""
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _attempts(payload: dict[str, Any] | None, actor: str) -> frozenset[tuple[str, str]]:
+    """The guarded operations `actor` attempted in one run, as the worker reported them."""
+    if payload is None:
+        return frozenset()
+    found = payload.get("attempts", {}).get(actor, [])
+    return frozenset((str(kind), str(target)) for kind, target in found)
+
+
+def _unsafe(payload: dict[str, Any] | None,
+            allowed: frozenset[tuple[str, str]]) -> Verdict | None:
+    """UNSAFE when the candidate attempted what the original does not, named in the detail."""
+    extra = sorted(_attempts(payload, "candidate") - allowed)
+    if not extra:
+        return None
+    named = ", ".join(guard.describe(kind, target) for kind, target in extra[:SHOWN_ATTEMPTS])
+    more = f" (and {len(extra) - SHOWN_ATTEMPTS} more)" if len(extra) > SHOWN_ATTEMPTS else ""
+    return Verdict(UNSAFE, detail=f"it tried to {named}{more}; the original does not")

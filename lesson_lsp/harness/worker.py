@@ -16,6 +16,7 @@ import importlib.util
 import inspect
 import io
 import json
+import linecache
 import os
 import sys
 import threading
@@ -24,6 +25,7 @@ import traceback
 import types
 from typing import Any
 
+from lesson_lsp.harness import guard
 from lesson_lsp.harness.calls import (
     WorkerError,
     callable_target,
@@ -42,89 +44,42 @@ _dumps = json.dumps
 PRINT_CAP = 100_000  # characters of printed output kept per call, for the optional comparison
 
 
-# --------------------------------------------------------------------------- guard
-
-
-def install_guard(workdir: str) -> None:
-    """Refuse writes outside `workdir`, new processes and network sockets (audit hook, PEP 578).
-
-    This is the layer that works everywhere; the OS-level sandbox adds to it where it can.
-    ctypes is imported first because importing it opens libraries (numpy needs it); loading any
-    further library through it is refused.
-    """
-    try:
-        import ctypes  # noqa: F401
-    except ImportError:
-        pass
-    workdir = os.path.realpath(workdir)
-    realpath = os.path.realpath
-    deny_events = {
-        "os.system", "os.fork", "os.forkpty", "os.exec", "os.posix_spawn", "os.spawn",
-        "subprocess.Popen", "os.startfile", "pty.spawn",
-        "socket.connect", "socket.bind", "socket.sendto", "socket.sendmsg",
-        "os.kill", "os.killpg", "signal.pthread_kill", "ctypes.dlopen",
-    }
-    path_events = {
-        "os.remove": 0, "os.unlink": 0, "os.rmdir": 0, "shutil.rmtree": 0, "os.rename": 0,
-        "os.replace": 0, "os.chmod": 0, "os.chown": 0, "os.truncate": 0, "os.mkdir": 0,
-        "os.link": 1, "os.symlink": 1, "os.utime": 0, "shutil.move": 1, "shutil.copyfile": 1,
-    }
-
-    def inside(path: Any) -> bool:
-        if isinstance(path, int):
-            return True
-        try:
-            full = realpath(os.fsdecode(path))
-        except (TypeError, ValueError):
-            return False
-        return full == workdir or full.startswith(workdir + os.sep) or full == os.devnull
-
-    def hook(event: str, args: tuple[Any, ...]) -> None:
-        if event in deny_events:
-            raise PermissionError(f"lesson-lsp sandbox: {event} is not allowed")
-        if event == "open":
-            path, mode, flags = args[0], args[1], args[2]
-            writing = (mode and any(c in str(mode) for c in "wax+")) or (
-                isinstance(flags, int) and flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT
-                                                     | os.O_TRUNC | os.O_APPEND)
-            )
-            if writing and path is not None and not inside(path):
-                raise PermissionError(f"lesson-lsp sandbox: writing {path!r} is not allowed")
-        elif event in path_events and args:
-            index = path_events[event]
-            if index < len(args) and not inside(args[index]):
-                raise PermissionError(f"lesson-lsp sandbox: {event} {args[index]!r} not allowed")
-            if event in ("os.rename", "os.replace") and len(args) > 1 and not inside(args[1]):
-                raise PermissionError(f"lesson-lsp sandbox: {event} {args[1]!r} not allowed")
-
-    sys.addaudithook(hook)
-
-
 # --------------------------------------------------------------------------- loading
 
 
-def load_module(job: dict[str, Any], text: str | None = None) -> types.ModuleType:
+def load_module(job: dict[str, Any], text: str | None = None,
+                actor: str = "original") -> types.ModuleType:
     """Execute a module text (the original's, or the candidate's final one) as the target module,
-    under its name: exactly the text that would be written, nothing spliced in afterwards."""
+    under its name: exactly the text that would be written, nothing spliced in afterwards.
+
+    Compiling is ours (a syntax error makes CPython read the file for its message); executing
+    is the actor's. linecache holds the text, so tracebacks, warnings and `inspect` show the
+    code that runs, without reading the user's file."""
     for entry in reversed(job.get("sys_path", [])):
         if entry not in sys.path:
             sys.path.insert(0, entry)
-    name = job["module_name"]
+    name, path = job["module_name"], job["module_path"]
     text = job["module_source"] if text is None else text
     if text.startswith("\ufeff"):  # as Python itself reads a file with a UTF-8 BOM
         text = text[1:]
-    spec = importlib.util.spec_from_loader(name, loader=None, origin=job["module_path"])
+    spec = importlib.util.spec_from_loader(name, loader=None, origin=path)
     assert spec is not None
     module = importlib.util.module_from_spec(spec)
-    module.__file__ = job["module_path"]
+    module.__file__ = path
+    code = compile(text, path, "exec")
+    linecache.cache[path] = (len(text), None, text.splitlines(True), path)
     sys.modules[name] = module
-    code = compile(text, job["module_path"], "exec")
-    exec(code, module.__dict__)
+    with guard.acting(actor):
+        exec(code, module.__dict__)
     return module
 
 
 def digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _actor(job: dict[str, Any]) -> str:
+    return "candidate" if job.get("candidate_module") is not None else "original"
 
 
 def check(target: Any, calls: list[tuple[tuple, dict]], job: dict[str, Any]) -> dict[str, Any]:
@@ -138,7 +93,7 @@ def check(target: Any, calls: list[tuple[tuple, dict]], job: dict[str, Any]) -> 
         printed = io.StringIO()
         start = _clock()
         try:
-            with contextlib.redirect_stdout(printed):
+            with contextlib.redirect_stdout(printed), guard.acting(_actor(job)):
                 value = target(*args_copy, **kwargs_copy)
                 if inspect.iscoroutine(value):
                     import asyncio
@@ -162,8 +117,9 @@ class Sampler:
     """Times `loops` passes of one callable over every input, on argument copies made beforehand
     so that copying is not timed and in-place mutation starts from the same state each pass."""
 
-    def __init__(self, target: Any, calls: list[tuple[tuple, dict]], reuse: bool) -> None:
-        self.target, self.calls = target, calls
+    def __init__(self, target: Any, calls: list[tuple[tuple, dict]], reuse: bool,
+                 actor: str | None = None) -> None:
+        self.target, self.calls, self.actor = target, calls, actor
         self.reusable = reuse or _immutable(calls)
         self.loops = 1
         self.timed = 0.0
@@ -175,17 +131,18 @@ class Sampler:
         gc_was = gc.isenabled()
         gc.disable()
         try:
-            start = _clock()
-            for batch in batches:
-                for args, kwargs in batch:
-                    try:
-                        value = target(*args, **kwargs)
-                        if value.__class__ is _generator_type:
-                            for _ in value:
-                                pass
-                    except Exception:
-                        pass
-            elapsed = _clock() - start
+            with guard.acting(self.actor):
+                start = _clock()
+                for batch in batches:
+                    for args, kwargs in batch:
+                        try:
+                            value = target(*args, **kwargs)
+                            if value.__class__ is _generator_type:
+                                for _ in value:
+                                    pass
+                        except Exception:
+                            pass
+                elapsed = _clock() - start
         finally:
             if gc_was:
                 gc.enable()
@@ -216,8 +173,8 @@ def measure(target: Any, calls: list[tuple[tuple, dict]], job: dict[str, Any],
     # When the original leaves its arguments as they were (checked in the baseline), every
     # pass can reuse them; a candidate that mutates them instead fails the correctness check.
     reuse = bool(job.get("reuse_args"))
-    samplers = [Sampler(target, calls, reuse)] + (
-        [Sampler(partner, calls, reuse)] if partner else [])
+    samplers = [Sampler(target, calls, reuse, "original")] + (
+        [Sampler(partner, calls, reuse, "candidate")] if partner else [])
     if job.get("order") == "ba":
         samplers.reverse()
     firsts = [s.run(1) for s in samplers]  # a fresh process's first calls: nothing remembered
@@ -277,6 +234,12 @@ def _immutable(value: Any, depth: int = 0) -> bool:
     return False
 
 
+def _profile(target: Any, calls: list[tuple[tuple, dict]], job: dict[str, Any]
+             ) -> dict[str, Any]:
+    with guard.acting("original"):
+        return profile(target, calls, job)
+
+
 def run_job(job: dict[str, Any]) -> dict[str, Any]:
     """Load the module (and the candidate), then check, time or profile it on its inputs.
 
@@ -289,9 +252,10 @@ def run_job(job: dict[str, Any]) -> dict[str, Any]:
     partner = None
     if job["mode"] == "pair":
         module = load_module(job)
-        partner = callable_target(load_module(job, candidate_text), job["qualname"])
+        partner = callable_target(load_module(job, candidate_text, "candidate"),
+                                  job["qualname"])
     else:
-        module = load_module(job, candidate_text)
+        module = load_module(job, candidate_text, _actor(job))
     target = callable_target(module, job["qualname"])
     calls, hidden = load_inputs(job, module)
     if job.get("split") == "shown":
@@ -299,7 +263,7 @@ def run_job(job: dict[str, Any]) -> dict[str, Any]:
     if job["mode"] == "pair":
         result = measure(target, calls, job, partner)
     else:
-        modes = {"check": check, "time": measure, "profile": profile}
+        modes = {"check": check, "time": measure, "profile": _profile}
         if job["mode"] not in modes:
             raise WorkerError(f"unknown mode {job['mode']}")
         result = modes[job["mode"]](target, calls, job)
@@ -337,7 +301,7 @@ def main(argv: list[str]) -> int:
     started_cpu = _process_clock()
     result: dict[str, Any]
     try:
-        install_guard(job["workdir"])
+        guard.install(job["workdir"])
         result = capture(job) if job["mode"] == "capture" else run_job(job)
         result["status"] = "ok"
     except WorkerError as exc:
@@ -345,6 +309,7 @@ def main(argv: list[str]) -> int:
     except BaseException as exc:
         tb = traceback.format_exception(type(exc), exc, exc.__traceback__)
         result = {"status": "error", "detail": one_line(exc), "traceback": "".join(tb[-6:])}
+    result["attempts"] = guard.attempts()
     result["worker_s"] = _clock() - started
     result["worker_cpu_s"] = _process_clock() - started_cpu
     data = _dumps(result).encode("utf-8")

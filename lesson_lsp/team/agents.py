@@ -1,7 +1,7 @@
 """Who proposes candidates: the `Agent` protocol and the offline rewrite agents.
 
 An agent proposes a faster version of a task's code and, once the harness has judged it, writes
-the lesson: why it was faster, slower or wrong.
+the lesson: why it was faster, slower, wrong or unsafe.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Protocol
 
 from lesson_lsp.candidate import Candidate
 from lesson_lsp.harness.timing import format_seconds
-from lesson_lsp.harness.verify import FASTER, INCORRECT, NOT_FASTER, Verdict
+from lesson_lsp.harness.verify import FASTER, INCORRECT, NOT_FASTER, UNSAFE, Verdict
 from lesson_lsp.team.bank import Lesson
 from lesson_lsp.team.prompts import load
 from lesson_lsp.team.rewrites import RULES, RewriteContext, Rule
@@ -82,6 +82,7 @@ class RewriteAgent:
             FASTER: "rewrite_lesson_faster",
             NOT_FASTER: "rewrite_lesson_not_faster",
             INCORRECT: "rewrite_lesson_incorrect",
+            UNSAFE: "rewrite_lesson_unsafe",
         }.get(verdict.verdict, "rewrite_lesson_error")
         return load(template).strip().format(
             idea=self.rule.idea,

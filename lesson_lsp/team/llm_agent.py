@@ -21,7 +21,7 @@ from openai import AsyncOpenAI
 from lesson_lsp.candidate import Candidate
 from lesson_lsp.config import AgentConfig
 from lesson_lsp.harness.timing import format_seconds
-from lesson_lsp.harness.verify import FASTER, INCORRECT, NOT_FASTER, Verdict
+from lesson_lsp.harness.verify import FASTER, INCORRECT, NOT_FASTER, UNSAFE, Verdict
 from lesson_lsp.team.agents import AgentUnavailable, Task
 from lesson_lsp.team.bank import Lesson
 from lesson_lsp.team.parse import ParseError, extract
@@ -123,7 +123,8 @@ class LLMAgent:
 
     async def lesson(self, task: Task, candidate: Candidate, verdict: Verdict) -> str:
         template = {FASTER: "lesson_faster", NOT_FASTER: "lesson_not_faster",
-                    INCORRECT: "lesson_incorrect"}.get(verdict.verdict, "lesson_error")
+                    INCORRECT: "lesson_incorrect", UNSAFE: "lesson_unsafe"}.get(
+                        verdict.verdict, "lesson_error")
         code = "\n".join([*candidate.imports, candidate.source]) if candidate.source else \
             candidate.raw
         prompt = load(template).format(
