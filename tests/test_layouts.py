@@ -12,18 +12,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from lsprotocol import types as lsp
-from pygls.lsp.client import LanguageClient
 
 from lesson_lsp import sourcefile
 from tests.conftest import PYTHON
-from tests.lsp_apply import apply_edits, document_edits
+from tests.lsp_client import optimize_in_server
 
 FIB = "def fib(n):\n    if n < 2:\n        return n\n\n    return fib(n - 1) + fib(n - 2)\n"
 EMOJI = ('def fib(n):  # 🐍 memo\n    if n < 2:\n        return n + len("🐍🐍") - 2\n'
@@ -97,56 +94,6 @@ def test_cli_writes_exactly_the_verified_text(tmp_path: Path, name: str) -> None
     runs_like_fib(path)
 
 
-async def serve_one(tmp_path: Path, text: str, encoding: str | None,
-                    change: lsp.TextEdit | None = None) -> tuple[dict, str]:
-    """Open `text` in a real server over stdio (typing `change` into it), optimize fib, apply
-    the edit by the LSP rules. `encoding` None: the client offers none (UTF-16 then)."""
-    client = LanguageClient("test", "0")
-    edits: list[lsp.ApplyWorkspaceEditParams] = []
-
-    @client.feature(lsp.WORKSPACE_APPLY_EDIT)
-    def on_edit(params: lsp.ApplyWorkspaceEditParams) -> lsp.ApplyWorkspaceEditResult:
-        edits.append(params)
-        return lsp.ApplyWorkspaceEditResult(applied=True)
-
-    @client.feature(lsp.WINDOW_SHOW_MESSAGE)
-    def on_message(params: lsp.ShowMessageParams) -> None:
-        return None
-
-    await client.start_io(sys.executable, "-m", "lesson_lsp.cli", "serve")
-    try:
-        general = lsp.GeneralClientCapabilities(position_encodings=[encoding]) \
-            if encoding else None
-        result = await client.initialize_async(lsp.InitializeParams(
-            capabilities=lsp.ClientCapabilities(general=general), root_uri=tmp_path.as_uri()))
-        encoding = encoding or "utf-16"
-        assert result.capabilities.position_encoding == encoding
-        client.initialized(lsp.InitializedParams())
-        uri = (tmp_path / "mod.py").as_uri()
-        client.text_document_did_open(lsp.DidOpenTextDocumentParams(lsp.TextDocumentItem(
-            uri=uri, language_id="python", version=2 if change else 3, text=text)))
-        if change is not None:
-            client.text_document_did_change(lsp.DidChangeTextDocumentParams(
-                text_document=lsp.VersionedTextDocumentIdentifier(uri=uri, version=3),
-                content_changes=[lsp.TextDocumentContentChangePartial(
-                    range=change.range, text=change.new_text)]))
-            text = apply_edits(text, [change], encoding)
-        line = next(i for i, ln in enumerate(re.split(r"\r\n|\r|\n", text))
-                    if ln.startswith("def fib"))
-        summary = await client.workspace_execute_command_async(lsp.ExecuteCommandParams(
-            command="lesson-lsp.optimize",
-            arguments=[{"uri": uri, "position": {"line": line, "character": 4},
-                        "version": 3}]))
-        await client.shutdown_async(None)
-        client.exit(None)
-    finally:
-        await client.stop()
-    assert edits, "no edit was sent"
-    version, text_edits = document_edits(edits[0])
-    assert version == 3
-    return summary, apply_edits(text, text_edits, encoding)
-
-
 @pytest.mark.asyncio
 @pytest.mark.parametrize(("name", "encoding"), [
     ("line1", "utf-16"), ("under-import", "utf-8"), ("shebang-cookie", "utf-16"),
@@ -156,7 +103,8 @@ async def test_server_edit_gives_exactly_the_verified_text(tmp_path: Path, name:
                                                            encoding: str | None) -> None:
     path = make_project(tmp_path, CASES[name])
     text = sourcefile.read(path).text  # as an editor holds it: decoded, no BOM
-    summary, edited = await serve_one(tmp_path, text, encoding)
+    summary, edited = await optimize_in_server(tmp_path, text,
+                                               [encoding] if encoding else None)
     assert summary["improved"] and summary["applied"], summary
     assert sha(edited) == summary["text_sha256"]
     check_layout(name, CASES[name], edited.encode())
@@ -171,7 +119,7 @@ async def test_typing_after_a_form_feed_lands_where_the_editor_put_it(tmp_path: 
     path = make_project(tmp_path, text.encode())
     typed = lsp.TextEdit(range=lsp.Range(start=lsp.Position(3, 11), end=lsp.Position(3, 11)),
                          new_text="  # typed")
-    summary, edited = await serve_one(tmp_path, text, "utf-16", typed)
+    summary, edited = await optimize_in_server(tmp_path, text, ["utf-16"], typed)
     assert summary["applied"] and sha(edited) == summary["text_sha256"]
     assert edited.startswith('import functools\nPAGE = 1\x0c  # page break\nSEP = "a\u2028b"\n'
                              '\ndef fib(n):  # typed\n')
