@@ -11,8 +11,6 @@ import asyncio
 import contextlib
 import logging
 import os
-import uuid
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -31,8 +29,8 @@ from lesson_lsp.harness.verify import sha256
 from lesson_lsp.optimize import OptimizeError, Run, lesson_line, optimize
 from lesson_lsp.positions import encoding_name
 from lesson_lsp.rebase import OwnEdits, replan
+from lesson_lsp.runqueue import RunQueue, WorkProgress
 from lesson_lsp.team.bank import Bank
-from lesson_lsp.team.loop import Progress
 
 COMMAND = "lesson-lsp.optimize"
 TITLE = "Optimize with lesson team"
@@ -68,45 +66,7 @@ class LessonServer(LanguageServer):
         self.runs: dict[tuple[str, str], Run] = {}
         self.active: set[tuple[str, str]] = set()  # (uri, qualname) of runs under way
         self.own_edits = OwnEdits()  # what this server's applied edits did to each document
-        self.capacity = max(1, (os.cpu_count() or 2) - 1)
-        self.running = 0
-        self.waiting: list[tuple[asyncio.Future[None], _Progress]] = []
-
-    @contextlib.asynccontextmanager
-    async def slot(self, progress: _Progress) -> AsyncIterator[None]:
-        """At most `capacity` runs at once (their timings would disturb each other); the rest
-        wait in order and see their place in the queue."""
-        if self.running >= self.capacity:
-            turn: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-            self.waiting.append((turn, progress))
-            self._announce()
-            try:
-                await turn
-            except asyncio.CancelledError:
-                if turn.done() and not turn.cancelled():
-                    self._release()  # our turn had come: pass it on
-                else:
-                    self.waiting = [w for w in self.waiting if w[0] is not turn]
-                    self._announce()
-                raise
-        else:
-            self.running += 1
-        try:
-            yield
-        finally:
-            self._release()
-
-    def _release(self) -> None:
-        if self.waiting:
-            turn, _ = self.waiting.pop(0)
-            turn.set_result(None)  # the slot goes to the next in line
-            self._announce()
-        else:
-            self.running -= 1
-
-    def _announce(self) -> None:
-        for place, (_, progress) in enumerate(self.waiting, 1):
-            progress.queued(place)
+        self.queue = RunQueue(max(1, (os.cpu_count() or 2) - 1))
 
     @property
     def encoding(self) -> str:
@@ -130,7 +90,7 @@ def on_initialize(ls: LessonServer, params: lsp.InitializeParams) -> None:
         ls.settings = options.get("lesson-lsp", options)
         wanted = ls.settings.get("maxConcurrentRuns", ls.settings.get("max_concurrent_runs"))
         if isinstance(wanted, int) and not isinstance(wanted, bool) and wanted > 0:
-            ls.capacity = wanted
+            ls.queue.capacity = wanted
 
 
 @server.feature(lsp.INITIALIZED)
@@ -184,46 +144,6 @@ def _field(value: Any, name: str) -> Any:
     return value.get(name) if isinstance(value, dict) else getattr(value, name, None)
 
 
-class _Progress:
-    """Server-created work-done progress whose cancel button cancels `task`."""
-
-    def __init__(self, ls: LessonServer, task: asyncio.Task[Any]) -> None:
-        self.ls, self.task, self.token = ls, task, f"lesson-lsp/{uuid.uuid4().hex}"
-        self.active = False
-
-    async def begin(self, title: str) -> None:
-        capabilities = self.ls.client_capabilities
-        window = capabilities.window if capabilities else None
-        if not (window and window.work_done_progress):
-            return
-        await self.ls.work_done_progress.create_async(self.token)
-        loop = asyncio.get_running_loop()
-        cancelled = self.ls.work_done_progress.tokens.get(self.token)
-        if cancelled is not None:
-            cancelled.add_done_callback(
-                lambda f: loop.call_soon_threadsafe(self.task.cancel) if f.cancelled() else None)
-        self.ls.work_done_progress.begin(
-            self.token, lsp.WorkDoneProgressBegin(title=title, cancellable=True, percentage=0))
-        self.active = True
-
-    def queued(self, place: int) -> None:
-        if self.active:
-            ahead = "1 run" if place == 1 else f"{place} runs"
-            self.ls.work_done_progress.report(self.token, lsp.WorkDoneProgressReport(
-                message=f"queued: waiting for {ahead} to finish (position {place})"))
-
-    def report(self, progress: Progress) -> None:
-        if self.active:
-            done = int(100 * max(progress.round - 1, 0) / max(progress.rounds, 1))
-            self.ls.work_done_progress.report(
-                self.token, lsp.WorkDoneProgressReport(message=progress.text(), percentage=done))
-
-    def end(self, message: str) -> None:
-        if self.active:
-            self.ls.work_done_progress.end(self.token, lsp.WorkDoneProgressEnd(message=message))
-            self.active = False
-
-
 @server.command(COMMAND)
 async def optimize_command(ls: LessonServer, *args: Any) -> dict[str, Any] | None:
     if not args or _field(args[0], "uri") is None or _field(args[0], "position") is None:
@@ -259,7 +179,7 @@ async def _optimize(ls: LessonServer, uri: str, source: str, optimized_version: 
                     line: Any, character: Any) -> dict[str, Any] | None:
     task = asyncio.current_task()
     assert task is not None
-    progress = _Progress(ls, task)
+    progress = WorkProgress(ls, task)
     key: tuple[str, str] | None = None
     try:
         span = function_at(source, int(line), int(character), encoding=ls.encoding)
@@ -274,7 +194,7 @@ async def _optimize(ls: LessonServer, uri: str, source: str, optimized_version: 
                                 "run or cancel it")
         ls.active.add(key)
         await progress.begin(f"Lesson team: {span.name}")
-        async with ls.slot(progress):
+        async with ls.queue.slot(progress):
             run = await optimize(Path(path), source, span, config, on_progress=progress.report)
     except asyncio.CancelledError:
         progress.end("cancelled")
