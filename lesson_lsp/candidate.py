@@ -82,7 +82,8 @@ def indent_unit(code: str, base: str = "") -> str:
         if i == 0 or i in kept or not line.strip() or not line.startswith(base):
             continue
         rest = line[len(base):]
-        step = rest[:len(rest) - len(rest.lstrip())]
+        # spaces and tabs, after any form feed (which resets Python's column count)
+        step = rest[:len(rest) - len(rest.lstrip(" \t\x0c"))].rsplit("\x0c", 1)[-1]
         if step:
             return step
     return ""

@@ -132,7 +132,8 @@ def _span(fn: Node, data: bytes, index: LineIndex, encoding: str) -> FunctionSpa
     sl, sc = index.position(start, encoding)
     el, ec = index.position(end, encoding)
     line_prefix = index.text[index.starts[sl]:start]
-    indent = line_prefix if not line_prefix.strip() else ""
+    # Python's indentation is spaces and tabs after any form feed (which resets the column).
+    indent = line_prefix.rsplit("\x0c", 1)[-1] if not line_prefix.strip(" \t\x0c") else ""
     qualname, class_name, nested = _qualname(fn)
     is_async = any(child.type == "async" for child in fn.children)
     return FunctionSpan(

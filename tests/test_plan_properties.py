@@ -6,8 +6,8 @@ A layout draws: line endings (LF, CRLF, CR, or a mix, line by line), a BOM, the 
 (4 or 2 spaces, a tab), a header (shebang, coding cookie, docstring, `from __future__`, an import
 block with a parenthesised import), whether the function starts right under it, characters
 outside the BMP before and inside the function, the kind of function (top level, method,
-decorated, holding a nested function, async), a multi-line string inside it, code after it, and
-the final newline. A candidate is the function itself (as a rule gives it back) or one written
+decorated, holding a nested function, async), a form feed before its `def`, a multi-line string
+inside it, code after it, and the final newline. A candidate is the function itself (as a rule gives it back) or one written
 afresh with 4-space indentation and LF endings (as a model answers), with no import, one the
 module has, or new ones.
 """
@@ -51,6 +51,7 @@ class Layout:
     after: bool
     final_newline: bool
     breaks: tuple[str, ...]  # for "mixed": the ending of each line in turn
+    form_feed: bool = False  # a form feed (a page break) at the start of the def's line
 
     @property
     def qualname(self) -> str:
@@ -83,7 +84,7 @@ class Layout:
             out.append("@staticmethod.__func__ if False else (lambda f: f)")
         head = "async def" if self.kind == "async" else "def"
         params = "self, xs" if self.kind == "method" else "xs"
-        out.append(f"{ind}{head} total({params}):" + ("  # 😀 inside" if self.astral_inside
+        out.append(("\x0c" if self.form_feed else "") + f"{ind}{head} total({params}):" + ("  # 😀 inside" if self.astral_inside
                                                       else ""))
         body = ["total = 0", "for x in xs:", f"{u}total += x"]
         if self.kind == "nested":
@@ -130,6 +131,7 @@ layouts = st.builds(
     after=st.booleans(),
     final_newline=st.booleans(),
     breaks=st.lists(st.sampled_from(["\n", "\r\n", "\r"]), min_size=1, max_size=5).map(tuple),
+    form_feed=st.booleans(),
 )
 IMPORTS = st.sampled_from([(), ("import os",), ("import functools",),
                            ("import functools", "from itertools import accumulate")])
@@ -214,9 +216,12 @@ def test_plan_edits_and_bytes_agree(tmp_path_factory, layout: Layout, imports: t
     written = file.write(result.text)
     assert written.startswith(b"\xef\xbb\xbf") == layout.bom
     assert sourcefile.read(path).text == result.text
-    # 6. The same candidate planned again is the same text (one path, no drift).
+    # 6. The same candidate planned again is the same text (one path, no drift), and the
+    # function handed back as it was, with no import, leaves the file as it was.
     if not fresh:
         assert plan(source, span, candidate).text == result.text
+        if not imports and layout.newline != "mixed":
+            assert plan(source, span, Candidate(code)).text == source
 
 
 GEN = ("import m\n\ndef inputs():\n    xs = [list(range(n)) for n in (0, 3, 50)]\n"
