@@ -7,9 +7,9 @@ A layout draws: line endings (LF, CRLF, CR, or a mix, line by line), a BOM, the 
 block with a parenthesised import), whether the function starts right under it, characters
 outside the BMP before and inside the function, the kind of function (top level, method,
 decorated, holding a nested function, async), a form feed before its `def`, a multi-line string
-inside it, code after it, and the final newline. A candidate is the function itself (as a rule gives it back) or one written
-afresh with 4-space indentation and LF endings (as a model answers), with no import, one the
-module has, or new ones.
+inside it, code after it, and the final newline. A candidate is the function itself (as a rule
+gives it back) or one written afresh with 4-space indentation and LF endings (as a model
+answers), with no import, one the module has, or new ones.
 """
 
 from __future__ import annotations
@@ -84,8 +84,9 @@ class Layout:
             out.append("@staticmethod.__func__ if False else (lambda f: f)")
         head = "async def" if self.kind == "async" else "def"
         params = "self, xs" if self.kind == "method" else "xs"
-        out.append(("\x0c" if self.form_feed else "") + f"{ind}{head} total({params}):" + ("  # 😀 inside" if self.astral_inside
-                                                      else ""))
+        page = "\x0c" if self.form_feed else ""
+        note = "  # 😀 inside" if self.astral_inside else ""
+        out.append(f"{page}{ind}{head} total({params}):{note}")
         body = ["total = 0", "for x in xs:", f"{u}total += x"]
         if self.kind == "nested":
             body = ["def add(a, b):", f"{u}return a + b", "", "total = 0", "for x in xs:",
