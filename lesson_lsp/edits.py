@@ -9,6 +9,7 @@ its absence. Its edits are ranges against the original text in the negotiated po
 
 from __future__ import annotations
 
+import ast
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -16,10 +17,9 @@ from dataclasses import dataclass
 from lsprotocol import types as lsp
 
 from lesson_lsp.candidate import Candidate, indent_unit, reindent
-from lesson_lsp.extract import FunctionSpan, parse
-from lesson_lsp.positions import UTF16, LineIndex, byte_to_offset
+from lesson_lsp.extract import FunctionSpan
+from lesson_lsp.positions import UTF16, LineIndex
 
-_IMPORTS = ("import_statement", "import_from_statement", "future_import_statement")
 _COOKIE = re.compile(r"^[ \t\f]*#.*?coding[:=][ \t]*[-\w.]+")
 
 
@@ -48,40 +48,48 @@ class Plan:
 
 
 def _import_point(source: str) -> tuple[int, set[str]]:
-    """The text offset where new import lines go, and the module's top-level imports.
+    """The text offset where new import lines go, and the module's top-level imports (as
+    syntax-tree dumps, so spelling and spacing do not matter).
 
     After a shebang and a coding cookie, the module docstring, `from __future__` imports and
     the leading import block (comments between them included); at the start of a line, so
-    never inside a parenthesised import."""
-    data = source.encode("utf-8", "surrogatepass")
-    root = parse(data).root_node
+    never inside a parenthesised import. Python's own parser decides (tree-sitter can give up
+    on a whole module that CPython compiles); a module it cannot parse cannot be verified, and
+    gets its imports after the shebang and cookie only."""
+    index = LineIndex(source)
+    last = 0  # 1-based number of the last line the new lines must follow
+    for line in (0, 1):
+        text = index.line_text(line) if line < len(index) else ""
+        if (line == 0 and text.startswith("#!")) or _COOKIE.match(text):
+            last = line + 1
     present: set[str] = set()
-    after = 0  # byte offset the new lines must follow
-    leading, first = True, True
-    for child in root.children:
-        kind = child.type
-        if kind in _IMPORTS:
-            present.add(" ".join(child.text.decode("utf-8", "replace").split())
-                        if child.text else "")
+    try:
+        body = ast.parse(source).body
+    except (SyntaxError, ValueError):
+        body = []
+    leading = True
+    for i, node in enumerate(body):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            present.add(ast.dump(node))
             if leading:
-                after = child.end_byte
-        elif kind == "comment" and leading:
-            row = child.start_point[0]
-            text = child.text.decode("utf-8", "replace") if child.text else ""
-            if (row == 0 and text.startswith("#!")) or (row <= 1 and _COOKIE.match(text)):
-                after = max(after, child.end_byte)
-            continue
-        elif kind == "expression_statement" and leading and first and \
-                child.children and child.children[0].type in ("string", "concatenated_string"):
-            after = child.end_byte
+                last = max(last, node.end_lineno or node.lineno)
+        elif i == 0 and isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) \
+                and isinstance(node.value.value, str):
+            last = max(last, node.end_lineno or node.lineno)
         else:
             leading = False
-        first = False
-    if after == 0:
+    if last == 0:
         return 0, present
-    index = LineIndex(source)
-    line = index.line_of(byte_to_offset(data, after))
-    return (index.starts[line + 1] if line + 1 < len(index) else len(source)), present
+    return (index.starts[last] if last < len(index) else len(source)), present
+
+
+def _statement(line: str) -> str:
+    """An import line as its syntax-tree dump ("" when it is not one statement)."""
+    try:
+        body = ast.parse(line.strip()).body
+    except (SyntaxError, ValueError):
+        return ""
+    return ast.dump(body[0]) if len(body) == 1 else ""
 
 
 def _newline(index: LineIndex, first: int, last: int) -> str:
@@ -103,7 +111,7 @@ def plan(source: str, span: FunctionSpan, candidate: Candidate,
     body = reindent(candidate.source, span.indent, indent_unit(span.source, span.indent),
                     newline)
     insert_at, present = _import_point(source)
-    missing = [imp for imp in candidate.imports if " ".join(imp.split()) not in present]
+    missing = [imp for imp in candidate.imports if _statement(imp) not in present]
     imports = ""
     if missing:
         insert_at = min(insert_at, index.starts[index.line_of(start)])
