@@ -89,20 +89,29 @@ def indent_unit(code: str, base: str = "") -> str:
     return ""
 
 
-def reindent(source: str, indent: str, unit: str = "", newline: str = "\n") -> str:
+def shallow_comments(source: str, indent: str) -> set[str]:
+    """Comment lines of an extracted function that sit left of its indentation (code commented
+    out at column 0): `to_column0` leaves them as they are, and so should `reindent`."""
+    return {ln for ln in lf(source).split("\n")[1:]
+            if ln.lstrip().startswith("#") and not ln.startswith(indent)} if indent else set()
+
+
+def reindent(source: str, indent: str, unit: str = "", newline: str = "\n",
+             verbatim: set[str] | frozenset[str] = frozenset()) -> str:
     """Code at column 0 moved to `indent`, its indentation steps written as `unit` (the
     module's own: tabs stay tabs), lines joined by `newline`; the first line is left for the
-    caller to place. Lines inside a string literal are kept byte for byte."""
+    caller to place. Lines inside a string literal, and the `verbatim` comment lines, are kept
+    byte for byte."""
     source = lf(source).strip("\n")
     kept = inside_strings(source)
     own = indent_unit(source)
     out = []
     for i, line in enumerate(source.split("\n")):
-        if i in kept:
+        if i in kept or (i and line in verbatim):
             out.append(line)
             continue
         if not line.strip():
-            out.append("")
+            out.append(indent + line if line else "")  # spaces on a blank line stay too
             continue
         body = line.lstrip(" \t")
         lead = line[:len(line) - len(body)]

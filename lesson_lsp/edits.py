@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from lsprotocol import types as lsp
 
-from lesson_lsp.candidate import Candidate, indent_unit, reindent
+from lesson_lsp.candidate import Candidate, indent_unit, reindent, shallow_comments
 from lesson_lsp.extract import FunctionSpan
 from lesson_lsp.positions import UTF16, LineIndex
 
@@ -109,7 +109,7 @@ def plan(source: str, span: FunctionSpan, candidate: Candidate,
     start, end = span.start_offset, span.end_offset
     newline = _newline(index, index.line_of(start), index.line_of(end))
     body = reindent(candidate.source, span.indent, indent_unit(span.source, span.indent),
-                    newline)
+                    newline, shallow_comments(span.source, span.indent))
     insert_at, present = _import_point(source)
     missing = [imp for imp in candidate.imports if _statement(imp) not in present]
     imports = ""

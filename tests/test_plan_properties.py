@@ -94,6 +94,8 @@ class Layout:
         if self.astral_inside:
             body.append('total += len("𝄞😀") - 2')
         out += [f"{ind}{u}{line}" if line else "" for line in body]
+        if self.kind == "method":
+            out.append("#        total *= 2  (commented out at column 0)")
         if self.multiline_string:
             first, *rest = STRING.split("\n")  # its later lines are the string's own text
             out += [f"{ind}{u}note = {first}", *rest, f"{ind}{u}total += len(note) * 0"]
