@@ -75,9 +75,11 @@ def to_column0(source: str, indent: str) -> str:
                      for i, ln in enumerate(lines))
 
 
-def indent_unit(code: str, base: str = "") -> str:
-    """The first step of indentation below `base` in `code` ("    ", "\\t", …), or ""."""
-    kept = inside_strings(code, base)
+def indent_unit(code: str, base: str = "", kept: set[int] | None = None) -> str:
+    """The first step of indentation below `base` in `code` ("    ", "\\t", …), or "".
+    `kept`: `inside_strings(code, base)` when the caller has it already."""
+    if kept is None:
+        kept = inside_strings(code, base)
     for i, line in enumerate(lf(code).split("\n")):
         if i == 0 or i in kept or not line.strip() or not line.startswith(base):
             continue
@@ -104,7 +106,7 @@ def reindent(source: str, indent: str, unit: str = "", newline: str = "\n",
     byte for byte."""
     source = lf(source).strip("\n")
     kept = inside_strings(source)
-    own = indent_unit(source)
+    own = indent_unit(source, kept=kept)
     out = []
     for i, line in enumerate(source.split("\n")):
         if i in kept or (i and line in verbatim):

@@ -13,6 +13,7 @@ import ast
 import re
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 
 from lsprotocol import types as lsp
 
@@ -47,7 +48,8 @@ class Plan:
     encoding: str = UTF16
 
 
-def _import_point(source: str) -> tuple[int, set[str]]:
+@lru_cache(maxsize=8)
+def _import_point(source: str) -> tuple[int, frozenset[str]]:
     """The text offset where new import lines go, and the module's top-level imports (as
     syntax-tree dumps, so spelling and spacing do not matter).
 
@@ -55,7 +57,8 @@ def _import_point(source: str) -> tuple[int, set[str]]:
     the leading import block (comments between them included); at the start of a line, so
     never inside a parenthesised import. Python's own parser decides (tree-sitter can give up
     on a whole module that CPython compiles); a module it cannot parse cannot be verified, and
-    gets its imports after the shebang and cookie only."""
+    gets its imports after the shebang and cookie only. Cached: a run plans every candidate
+    against the same module text."""
     index = LineIndex(source)
     last = 0  # 1-based number of the last line the new lines must follow
     for line in (0, 1):
@@ -79,8 +82,8 @@ def _import_point(source: str) -> tuple[int, set[str]]:
         else:
             leading = False
     if last == 0:
-        return 0, present
-    return (index.starts[last] if last < len(index) else len(source)), present
+        return 0, frozenset(present)
+    return (index.starts[last] if last < len(index) else len(source)), frozenset(present)
 
 
 def _statement(line: str) -> str:
