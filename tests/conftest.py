@@ -19,6 +19,9 @@ PYTHON = sys.executable
 # copy the interpreter has installed (an editable install may point at another worktree).
 os.environ["PYTHONPATH"] = os.pathsep.join(
     [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])
+# Caches and banks go to the user's cache directory: a throw-away one for the whole test run
+# (subprocesses inherit it), never the developer's own.
+os.environ["LESSON_LSP_CACHE_DIR"] = tempfile.mkdtemp(prefix="lesson-test-cache-")
 
 
 @pytest.fixture
