@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -108,14 +109,23 @@ class SandboxResult:
         return str(self.payload.get("detail", ""))
 
 
+def _worker_path(workdir: str) -> str:
+    """A folder holding only lesson_lsp (a link to this copy), for PYTHONPATH: the project's
+    interpreter must find the worker but none of lesson-lsp's own dependencies, which could
+    shadow the project's."""
+    folder = os.path.join(workdir, ".lesson-lsp-lib")
+    os.mkdir(folder)
+    os.symlink(str(Path(lesson_lsp.__file__).resolve().parent), os.path.join(folder, "lesson_lsp"))
+    return folder
+
+
 def scrubbed_env(workdir: str) -> dict[str, str]:
     """Only what Python needs: no API keys, tokens or user configuration reach the candidate."""
     env = {key: os.environ[key] for key in _KEEP_ENV if key in os.environ}
-    package_root = str(Path(lesson_lsp.__file__).resolve().parent.parent)
     env.update(
         HOME=workdir,
         TMPDIR=workdir,
-        PYTHONPATH=package_root,
+        PYTHONPATH=_worker_path(workdir),
         PYTHONHASHSEED="0",
         PYTHONDONTWRITEBYTECODE="1",
         PYTHONIOENCODING="utf-8",
@@ -192,10 +202,24 @@ def _kill_group(pid: int) -> None:
         os.killpg(pid, signal.SIGKILL)
 
 
-async def run(job: dict[str, Any], *, timeout_s: float, memory_mb: int) -> SandboxResult:
-    """Run one worker job; never raises for anything the code under test does."""
+async def _lines(reader: asyncio.StreamReader, on_line: Callable[[str], None]) -> None:
+    """Hand each line the worker reports (progress) to `on_line`, as it comes."""
+    while True:
+        line = await reader.readline()
+        if not line:
+            return
+        with contextlib.suppress(Exception):
+            on_line(line.decode("utf-8", "replace").rstrip("\n"))
+
+
+async def run(job: dict[str, Any], *, timeout_s: float, memory_mb: int, python: str = "",
+              on_line: Callable[[str], None] | None = None) -> SandboxResult:
+    """Run one worker job with `python` (the project's interpreter; default lesson-lsp's own);
+    never raises for anything the code under test does. `on_line` gets the progress lines the
+    worker writes to its report pipe (`job["report_fd"]`)."""
     workdir = tempfile.mkdtemp(prefix="lesson-lsp-")
-    job = {**job, "workdir": workdir}
+    report_read, report_write = os.pipe() if on_line is not None else (-1, -1)
+    job = {**job, "workdir": workdir, "report_fd": report_write}
     job_path = os.path.join(workdir, "job.json")
     with open(job_path, "w", encoding="utf-8") as handle:
         json.dump(job, handle)
@@ -209,8 +233,8 @@ async def run(job: dict[str, Any], *, timeout_s: float, memory_mb: int) -> Sandb
     started = time.perf_counter()
     proc: asyncio.subprocess.Process | None = None
     try:
-        argv = [sys.executable, "-m", "lesson_lsp.harness.worker", job_path, str(write_fd),
-                str(life_read)]
+        argv = [python or sys.executable, "-m", "lesson_lsp.harness.worker", job_path,
+                str(write_fd), str(life_read)]
         spawn = asyncio.ensure_future(asyncio.create_subprocess_exec(
             *isolation().wrap(argv, workdir),
             cwd=workdir,
@@ -218,7 +242,7 @@ async def run(job: dict[str, Any], *, timeout_s: float, memory_mb: int) -> Sandb
             stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
-            pass_fds=(write_fd, life_read),
+            pass_fds=tuple(fd for fd in (write_fd, life_read, report_write) if fd >= 0),
             start_new_session=True,
             preexec_fn=_limits(int(timeout_s) + 2, memory_mb),
         ))
@@ -238,6 +262,16 @@ async def run(job: dict[str, Any], *, timeout_s: float, memory_mb: int) -> Sandb
         write_fd = -1
         os.close(life_read)
         life_read = -1
+        watcher: asyncio.ReadTransport | None = None
+        if on_line is not None:
+            os.close(report_write)
+            report_write = -1
+            lines = asyncio.StreamReader()
+            watcher, _ = await loop.connect_read_pipe(
+                lambda: asyncio.StreamReaderProtocol(lines),
+                os.fdopen(report_read, "rb", buffering=0))
+            report_read = -1
+            progress = asyncio.ensure_future(_lines(lines, on_line))
         reader = asyncio.StreamReader(limit=RESULT_CAP)
         transport, _ = await loop.connect_read_pipe(
             lambda: asyncio.StreamReaderProtocol(reader), os.fdopen(read_fd, "rb", buffering=0)
@@ -263,6 +297,9 @@ async def run(job: dict[str, Any], *, timeout_s: float, memory_mb: int) -> Sandb
                                      time.perf_counter() - started, workdir)
         finally:
             transport.close()
+            if watcher is not None:
+                watcher.close()
+                progress.cancel()
         wall = time.perf_counter() - started
         payload: dict[str, Any] | None = None
         if raw:
@@ -282,7 +319,7 @@ async def run(job: dict[str, Any], *, timeout_s: float, memory_mb: int) -> Sandb
                 with contextlib.suppress(Exception):
                     proc.kill()
                     await asyncio.wait_for(proc.wait(), 2)
-        for fd in (read_fd, write_fd, life_read):
+        for fd in (read_fd, write_fd, life_read, report_read, report_write):
             if fd >= 0:
                 with contextlib.suppress(OSError):
                     os.close(fd)

@@ -12,10 +12,10 @@ sandbox stopped it, because at the user's place nothing does (DESIGN.md, invaria
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import statistics
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from lesson_lsp.candidate import Candidate, to_column0
@@ -25,6 +25,7 @@ from lesson_lsp.extract import ExtractError, FunctionSpan, function_named
 from lesson_lsp.harness import admission, guard, sandbox, timing
 from lesson_lsp.harness.compare import Tolerance, describe, outcome_difference, show
 from lesson_lsp.harness.inputs import InputSpec
+from lesson_lsp.project import ModuleLocation, locate
 
 COLD_MEASURABLE_S = 1e-3
 FASTER, NOT_FASTER, INCORRECT, ERROR, TIMEOUT = (
@@ -47,10 +48,21 @@ class Target:
     inputs: InputSpec
     root: str = ""
     span: FunctionSpan | None = None  # where the function is in `source` (found when not given)
+    python: str = ""  # the project's interpreter; empty: lesson-lsp's own
+
+    @functools.cached_property
+    def location(self) -> ModuleLocation:
+        """The module's import name and the sys.path entry that finds it."""
+        return locate(self.path, self.root)
 
     @property
     def module_name(self) -> str:
-        return Path(self.path).stem
+        return self.location.name
+
+    @property
+    def sys_path(self) -> list[str]:
+        found = [self.location.search_path]
+        return [*found, self.root] if self.root and self.root not in found else found
 
     def function(self) -> FunctionSpan:
         if self.span is not None:
@@ -121,15 +133,12 @@ class Harness:
 
     def _job(self, mode: str, candidate: Candidate | None, **extra: Any) -> dict[str, Any]:
         target = self.target
-        sys_path = [str(Path(target.path).parent)]
-        if target.root and target.root not in sys_path:
-            sys_path.append(target.root)
         job = {
             "mode": mode,
             "module_path": target.path,
             "module_source": target.source,
             "module_name": target.module_name,
-            "sys_path": sys_path,
+            "sys_path": target.sys_path,
             "qualname": target.qualname,
             "inputs": target.inputs.as_job(),
             "seed": 12345,
@@ -144,7 +153,7 @@ class Harness:
 
     async def _run(self, job: dict[str, Any]) -> sandbox.SandboxResult:
         return await sandbox.run(job, timeout_s=self.config.timeout_s,
-                                 memory_mb=self.config.memory_mb)
+                                 memory_mb=self.config.memory_mb, python=self.target.python)
 
     async def baseline(self) -> Baseline:
         """Run the original twice (it must agree with itself) and profile it."""

@@ -12,6 +12,7 @@ import contextlib
 import copy
 import gc
 import hashlib
+import importlib
 import importlib.util
 import inspect
 import io
@@ -47,30 +48,66 @@ PRINT_CAP = 100_000  # characters of printed output kept per call, for the optio
 # --------------------------------------------------------------------------- loading
 
 
-def load_module(job: dict[str, Any], text: str | None = None,
-                actor: str = "original") -> types.ModuleType:
-    """Execute a module text (the original's, or the candidate's final one) as the target module,
-    under its name: exactly the text that would be written, nothing spliced in afterwards.
+class EditorText:
+    """Serves one module's text (the editor's, or a candidate's final text) in place of its file,
+    under the module's real name: the rest of its package is imported from disk as usual, so
+    relative imports work and objects made elsewhere are instances of its own classes.
 
     Compiling is ours (a syntax error makes CPython read the file for its message); executing
     is the actor's. linecache holds the text, so tracebacks, warnings and `inspect` show the
     code that runs, without reading the user's file."""
+
+    def __init__(self, name: str, path: str, text: str, actor: str) -> None:
+        self.name, self.path, self.actor = name, path, actor
+        self.text = text[1:] if text.startswith("\ufeff") else text  # as Python reads a BOM
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
+        return self.spec() if fullname == self.name else None
+
+    def spec(self) -> Any:
+        package = os.path.basename(self.path) == "__init__.py"
+        return importlib.util.spec_from_file_location(
+            self.name, self.path, loader=self,  # type: ignore[arg-type]
+            submodule_search_locations=[os.path.dirname(self.path)] if package else None)
+
+    def create_module(self, spec: Any) -> None:
+        return None
+
+    def exec_module(self, module: types.ModuleType) -> None:
+        code = compile(self.text, self.path, "exec")
+        linecache.cache[self.path] = (len(self.text), None, self.text.splitlines(True), self.path)
+        with guard.acting(self.actor):
+            exec(code, module.__dict__)
+
+
+def load_module(job: dict[str, Any], text: str | None = None,
+                actor: str = "original") -> types.ModuleType:
+    """Import the target module under its real name (`pkg.sub.mod`), its text being `text`
+    (the candidate's final module text) or the editor's: exactly the text that would be
+    written, nothing spliced in afterwards.
+
+    A second load (the candidate next to the original) makes a fresh module that takes over the
+    name, so the candidate's recursion and helpers resolve to its own copy."""
     for entry in reversed(job.get("sys_path", [])):
         if entry not in sys.path:
             sys.path.insert(0, entry)
-    name, path = job["module_name"], job["module_path"]
-    text = job["module_source"] if text is None else text
-    if text.startswith("\ufeff"):  # as Python itself reads a file with a UTF-8 BOM
-        text = text[1:]
-    spec = importlib.util.spec_from_loader(name, loader=None, origin=path)
-    assert spec is not None
-    module = importlib.util.module_from_spec(spec)
-    module.__file__ = path
-    code = compile(text, path, "exec")
-    linecache.cache[path] = (len(text), None, text.splitlines(True), path)
+    name = job["module_name"]
+    loader = EditorText(name, job["module_path"],
+                        job["module_source"] if text is None else text, actor)
+    if name not in sys.modules:
+        sys.meta_path.insert(0, loader)
+        try:
+            return importlib.import_module(name)
+        finally:
+            sys.meta_path.remove(loader)
+    # Already there: the second text of a pair, or a name the worker itself has imported (a
+    # script called `json.py`); the parent package, if any, is imported by now.
+    package = name.rpartition(".")[0]
+    if package:
+        importlib.import_module(package)
+    module = importlib.util.module_from_spec(loader.spec())
     sys.modules[name] = module
-    with guard.acting(actor):
-        exec(code, module.__dict__)
+    loader.exec_module(module)
     return module
 
 
@@ -163,7 +200,8 @@ def _noop(*args: Any, **kwargs: Any) -> None:
 
 
 def measure(target: Any, calls: list[tuple[tuple, dict]], job: dict[str, Any],
-            partner: Any = None) -> dict[str, Any]:
+            partner: Any = None, partner_calls: list[tuple[tuple, dict]] | None = None
+            ) -> dict[str, Any]:
     """pyperf-style samples of `target`, and of `partner` interleaved with it (A B B A …) in the
     same process, so that the machine's drift hits both alike. The cost of the timing loop
     itself (measured on a no-op) is taken off each sample."""
@@ -174,7 +212,8 @@ def measure(target: Any, calls: list[tuple[tuple, dict]], job: dict[str, Any],
     # pass can reuse them; a candidate that mutates them instead fails the correctness check.
     reuse = bool(job.get("reuse_args"))
     samplers = [Sampler(target, calls, reuse, "original")] + (
-        [Sampler(partner, calls, reuse, "candidate")] if partner else [])
+        [Sampler(partner, partner_calls if partner_calls is not None else calls, reuse,
+                 "candidate")] if partner else [])
     if job.get("order") == "ba":
         samplers.reverse()
     firsts = [s.run(1) for s in samplers]  # a fresh process's first calls: nothing remembered
@@ -249,11 +288,8 @@ def run_job(job: dict[str, Any]) -> dict[str, Any]:
     and times them side by side.
     """
     candidate_text = job.get("candidate_module")
-    partner = None
     if job["mode"] == "pair":
         module = load_module(job)
-        partner = callable_target(load_module(job, candidate_text, "candidate"),
-                                  job["qualname"])
     else:
         module = load_module(job, candidate_text, _actor(job))
     target = callable_target(module, job["qualname"])
@@ -261,7 +297,14 @@ def run_job(job: dict[str, Any]) -> dict[str, Any]:
     if job.get("split") == "shown":
         calls = [c for c, held in zip(calls, hidden) if not held]
     if job["mode"] == "pair":
-        result = measure(target, calls, job, partner)
+        # The candidate's inputs are made after its module took the name, so objects of the
+        # module's classes are instances of its own classes (`super()` needs that).
+        own = load_module(job, candidate_text, "candidate")
+        partner = callable_target(own, job["qualname"])
+        partner_calls, _ = load_inputs(job, own)
+        if job.get("split") == "shown":
+            partner_calls = [c for c, held in zip(partner_calls, hidden) if not held]
+        result = measure(target, calls, job, partner, partner_calls)
     else:
         modes = {"check": check, "time": measure, "profile": _profile}
         if job["mode"] not in modes:
