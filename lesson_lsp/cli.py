@@ -17,13 +17,14 @@ from pathlib import Path
 
 from lesson_lsp import __version__, sourcefile
 from lesson_lsp.candidate import Candidate, to_column0
-from lesson_lsp.config import ConfigError, load
+from lesson_lsp.config import Config, ConfigError, load
 from lesson_lsp.extract import ExtractError, FunctionSpan, function_named
 from lesson_lsp.harness import inputs as input_sources
 from lesson_lsp.harness.timing import format_seconds
 from lesson_lsp.harness.verify import Harness, HarnessError, Target, Verdict
 from lesson_lsp.optimize import OptimizeError, lesson_line, optimize
 from lesson_lsp.positions import UTF16
+from lesson_lsp.project import ProjectError, interpreter
 from lesson_lsp.sourcefile import SourceFile, SourceFileError
 from lesson_lsp.team.bank import Bank
 from lesson_lsp.team.loop import Progress
@@ -68,11 +69,18 @@ def _progress_printer() -> Callable[[Progress], None]:
     return show
 
 
+def _with_python(config: Config, args: argparse.Namespace) -> Config:
+    """`--python` (relative to the current folder) over the `interpreter` setting."""
+    if getattr(args, "python", None):
+        return replace(config, interpreter=str(Path(args.python).absolute()))
+    return config
+
+
 def cmd_optimize(args: argparse.Namespace) -> int:
     file, span = _read_target(args.target)
     path, source = file.path, file.text
     try:
-        config = load(path)
+        config = _with_python(load(path), args)
         if args.rounds is not None:
             config = replace(config, rounds=args.rounds)
     except ConfigError as exc:
@@ -125,16 +133,17 @@ def cmd_verify(args: argparse.Namespace) -> int:
     if not candidate_path.is_file():
         raise UsageError(f"{args.candidate}: no such file")
     try:
-        config = load(path)
-    except ConfigError as exc:
+        config = _with_python(load(path), args)
+        python = interpreter(config.interpreter, config.root)
+    except (ConfigError, ProjectError) as exc:
         raise UsageError(str(exc)) from exc
     candidate = Candidate(candidate_path.read_text(encoding="utf-8"), agent="verify")
 
     async def judge() -> Verdict:
         spec = await input_sources.resolve(path, span.qualname, config, args.inputs,
-                                           to_column0(span.source, span.indent))
+                                           to_column0(span.source, span.indent), python.path)
         harness = Harness(Target(str(path.resolve()), source, span.qualname, spec, config.root,
-                                 span), config.harness)
+                                 span, python.path), config.harness)
         return await harness.evaluate(candidate)
 
     try:
@@ -213,6 +222,9 @@ def parser() -> argparse.ArgumentParser:
     opt = sub.add_parser("optimize", help="optimize FILE::FUNCTION and print the diff")
     opt.add_argument("target", metavar="FILE::QUALNAME")
     opt.add_argument("--inputs", metavar="FILE::CALLABLE")
+    opt.add_argument("--python", metavar="PYTHON",
+                     help="the project's interpreter or virtualenv (default: the active "
+                          "virtualenv, then .venv/venv in the project, then lesson-lsp's own)")
     opt.add_argument("--rounds", type=int)
     opt.add_argument("--apply", action="store_true", help="write the file when verified")
     opt.add_argument("--json", action="store_true")
@@ -226,6 +238,7 @@ def parser() -> argparse.ArgumentParser:
     ver.add_argument("target", metavar="FILE::QUALNAME")
     ver.add_argument("--candidate", required=True, metavar="CAND.py")
     ver.add_argument("--inputs", metavar="FILE::CALLABLE")
+    ver.add_argument("--python", metavar="PYTHON", help="the project's interpreter")
     ver.add_argument("--json", action="store_true")
     ver.set_defaults(func=cmd_verify)
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from lesson_lsp.project import find_root
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
@@ -65,6 +67,7 @@ class Config:
     embeddings: EmbeddingsConfig | None = None  # relevance by an embedding model
     inputs: Mapping[str, str] = field(default_factory=dict)
     preset: str = ""  # "paper": the LessonL paper's settings, which other keys then override
+    interpreter: str = ""  # the project's Python (or its virtualenv); empty: found (project.py)
     root: str = ""
 
     def bank_path(self) -> Path:
@@ -189,7 +192,7 @@ def merge(config: Config, raw: Mapping[str, Any], source: str) -> Config:
             if value not in ("original", "best"):
                 raise ConfigError("setting `restart_from` must be `original` or `best`")
             values[key] = value
-        elif key == "bank":
+        elif key in ("bank", "interpreter"):
             values[key] = _typed(key, value, str)
         elif key == "harness":
             values[key] = _harness(config.harness, value)
@@ -216,7 +219,7 @@ def _snake(key: str) -> str:
 def load(path: Path, overrides: Mapping[str, Any] | None = None) -> Config:
     """The settings that apply to the file or folder `path`."""
     path = path.resolve()
-    config = Config(root=str(path if path.is_dir() else path.parent))
+    config = Config(root=str(find_root(path)))
     pyproject = find_pyproject(path)
     if pyproject is not None:
         try:

@@ -21,6 +21,7 @@ from lesson_lsp.extract import FunctionSpan, module_context
 from lesson_lsp.harness import inputs as input_sources
 from lesson_lsp.harness.timing import format_seconds
 from lesson_lsp.harness.verify import Harness, HarnessError, Target
+from lesson_lsp.project import Interpreter, ProjectError, interpreter
 from lesson_lsp.team import recording
 from lesson_lsp.team.agents import Agent, AgentUnavailable, RewriteAgent, rewrite_team
 from lesson_lsp.team.bank import Bank, Lesson
@@ -42,6 +43,7 @@ class Run:
     plan: Plan | None  # the best candidate's final module text, as the harness verified it
     inputs_from: str = ""
     harness: Harness | None = None
+    interpreter: Interpreter | None = None
 
     @property
     def improved(self) -> bool:
@@ -66,6 +68,8 @@ class Run:
         lines.append(f"{base.inputs} inputs ({self.inputs_from}; {base.held_out} held out for "
                      f"correctness only) · isolation: {base.isolation} · "
                      f"{len(self.result.attempts)} candidates checked")
+        if self.interpreter is not None:
+            lines.append(f"run with {self.interpreter.describe()}")
         for notice in self.result.notices:
             lines.append(f"⚠ {notice}")
         lessons = self.result.lessons
@@ -89,6 +93,7 @@ class Run:
             "inputs_from": self.inputs_from,
             "held_out": self.result.baseline.held_out,
             "isolation": self.result.baseline.isolation,
+            "interpreter": None if self.interpreter is None else self.interpreter.as_json(),
             "lessons": [{"agent": x.agent, "outcome": x.outcome, "speedup": x.speedup,
                          "text": x.text} for x in self.result.lessons],
             "notices": self.result.notices,
@@ -161,16 +166,21 @@ async def optimize(
 async def _run(path: Path, source: str, span: FunctionSpan, config: Config, agents: list[Agent],
                inputs_cli: str | None, on_progress: Callable[[Progress], None] | None,
                spec: input_sources.InputSpec | None, embedder: Embedder | None) -> Run:
-    try:
+    def report(line: str) -> None:
         if on_progress is not None:
-            on_progress(Progress(0, config.rounds, len(agents), 0.0, "finding inputs"))
+            on_progress(Progress(0, config.rounds, len(agents), 0.0, line))
+
+    try:
+        python = interpreter(config.interpreter, config.root)
+        report("finding inputs")
         if spec is None:
             spec = await input_sources.resolve(path, span.qualname, config, inputs_cli,
-                                               to_column0(span.source, span.indent))
-    except (input_sources.InputsError, ConfigError) as exc:
+                                               to_column0(span.source, span.indent),
+                                               python.path, report)
+    except (input_sources.InputsError, ConfigError, ProjectError) as exc:
         raise OptimizeError(str(exc)) from exc
     target = Target(path=str(path.resolve()), source=source, qualname=span.qualname,
-                    inputs=spec, root=config.root, span=span)
+                    inputs=spec, root=config.root, span=span, python=python.path)
     harness = Harness(target, config.harness)
     try:
         bank = Bank(config.bank_path())
@@ -191,7 +201,7 @@ async def _run(path: Path, source: str, span: FunctionSpan, config: Config, agen
         result.notices.insert(0, bank.notice)
     final = harness.plan(result.best.candidate) \
         if result.improved and result.best is not None else None
-    return Run(str(path), span, result, final, spec.origin, harness)
+    return Run(str(path), span, result, final, spec.origin, harness, python)
 
 
 __all__ = ["OptimizeError", "Run", "optimize"]

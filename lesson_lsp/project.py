@@ -88,15 +88,15 @@ class Interpreter:
 
     path: str
     version: tuple[int, int]
-    chosen_by: str  # "setting", "--python", "active virtualenv", ".venv", "lesson-lsp's own"
+    chosen_by: str  # "configured", "active virtualenv", ".venv", "venv", "lesson-lsp's own"
 
     def describe(self) -> str:
         major, minor = self.version
         return f"{self.path} (Python {major}.{minor}, {self.chosen_by})"
 
-    @property
-    def own(self) -> bool:
-        return self.chosen_by == "lesson-lsp's own"
+    def as_json(self) -> dict[str, str]:
+        return {"path": self.path, "version": ".".join(map(str, self.version)),
+                "chosen_by": self.chosen_by}
 
 
 def _venv_python(venv: Path) -> Path:
@@ -139,7 +139,7 @@ def _check(python: Path, chosen_by: str) -> Interpreter:
     return Interpreter(str(python), found, chosen_by)
 
 
-def interpreter(setting: str, root: str | Path, chosen_by: str = "setting") -> Interpreter:
+def interpreter(setting: str, root: str | Path, chosen_by: str = "configured") -> Interpreter:
     """The project's Python: the `interpreter` setting (a python executable or a virtualenv
     folder, relative to the project root), else the active virtualenv, else a `.venv` or
     `venv` in the project, else lesson-lsp's own."""

@@ -196,6 +196,9 @@ async def _optimize(ls: LessonServer, uri: str, source: str, optimized_version: 
         await progress.begin(f"Lesson team: {span.name}")
         async with ls.queue.slot(progress):
             run = await optimize(Path(path), source, span, config, on_progress=progress.report)
+        if run.interpreter is not None:
+            log.info("%s: ran with %s; inputs: %s", span.qualname, run.interpreter.describe(),
+                     run.inputs_from)
     except asyncio.CancelledError:
         progress.end("cancelled")
         ls.tell(lsp.MessageType.Info, "Lesson team cancelled; nothing was changed.")

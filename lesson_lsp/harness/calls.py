@@ -1,6 +1,6 @@
 """Runs inside the sandbox: turn an input source into calls (argument tuples and keyword
-dicts): a user's generator, replayed doctest examples, hypothesis strategies from type hints, a
-pickle of captured calls, or the project's pytest run that captures them.
+dicts): a user's generator, replayed doctest examples, hypothesis strategies from type hints, or
+the calls captured from the project's tests (recorder.py).
 """
 
 from __future__ import annotations
@@ -154,16 +154,35 @@ def load_inputs(job: dict[str, Any], module: types.ModuleType
 def _load_calls(job: dict[str, Any], module: types.ModuleType) -> list[tuple[tuple, dict]]:
     spec = job["inputs"]
     if spec.get("pickle"):
-        import pickle
-
-        with open(spec["pickle"], "rb") as handle:
-            return [(tuple(a), dict(k)) for a, k in pickle.load(handle)]
+        return captured_calls(spec["pickle"], job["qualname"])
     if spec.get("steps"):
         seed(job)
         return doctest_inputs(spec["steps"], module)
     if spec.get("hypothesis"):
         return hypothesis_inputs(callable_target(module, job["qualname"]), int(spec["hypothesis"]))
     return _generate(job, _generator_module(job, module), spec["callable"])
+
+
+def captured_calls(path: str, qualname: str) -> list[tuple[tuple, dict]]:
+    """The calls the project's tests made to `qualname` (see recorder.py); one that cannot be
+    unpickled here is skipped alone."""
+    import pickle
+
+    with open(path, "rb") as handle:
+        stored = pickle.load(handle)["functions"].get(qualname, [])
+    calls: list[tuple[tuple, dict]] = []
+    failure = ""
+    for data in stored:
+        try:
+            args, kwargs = pickle.loads(data)
+        except Exception as exc:
+            failure = failure or one_line(exc)
+            continue
+        calls.append((tuple(args), dict(kwargs)))
+    if not calls:
+        raise WorkerError(f"inputs: none of the {len(stored)} calls captured from the tests "
+                          f"could be loaded ({failure or 'none were kept'})")
+    return calls
 
 
 def _generator_module(job: dict[str, Any], module: types.ModuleType) -> types.ModuleType:
@@ -213,87 +232,3 @@ def _as_call(item: Any) -> tuple[tuple, dict]:
     if isinstance(item, dict) and set(item) <= {"args", "kwargs"}:
         return tuple(item.get("args", ())), dict(item.get("kwargs", {}))
     return (item,), {}
-
-
-class _CaptureFinder:
-    """Meta-path finder that wraps the target function in whichever module loads its file, so
-    `from module import fn` in a test gets the recording wrapper."""
-
-    def __init__(self, job: dict[str, Any], calls: list[Any]) -> None:
-        self.path = os.path.realpath(job["module_path"])
-        self.qualname = job["qualname"]
-        self.limit = int(job.get("capture_limit", 50))
-        self.calls = calls
-        self.depth = 0
-
-    def find_spec(self, name: str, path: Any, target: Any = None) -> Any:
-        import importlib.machinery
-
-        spec = importlib.machinery.PathFinder.find_spec(name, path)
-        if spec is None or not spec.origin or os.path.realpath(spec.origin) != self.path:
-            return spec
-        loader = spec.loader
-        finder = self
-
-        class Loader(importlib.machinery.SourceFileLoader):
-            def exec_module(self, module: types.ModuleType) -> None:
-                assert loader is not None
-                loader.exec_module(module)  # type: ignore[union-attr]
-                finder.wrap(module)
-
-        spec.loader = Loader(name, spec.origin)
-        return spec
-
-    def wrap(self, module: types.ModuleType) -> None:
-        import functools
-        import pickle
-
-        original, owner, name = resolve(module, self.qualname)
-        function = getattr(original, "__func__", original)
-
-        @functools.wraps(function)
-        def recording(*args: Any, **kwargs: Any) -> Any:
-            if self.depth == 0 and len(self.calls) < self.limit:
-                try:
-                    snapshot = pickle.dumps((args, kwargs))  # a copy taken at call time
-                    self.calls.append(snapshot)
-                except Exception:
-                    pass
-            self.depth += 1
-            try:
-                return function(*args, **kwargs)
-            finally:
-                self.depth -= 1
-
-        replacement: Any = recording
-        if isinstance(original, staticmethod):
-            replacement = staticmethod(recording)
-        elif isinstance(original, classmethod):
-            replacement = classmethod(recording)
-        setattr(owner, name, replacement)
-
-
-def capture(job: dict[str, Any]) -> dict[str, Any]:
-    """Run the project's pytest suite and record the target's outermost calls."""
-    import base64
-    import contextlib
-    import io
-    import pickle
-
-    try:
-        import pytest
-    except ImportError as exc:
-        raise WorkerError("inputs: pytest is not installed, so no calls could be recorded") from exc
-    snapshots: list[bytes] = []
-    sys.meta_path.insert(0, _CaptureFinder(job, snapshots))
-    for entry in reversed(job.get("sys_path", [])):
-        if entry not in sys.path:
-            sys.path.insert(0, entry)
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
-        code = pytest.main([job["tests_root"], "-q", "-p", "no:cacheprovider", "-x",
-                            "--rootdir", job["tests_root"], "-W", "ignore"])
-    calls = [pickle.loads(s) for s in snapshots]
-    data = pickle.dumps(calls)
-    return {"calls": len(calls), "pickle_b64": base64.b64encode(data).decode("ascii"),
-            "pytest_exit": int(code), "pytest_tail": out.getvalue()[-1500:]}

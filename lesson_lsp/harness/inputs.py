@@ -8,13 +8,16 @@ strategies run only inside the sandbox.
 from __future__ import annotations
 
 import ast
-import base64
 import doctest
+import sys
 import textwrap
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from lesson_lsp.config import Config
+from lesson_lsp.harness.capture import capture, has_tests
+from lesson_lsp.project import locate
 
 
 class InputsError(Exception):
@@ -147,60 +150,40 @@ def declared(target: Path, qualname: str, config: Config, cli: str | None = None
     return None
 
 
-_SKIP_DIRS = {".git", ".venv", "venv", "node_modules", ".lesson-lsp", "__pycache__", ".tox",
-              "build", "dist", "site-packages"}
-
-
-def has_tests(root: Path, depth: int = 3) -> bool:
-    """Does the project hold pytest-style test files (looked for a few levels deep)?"""
-    def walk(folder: Path, level: int) -> bool:
-        try:
-            entries = list(folder.iterdir())
-        except OSError:
-            return False
-        for entry in entries:
-            if entry.is_file() and entry.suffix == ".py" and (
-                    entry.name.startswith("test_") or entry.stem.endswith("_test")):
-                return True
-        return level < depth and any(
-            walk(e, level + 1) for e in entries if e.is_dir() and e.name not in _SKIP_DIRS)
-
-    return walk(root, 0)
-
-
-async def captured(target: Path, qualname: str, config: Config, store: Path) -> InputSpec | None:
-    """Run the project's tests in the sandbox and keep the calls they make to the function."""
-    from lesson_lsp.harness import sandbox
-
+async def captured(target: Path, qualname: str, config: Config, python: str = "",
+                   on_progress: Callable[[str], None] | None = None
+                   ) -> tuple[InputSpec | None, str]:
+    """Calls the project's tests make to the function (captured once per project state), or
+    None and why there are none."""
     root = Path(config.root or target.parent)
     if not has_tests(root):
-        return None
-    job = {"mode": "capture", "module_path": str(target.resolve()), "qualname": qualname,
-           "sys_path": [str(target.resolve().parent), str(root)], "tests_root": str(root),
-           "capture_limit": 50}
-    result = await sandbox.run(job, timeout_s=max(60.0, config.harness.timeout_s * 6),
-                               memory_mb=config.harness.memory_mb)
-    payload = result.payload
-    if payload is None or payload.get("status") != "ok" or not payload.get("calls"):
-        return None
-    store.mkdir(parents=True, exist_ok=True)
-    path = store / f"{target.stem}.{qualname}.pickle"
-    path.write_bytes(base64.b64decode(payload["pickle_b64"]))
+        return None, f"the project ({root.name}) has no pytest tests"
+    location = locate(target, root)
+    found = await capture(root, location, qualname, python or sys.executable,
+                          config.harness.timeout_s, config.harness.memory_mb, on_progress)
+    if found.error:
+        return None, found.error
+    count = found.calls.get(qualname, 0)
+    if not count:
+        return None, f"{found.summary()} but none called `{qualname}`"
     return InputSpec(str(target.resolve()), "",
-                     f"{payload['calls']} calls captured from the project's tests",
-                     pickle=str(path))
+                     f"{count} calls captured from the project's tests ({found.summary()})",
+                     pickle=str(found.path)), ""
 
 
 async def resolve(target: Path, qualname: str, config: Config, cli: str | None = None,
-                  function_source: str = "") -> InputSpec:
+                  function_source: str = "", python: str = "",
+                  on_progress: Callable[[str], None] | None = None) -> InputSpec:
     """The inputs for `qualname` in `target`, from the first source that has some: a named
     generator, doctest examples, calls captured from the project's tests, type hints."""
     spec = declared(target, qualname, config, cli, function_source)
+    why_not = ""
     if spec is None:
-        spec = await captured(target, qualname, config, config.bank_path().parent / "captured")
+        spec, why_not = await captured(target, qualname, config, python, on_progress)
     if spec is None and function_source and "." not in qualname and \
             fully_typed(function_source):
-        spec = InputSpec(str(target.resolve()), "", "type hints (hypothesis)",
+        spec = InputSpec(str(target.resolve()), "", "type hints (hypothesis)"
+                         + (f"; no calls from the tests: {why_not}" if why_not else ""),
                          hypothesis=HYPOTHESIS_EXAMPLES)
     if spec is not None:
         return spec
@@ -209,9 +192,10 @@ async def resolve(target: Path, qualname: str, config: Config, cli: str | None =
         relative = target.resolve().relative_to(root.resolve())
     except ValueError:
         relative = Path(target.name)
+    because = f" ({why_not})" if why_not else ""
     raise InputsError(
-        f"no inputs for `{qualname}`: add doctest examples that call it, a pytest test that "
-        "calls it, type hints on its parameters, or name a generator that returns a list of "
+        f"no inputs for `{qualname}`{because}: add doctest examples that call it, a pytest test "
+        "that calls it, type hints on its parameters, or name a generator that returns a list of "
         f'argument tuples, with --inputs FILE::CALLABLE or in pyproject.toml: '
         f'[tool.lesson-lsp.inputs] "{relative.as_posix()}::{qualname}" = "FILE::CALLABLE"'
     )

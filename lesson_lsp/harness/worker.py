@@ -30,7 +30,6 @@ from lesson_lsp.harness import guard
 from lesson_lsp.harness.calls import (
     WorkerError,
     callable_target,
-    capture,
     load_inputs,
     one_line,
     seed,
@@ -345,7 +344,12 @@ def main(argv: list[str]) -> int:
     result: dict[str, Any]
     try:
         guard.install(job["workdir"])
-        result = capture(job) if job["mode"] == "capture" else run_job(job)
+        if job["mode"] == "capture":
+            from lesson_lsp.harness.recorder import capture
+
+            result = capture(job)
+        else:
+            result = run_job(job)
         result["status"] = "ok"
     except WorkerError as exc:
         result = {"status": "error", "detail": str(exc)}

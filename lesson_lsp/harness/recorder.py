@@ -1,0 +1,251 @@
+"""Runs inside the sandbox: the project's pytest suite, once, recording the outermost calls it
+makes to every function of one module, so that one run serves every function of it.
+
+Standard library only (pytest is the project's, imported from the project's interpreter). A
+failing test is counted, never fatal; a call whose arguments cannot be pickled is skipped alone;
+a test that hangs is stopped by an alarm; the whole run keeps to a time budget, running first
+the tests that name the function being optimized.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import functools
+import hashlib
+import importlib.machinery
+import io
+import os
+import pickle
+import signal
+import sys
+import time
+import types
+from typing import Any
+
+from lesson_lsp.harness.calls import WorkerError
+
+LIMIT_PER_FUNCTION = 40  # distinct calls kept per function
+TRIES_PER_FUNCTION = 400  # calls pickled per function before giving up on new ones
+MAX_CALL_BYTES = 1 << 20
+MAX_TOTAL_BYTES = 48 << 20
+TEST_TIMEOUT_S = 10.0
+
+
+class Recorder:
+    """Wraps every function and method defined in the module when it is imported, and keeps a
+    pickled copy of the arguments of each outermost call (taken at call time, before the
+    function can change them)."""
+
+    def __init__(self, module_name: str) -> None:
+        self.name = module_name
+        self.calls: dict[str, list[bytes]] = {}
+        self.digests: dict[str, set[bytes]] = {}
+        self.tries: dict[str, int] = {}
+        self.unpicklable: dict[str, int] = {}
+        self.depth: dict[str, int] = {}
+        self.total = 0
+        self.wrapped = False
+
+    # -- the import hook: a meta-path finder that wraps the loader of one module
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
+        if fullname != self.name:
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(fullname, path)
+        if spec is None or spec.loader is None:
+            return spec
+        spec.loader = _Wrapping(spec.loader, self)  # type: ignore[assignment]
+        return spec
+
+    def wrap_module(self, module: types.ModuleType) -> None:
+        self.wrapped = True
+        for qualname, owner, attr, raw in _functions(module):
+            with contextlib.suppress(Exception):
+                setattr(owner, attr, self._recording(qualname, raw))
+
+    def _recording(self, qualname: str, raw: Any) -> Any:
+        function = raw.__func__ if isinstance(raw, (staticmethod, classmethod)) else raw
+        drop_first = isinstance(raw, classmethod)  # the harness passes `cls` itself
+        recorder = self
+        self.depth[qualname] = 0
+
+        @functools.wraps(function)
+        def recording(*args: Any, **kwargs: Any) -> Any:
+            if recorder.depth[qualname] == 0:
+                recorder.record(qualname, args[1:] if drop_first else args, kwargs)
+            recorder.depth[qualname] += 1
+            try:
+                return function(*args, **kwargs)
+            finally:
+                recorder.depth[qualname] -= 1
+
+        if isinstance(raw, staticmethod):
+            return staticmethod(recording)
+        if isinstance(raw, classmethod):
+            return classmethod(recording)
+        return recording
+
+    def record(self, qualname: str, args: tuple, kwargs: dict) -> None:
+        kept = self.calls.setdefault(qualname, [])
+        tries = self.tries.get(qualname, 0)
+        if len(kept) >= LIMIT_PER_FUNCTION or tries >= TRIES_PER_FUNCTION or \
+                self.total >= MAX_TOTAL_BYTES:
+            return
+        self.tries[qualname] = tries + 1
+        try:
+            data = pickle.dumps((args, kwargs), protocol=4)
+        except Exception:  # one argument that cannot be copied skips this call only
+            self.unpicklable[qualname] = self.unpicklable.get(qualname, 0) + 1
+            return
+        digest = hashlib.sha1(data).digest()
+        seen = self.digests.setdefault(qualname, set())
+        if len(data) > MAX_CALL_BYTES or digest in seen:
+            return
+        seen.add(digest)
+        kept.append(data)
+        self.total += len(data)
+
+
+class _Wrapping:
+    """The module's own loader, then the recorder's wrapping."""
+
+    def __init__(self, inner: Any, recorder: Recorder) -> None:
+        self.inner, self.recorder = inner, recorder
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    def create_module(self, spec: Any) -> Any:
+        return self.inner.create_module(spec)
+
+    def exec_module(self, module: types.ModuleType) -> None:
+        self.inner.exec_module(module)
+        self.recorder.wrap_module(module)
+
+
+def _functions(module: types.ModuleType) -> list[tuple[str, Any, str, Any]]:
+    """(qualname, owner, attribute, raw attribute) of each function defined in the module: at
+    top level and in its classes (nested ones too), aliases and imported names left out."""
+    found: list[tuple[str, Any, str, Any]] = []
+    name = module.__name__
+
+    def visit(owner: Any, prefix: str, depth: int) -> None:
+        for attr, raw in list(vars(owner).items()):
+            function = raw.__func__ if isinstance(raw, (staticmethod, classmethod)) else raw
+            qualname = prefix + attr
+            if isinstance(function, types.FunctionType):
+                if function.__module__ == name and function.__qualname__ == qualname:
+                    found.append((qualname, owner, attr, raw))
+            elif isinstance(raw, type) and depth < 4 and raw.__module__ == name and \
+                    raw.__qualname__ == qualname:
+                visit(raw, qualname + ".", depth + 1)
+
+    visit(module, "", 0)
+    return found
+
+
+class _TestTimeout(Exception):
+    pass
+
+
+class Schedule:
+    """A pytest plugin: the tests that name the function first, stop when the budget is spent
+    or when the function has calls and no test left names it; progress on the report pipe."""
+
+    def __init__(self, job: dict[str, Any], recorder: Recorder) -> None:
+        self.recorder = recorder
+        self.wanted = str(job["qualname"])
+        self.word = self.wanted.rsplit(".", 1)[-1]
+        self.deadline = time.monotonic() + float(job.get("capture_budget_s", 60.0))
+        self.report_fd = int(job.get("report_fd", -1))
+        self.texts: dict[str, bool] = {}
+        self.total = self.ran = self.passed = self.failed = 0
+        self.stopped = ""
+        self.last_report = 0.0
+
+    def names_it(self, item: Any) -> bool:
+        path = str(getattr(item, "path", "") or getattr(item, "fspath", ""))
+        if path not in self.texts:
+            try:
+                with open(path, encoding="utf-8", errors="replace") as handle:
+                    self.texts[path] = self.word in handle.read()
+            except OSError:
+                self.texts[path] = False
+        return self.texts[path]
+
+    def pytest_collection_modifyitems(self, session: Any, config: Any, items: list) -> None:
+        items.sort(key=lambda item: not self.names_it(item))  # stable: file order kept
+        self.total = len(items)
+        self.report()
+
+    def pytest_runtest_protocol(self, item: Any, nextitem: Any) -> bool | None:
+        if time.monotonic() > self.deadline:
+            self.stopped = "time budget spent"
+        elif self.recorder.calls.get(self.wanted) and not self.names_it(item):
+            self.stopped = "enough calls"
+        if self.stopped:
+            item.session.shouldstop = self.stopped
+            return True  # handled: not run
+        self.ran += 1
+        self.report()
+        return None
+
+    def pytest_runtest_call(self, item: Any) -> None:
+        signal.setitimer(signal.ITIMER_REAL, TEST_TIMEOUT_S)
+
+    def pytest_runtest_teardown(self, item: Any) -> None:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+
+    def pytest_runtest_logreport(self, report: Any) -> None:
+        if report.failed:
+            self.failed += 1
+        elif report.when == "call" and report.passed:
+            self.passed += 1
+
+    def report(self) -> None:
+        now = time.monotonic()
+        if self.report_fd < 0 or (now - self.last_report < 0.25 and self.ran < self.total):
+            return
+        self.last_report = now
+        with contextlib.suppress(OSError):
+            line = f"capturing calls from tests: {self.ran}/{self.total}\n"
+            os.write(self.report_fd, line.encode("utf-8"))
+
+
+def _alarm(signum: int, frame: Any) -> None:
+    raise _TestTimeout(f"a test ran longer than {TEST_TIMEOUT_S:g} s")
+
+
+def capture(job: dict[str, Any]) -> dict[str, Any]:
+    """Run the project's tests from its root and return the recorded calls per function."""
+    try:
+        import pytest
+    except ImportError as exc:
+        raise WorkerError(f"pytest is not installed in {sys.executable}, so no calls could be "
+                          "captured from the tests: install pytest there") from exc
+    recorder = Recorder(job["module_name"])
+    sys.meta_path.insert(0, recorder)
+    for entry in reversed(job.get("sys_path", [])):
+        if entry not in sys.path:
+            sys.path.insert(0, entry)
+    schedule = Schedule(job, recorder)
+    signal.signal(signal.SIGALRM, _alarm)
+    root = job["tests_root"]
+    os.chdir(root)  # pytest finds the project's own configuration (testpaths, rootdir) here
+    out = io.StringIO()
+    started = time.monotonic()
+    arguments = ["-q", "-p", "no:cacheprovider", "-p", "no:randomly", "--rootdir", root,
+                 "-W", "ignore", "--continue-on-collection-errors"]
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+        code = pytest.main(arguments, plugins=[schedule])
+        if code in (3, 4) and not schedule.ran:  # the project's addopts need a missing plugin
+            code = pytest.main([*arguments, "-o", "addopts="], plugins=[schedule])
+    signal.setitimer(signal.ITIMER_REAL, 0)
+    functions = {q: [base64.b64encode(c).decode("ascii") for c in calls]
+                 for q, calls in recorder.calls.items() if calls}
+    return {"functions": functions, "unpicklable": recorder.unpicklable,
+            "imported": recorder.wrapped, "collected": schedule.total, "ran": schedule.ran,
+            "passed": schedule.passed, "failed": schedule.failed,
+            "complete": not schedule.stopped and schedule.ran == schedule.total,
+            "stopped": schedule.stopped, "seconds": time.monotonic() - started,
+            "pytest_exit": int(code), "pytest_tail": out.getvalue()[-1500:]}
