@@ -54,8 +54,8 @@ def _is_identifier_path(parts: tuple[str, ...]) -> bool:
 def locate(path: str | Path, root: str | Path = "") -> ModuleLocation:
     """The import name of the module in `path`: up the chain of folders that hold `__init__.py`
     (regular packages, flat or `src/` layouts alike); for a file outside any regular package,
-    its path below the project's `src/` or root when that spells a dotted name (namespace
-    packages); else the file on its own, as Python would run a script."""
+    its path below the project's `src/` when that spells a dotted name (namespace packages);
+    else the file on its own, as Python (and pytest) would run a script."""
     file = Path(path).resolve()
     stem = "" if file.name == "__init__.py" else file.stem
     folder = file.parent
@@ -69,7 +69,7 @@ def locate(path: str | Path, root: str | Path = "") -> ModuleLocation:
         return ModuleLocation(".".join(parts), str(folder))
     if root:
         base = Path(root).resolve()
-        for entry in (base / "src", base):
+        for entry in (base / "src",):
             try:
                 relative = file.with_suffix("").relative_to(entry)
             except ValueError:

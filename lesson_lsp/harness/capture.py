@@ -38,14 +38,14 @@ class Capture:
     error: str = ""  # why nothing could be recorded
 
     def summary(self) -> str:
-        """'the tests ran (120 passed, 3 failed, 4.1 s)'."""
+        """'120 of 480 tests ran: 117 passed, 3 failed, 4.1 s'."""
         meta = self.meta
         if not meta:
             return "the tests did not run"
         failed = f", {meta['failed']} failed" if meta.get("failed") else ""
         partial = "" if meta.get("complete") else f" of {meta.get('collected', '?')}"
-        return (f"{meta.get('ran', 0)}{partial} tests ran ({meta.get('passed', 0)} passed"
-                f"{failed}, {float(meta.get('seconds', 0.0)):.1f} s)")
+        return (f"{meta.get('ran', 0)}{partial} tests ran: {meta.get('passed', 0)} passed"
+                f"{failed}, {float(meta.get('seconds', 0.0)):.1f} s")
 
 
 def has_tests(root: Path, depth: int = 3) -> bool:
