@@ -32,6 +32,7 @@ from lesson_lsp.harness.calls import (
     WorkerError,
     callable_target,
     load_inputs,
+    notes,
     one_line,
     seed,
 )
@@ -318,6 +319,7 @@ def run_job(job: dict[str, Any]) -> dict[str, Any]:
         result = modes[job["mode"]](target, calls, job)
     result["inputs"] = len(calls)
     result["held_out"] = sum(hidden)
+    result.update(notes)
     if candidate_text is not None:
         result["candidate_sha256"] = digest(candidate_text)
     return result
