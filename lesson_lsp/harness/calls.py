@@ -162,6 +162,7 @@ def hypothesis_inputs(target: Any, count: int) -> list[tuple[tuple, dict]]:
 def load_inputs(job: dict[str, Any], module: types.ModuleType
                 ) -> tuple[list[tuple[tuple, dict]], list[bool]]:
     """The calls to make, and which of them are held out (correctness only, never timed)."""
+    notes.clear()
     calls = _load_calls(job, module)
     hidden_name = job["inputs"].get("hidden")
     if hidden_name:

@@ -189,7 +189,8 @@ class Replayed:
     def error(self) -> str:
         """Why no call survived, naming the first failure."""
         if not self.failures:
-            return f"no doctest example that runs calls the function ({self._skipped()})"
+            marked = f" ({self._skipped()})" if self.marked else ""
+            return f"no doctest example that runs made a call to the function{marked}"
         line, error = self.failures[0]
         return (f"no doctest example could be replayed ({self._skipped(detail=False)}); the "
                 f"first failure, on line {line} of the docstring: {error}")
