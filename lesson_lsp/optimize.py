@@ -201,7 +201,8 @@ async def _run(path: Path, source: str, span: FunctionSpan, config: Config, agen
         result.notices.insert(0, bank.notice)
     final = harness.plan(result.best.candidate) \
         if result.improved and result.best is not None else None
-    return Run(str(path), span, result, final, spec.origin, harness, python)
+    return Run(str(path), span, result, final, result.baseline.inputs_from or spec.origin,
+               harness, python)
 
 
 __all__ = ["OptimizeError", "Run", "optimize"]

@@ -6,6 +6,7 @@ import json
 import subprocess
 from pathlib import Path
 
+from lesson_lsp.harness.doctests import Call
 from lesson_lsp.harness.inputs import doctest_steps, fully_typed, has_tests
 from tests.conftest import PYTHON
 
@@ -29,11 +30,13 @@ def test_doctest_steps_keep_setup_and_find_nested_calls() -> None:
     no call here
     """
 '''
-    assert doctest_steps(source, "f") == (
-        ("exec", "data = [3, 1, 2]"),
-        ("call", "((data,), {})"),
-        ("call", "((data,), {'k': 2})"),
-    )
+    steps = doctest_steps(source, "f")
+    assert [[(s.code, s.run, s.calls) for s in e.statements] for e in steps] == [
+        [("data = [3, 1, 2]\n", True, ())],
+        [("f(data)\n", False, (Call("(data,)"),))],
+        [("len(f(data, k=2))\n", False, (Call("(data,)", "{'k': 2}"),))],
+        [('print("no call here")\n', True, ())],
+    ]
     assert doctest_steps("def f(x):\n    return x\n", "f") == ()
 
 

@@ -13,7 +13,11 @@ import os
 import random
 import sys
 import types
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
+
+from lesson_lsp.harness import doctests
 
 
 class WorkerError(Exception):
@@ -53,21 +57,36 @@ def one_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
 
 
-def doctest_inputs(steps: list[list[str]], module: types.ModuleType) -> list[tuple[tuple, dict]]:
-    """Replay a docstring's examples: setup lines run, calls give their arguments."""
-    namespace = dict(module.__dict__)
-    calls = []
-    for kind, code in steps:
-        try:
-            if kind == "exec":
-                exec(compile(code, "<doctest>", "single"), namespace)
-            else:
-                args, kwargs = eval(compile(code, "<doctest>", "eval"), namespace)
-                calls.append((tuple(args), dict(kwargs)))
-        except Exception as exc:
-            if kind == "call":
-                raise WorkerError(f"inputs: a doctest example failed: {one_line(exc)}") from exc
-    return calls
+@dataclass(frozen=True)
+class Fresh:
+    """A call whose arguments are made anew for every use instead of copied: they cannot be
+    copied (a generator) or looking at them before the call would drain them (an iterator)."""
+
+    make: Callable[[], tuple[tuple, dict]]
+
+
+def copied(calls: list[Any]) -> list[tuple[tuple, dict]]:
+    """The arguments for one pass over `calls`: deep copies, or new ones for a `Fresh` call."""
+    memo: dict[int, Any] = {}
+    return [c.make() if isinstance(c, Fresh) else copy.deepcopy(c, memo) for c in calls]
+
+
+notes: dict[str, Any] = {}  # what loading the inputs tells the parent, merged into the result
+
+
+def doctest_inputs(steps: list[dict[str, Any]], module: types.ModuleType,
+                   qualname: str = "") -> list[Any]:
+    """Replay a docstring's examples (doctests.replay): (args, kwargs) pairs, and `Fresh` calls."""
+    obj, owner, name = resolve(module, qualname) if qualname else (None, module, "")
+    # A plain function defined in a class (not a static or class method): `foo.bar(2)` passes
+    # foo as its first argument to the `Foo.bar` the worker calls.
+    method = isinstance(owner, type) and getattr(owner, name) is obj and hasattr(
+        type(obj), "__get__")
+    replayed = doctests.replay(steps, module.__dict__, method)
+    notes["inputs_from"] = replayed.origin()
+    if not replayed.calls:
+        raise WorkerError(f"inputs: {replayed.error()}")
+    return [call if isinstance(call, tuple) else Fresh(call) for call in replayed.calls]
 
 
 def _strategy(hint: Any) -> Any:
@@ -143,6 +162,7 @@ def hypothesis_inputs(target: Any, count: int) -> list[tuple[tuple, dict]]:
 def load_inputs(job: dict[str, Any], module: types.ModuleType
                 ) -> tuple[list[tuple[tuple, dict]], list[bool]]:
     """The calls to make, and which of them are held out (correctness only, never timed)."""
+    notes.clear()
     calls = _load_calls(job, module)
     hidden_name = job["inputs"].get("hidden")
     if hidden_name:
@@ -157,7 +177,7 @@ def _load_calls(job: dict[str, Any], module: types.ModuleType) -> list[tuple[tup
         return captured_calls(spec["pickle"], job["qualname"])
     if spec.get("steps"):
         seed(job)
-        return doctest_inputs(spec["steps"], module)
+        return doctest_inputs(spec["steps"], module, job["qualname"])
     if spec.get("hypothesis"):
         return hypothesis_inputs(callable_target(module, job["qualname"]), int(spec["hypothesis"]))
     return _generate(job, _generator_module(job, module), spec["callable"])

@@ -8,7 +8,6 @@ strategies run only inside the sandbox.
 from __future__ import annotations
 
 import ast
-import doctest
 import sys
 import textwrap
 from collections.abc import Callable
@@ -17,6 +16,8 @@ from pathlib import Path
 
 from lesson_lsp.config import Config
 from lesson_lsp.harness.capture import capture, has_tests
+from lesson_lsp.harness.doctests import ORIGIN, Example
+from lesson_lsp.harness.doctests import examples as doctest_steps
 from lesson_lsp.project import locate
 
 
@@ -26,18 +27,18 @@ class InputsError(Exception):
 
 @dataclass(frozen=True)
 class InputSpec:
-    """A generator (`path`, `callable`) or doctest `steps`: ("exec", code) or ("call", args)."""
+    """A generator (`path`, `callable`), or doctest examples (`steps`, see doctests.py)."""
 
     path: str
     callable: str
     origin: str
-    steps: tuple[tuple[str, str], ...] = ()
+    steps: tuple[Example, ...] = ()
     hypothesis: int = 0  # how many examples to generate from type hints
     pickle: str = ""  # calls captured from the project's tests
     hidden: str = ""  # a second generator in the same file: inputs for correctness only
 
     def as_job(self) -> dict[str, object]:
-        steps = [list(step) for step in self.steps]
+        steps = [example.as_json() for example in self.steps]
         return {"path": self.path, "callable": self.callable, "steps": steps,
                 "hypothesis": self.hypothesis, "pickle": self.pickle, "hidden": self.hidden}
 
@@ -63,55 +64,6 @@ def fully_typed(function_source: str) -> bool:
         return False
     needed = [a for a in needed if a.arg not in ("self", "cls")]
     return bool(positional or args.kwonlyargs) and all(a.annotation is not None for a in needed)
-
-
-def _call_args(node: ast.AST, name: str) -> str | None:
-    """For a call to `name` (or `something.name`), an expression giving (args, kwargs)."""
-    if not isinstance(node, ast.Call):
-        return None
-    func = node.func
-    callee = func.id if isinstance(func, ast.Name) else (
-        func.attr if isinstance(func, ast.Attribute) else None)
-    if callee != name or any(isinstance(a, ast.Starred) for a in node.args) or any(
-            k.arg is None for k in node.keywords):
-        return None
-    args = ", ".join(ast.unparse(a) for a in node.args)
-    kwargs = ", ".join(f"{k.arg!r}: {ast.unparse(k.value)}" for k in node.keywords)
-    return f"(({args}{',' if len(node.args) == 1 else ''}), {{{kwargs}}})"
-
-
-def doctest_steps(function_source: str, name: str) -> tuple[tuple[str, str], ...]:
-    """The doctest examples of a function (at column 0) as setup code and argument expressions
-    of calls to `name`; empty when it has no example that calls it."""
-    try:
-        tree = ast.parse(textwrap.dedent(function_source))
-    except SyntaxError:
-        return ()
-    fn = tree.body[0] if tree.body else None
-    if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
-        return ()
-    doc = ast.get_docstring(fn)
-    if not doc:
-        return ()
-    steps: list[tuple[str, str]] = []
-    try:
-        examples = doctest.DocTestParser().get_examples(doc)
-    except ValueError:
-        return ()
-    for example in examples:
-        code = example.source.strip()
-        try:
-            parsed = ast.parse(code)
-        except SyntaxError:
-            continue
-        for node in ast.walk(parsed):
-            call = _call_args(node, name)
-            if call is not None:
-                steps.append(("call", call))
-        is_expression = len(parsed.body) == 1 and isinstance(parsed.body[0], ast.Expr)
-        if not is_expression:
-            steps.append(("exec", code))  # setup that later examples may need
-    return tuple(steps) if any(kind == "call" for kind, _ in steps) else ()
 
 
 def parse_target(text: str, base: Path) -> tuple[Path, str]:
@@ -146,7 +98,7 @@ def declared(target: Path, qualname: str, config: Config, cli: str | None = None
             return from_text(value, root, "[tool.lesson-lsp.inputs]")
     steps = doctest_steps(function_source, qualname.rsplit(".", 1)[-1]) if function_source else ()
     if steps:
-        return InputSpec(str(target.resolve()), "", "doctest examples", steps)
+        return InputSpec(str(target.resolve()), "", ORIGIN, steps)
     return None
 
 

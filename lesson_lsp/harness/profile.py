@@ -5,7 +5,6 @@ view of the functions it calls. Runs inside the sandbox worker; standard library
 
 from __future__ import annotations
 
-import copy
 import cProfile
 import inspect
 import io
@@ -15,12 +14,14 @@ import time
 from collections import defaultdict
 from typing import Any
 
+from lesson_lsp.harness.calls import copied
+
 LINE_PROFILE_LIMIT_S = 0.5  # tracing costs ~20×: skip it for originals slower than this
 _clock = time.perf_counter
 
 
 def _call_all(target: Any, calls: list[tuple[tuple, dict]]) -> None:
-    for args, kwargs in copy.deepcopy(calls):
+    for args, kwargs in copied(calls):
         try:
             target(*args, **kwargs)
         except Exception:
@@ -73,7 +74,7 @@ def line_times(target: Any, calls: list[tuple[tuple, dict]]) -> tuple[dict[int, 
 
 def _callees(target: Any, calls: list[tuple[tuple, dict]]) -> tuple[str, float]:
     profiler = cProfile.Profile()
-    copies = copy.deepcopy(calls)
+    copies = copied(calls)
     started = _clock()
     for args, kwargs in copies:
         profiler.enable()

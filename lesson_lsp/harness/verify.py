@@ -86,6 +86,7 @@ class Baseline:
     # (kind, target) of every guarded operation the original attempted in any of its runs
     attempts: frozenset[tuple[str, str]] = frozenset()
     isolation: str = field(default_factory=lambda: sandbox.isolation().describe())
+    inputs_from: str = ""  # the worker's account, when it knows more than the InputSpec
 
 
 @dataclass
@@ -198,7 +199,8 @@ class Harness:
             solo_s=statistics.median(samples), solo_noise=timing.relative_spread(samples),
             unaccounted_s=solo.wall_s - float(solo.payload.get("worker_s", 0.0)),
             attempts=frozenset().union(*(_attempts(r.payload, "original")
-                                         for r in (first, second, prof, solo))))
+                                         for r in (first, second, prof, solo))),
+            inputs_from=str(first.payload.get("inputs_from", "")))
         return self.baseline_
 
     async def check(self, candidate: Candidate) -> Verdict | None:

@@ -28,9 +28,11 @@ from typing import Any
 
 from lesson_lsp.harness import guard
 from lesson_lsp.harness.calls import (
+    Fresh,
     WorkerError,
     callable_target,
     load_inputs,
+    notes,
     one_line,
     seed,
 )
@@ -122,9 +124,12 @@ def check(target: Any, calls: list[tuple[tuple, dict]], job: dict[str, Any]) -> 
     """Call once per input; record what came back, the arguments afterwards and the time."""
     outcomes = []
     cold = []
-    for args, kwargs in calls:
-        args_copy, kwargs_copy = copy.deepcopy((args, kwargs))
-        before = (encode(list(args_copy)), encode(kwargs_copy))
+    for call in calls:
+        # A Fresh call's arguments are made twice: once to look at, once to call with.
+        fresh = call.make if isinstance(call, Fresh) else None
+        args_copy, kwargs_copy = fresh() if fresh else copy.deepcopy(call)
+        seen = fresh() if fresh else (args_copy, kwargs_copy)
+        before = (encode(list(seen[0])), encode(seen[1]))
         seed(job)
         printed = io.StringIO()
         start = _clock()
@@ -156,7 +161,8 @@ class Sampler:
     def __init__(self, target: Any, calls: list[tuple[tuple, dict]], reuse: bool,
                  actor: str | None = None) -> None:
         self.target, self.calls, self.actor = target, calls, actor
-        self.reusable = reuse or _immutable(calls)
+        fresh = any(isinstance(call, Fresh) for call in calls)
+        self.reusable = not fresh and (reuse or _immutable(calls))
         self.loops = 1
         self.timed = 0.0
 
@@ -253,6 +259,8 @@ def fresh_copy(value: Any) -> Any:
         return {k: fresh_copy(v) for k, v in value.items()}
     if kind is set:
         return set(value)
+    if kind is Fresh:
+        return value.make()
     return copy.deepcopy(value)
 
 
@@ -311,6 +319,7 @@ def run_job(job: dict[str, Any]) -> dict[str, Any]:
         result = modes[job["mode"]](target, calls, job)
     result["inputs"] = len(calls)
     result["held_out"] = sum(hidden)
+    result.update(notes)
     if candidate_text is not None:
         result["candidate_sha256"] = digest(candidate_text)
     return result
