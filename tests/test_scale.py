@@ -5,10 +5,14 @@ from __future__ import annotations
 import base64
 import pickle
 import random
+import types
 from collections import namedtuple
 from collections.abc import Callable
+from pathlib import Path
 
 from lesson_lsp.harness import scale
+from lesson_lsp.harness.calls import load_inputs
+from lesson_lsp.harness.inputs import InputSpec
 from lesson_lsp.harness.scale import Trial, derive, describe, grow, grow_call
 
 Point = namedtuple("Point", "x y")
@@ -120,6 +124,24 @@ def test_derive_drops_calls_that_raise_or_differ_or_cannot_be_pickled() -> None:
     assert unstable.calls == [] and unstable.dropped == {"unstable": 1}
     unpicklable = derive([(([lambda: 1],), {})], fake_run("ok"), float("inf"))
     assert unpicklable.calls == [] and unpicklable.dropped == {"unpicklable": 1}
+
+
+def test_derived_calls_are_the_timed_ones(tmp_path: Path) -> None:
+    larger = [(([1, 2, 3, 4],), {}), (([5, 6],), {})]
+    (tmp_path / "derived.pickle").write_bytes(pickle.dumps(larger))
+    job = {"inputs": {"steps": [["call", "(([1, 2],), {})"]], "derived":
+                      str(tmp_path / "derived.pickle")}, "seed": 0}
+    calls, hidden = load_inputs(job, types.ModuleType("m"))
+    assert calls == [(([1, 2],), {}), *larger]
+    assert hidden == [True, False, False]  # the tiny observed call is checked, not timed
+
+
+def test_named_or_generated_inputs_are_never_grown() -> None:
+    assert InputSpec("g.py", "inputs", "--inputs").named
+    assert InputSpec("g.py", "", "hyp", hypothesis=40).named
+    assert InputSpec("g.py", "main", "bench", hidden="hidden_inputs").named
+    assert not InputSpec("m.py", "", "doctest examples", (("call", "((1,), {})"),)).named
+    assert not InputSpec("m.py", "", "captured", pickle="calls.pickle").named
 
 
 def test_what_was_timed_is_said() -> None:
