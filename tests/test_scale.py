@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 import base64
+import json
 import pickle
 import random
+import subprocess
 import types
 from collections import namedtuple
 from collections.abc import Callable
 from pathlib import Path
 
+from lesson_lsp.extract import function_named
 from lesson_lsp.harness import scale
 from lesson_lsp.harness.calls import load_inputs
 from lesson_lsp.harness.inputs import InputSpec
 from lesson_lsp.harness.scale import Trial, derive, describe, grow, grow_call
+from lesson_lsp.harness.verify import Baseline
+from lesson_lsp.optimize import Run
+from lesson_lsp.team.loop import TeamResult
+from tests.conftest import PYTHON
 
 Point = namedtuple("Point", "x y")
 
@@ -157,3 +164,42 @@ def test_what_was_timed_is_said() -> None:
     assert describe(1, 4e-6, None, "from a named generator") == (
         "timed on 1 tiny input (4 µs a call, from a named generator): a gain at scale may not "
         "show")
+    source = "def f(xs):\n    return xs\n"
+    base = Baseline([], 0.0, 4, "", held_out=1, timed_on=describe(2, 4e-6, found))
+    run = Run("m.py", function_named(source, "f"), TeamResult(base), None, "doctest examples")
+    assert "Timed on 6 inputs derived from the 2 observed ones" in run.markdown()
+    assert run.as_json(False)["timed_on"] == base.timed_on
+
+
+def optimize(project: Path, target: str) -> dict:
+    done = subprocess.run([PYTHON, "-m", "lesson_lsp.cli", "optimize", target, "--rounds", "1",
+                           "--json"], cwd=project, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_tiny_doctest_gets_derived_inputs(tmp_path: Path) -> None:
+    (tmp_path / "mod.py").write_text(
+        'def dedupe(xs):\n    """Items of xs in order, each once.\n\n'
+        '    >>> dedupe([1, 2, 1])\n    [1, 2]\n    """\n'
+        "    out = []\n    for x in xs:\n        if x not in out:\n            out.append(x)\n"
+        "    return out\n", encoding="utf-8")
+    result = optimize(tmp_path, "mod.py::dedupe")
+    assert result["inputs_from"] == "doctest examples"
+    assert result["inputs"] > 1 and result["held_out"] == 1  # the example: checked, not timed
+    assert result["timed_on"].startswith(f"timed on {result['inputs'] - 1} inputs derived from "
+                                         "the 1 observed one (lists grown ×10")
+    assert "too little to measure" in result["timed_on"]
+
+
+def test_nothing_derived_when_the_original_raises_on_larger_inputs(tmp_path: Path) -> None:
+    (tmp_path / "mod.py").write_text(
+        'def small_sum(xs):\n    """At most five numbers.\n\n'
+        '    >>> small_sum([3, 1, 2])\n    6\n    """\n'
+        "    if len(xs) > 5:\n        raise ValueError('at most five')\n"
+        "    t = 0\n    for x in xs:\n        t += x\n    return t\n", encoding="utf-8")
+    result = optimize(tmp_path, "mod.py::small_sum")
+    assert result["inputs"] == 1 and result["held_out"] == 0
+    assert result["timed_on"].startswith("timed on 1 tiny input (")
+    assert result["timed_on"].endswith("a gain at scale may not show; no larger inputs could be "
+                                       "derived (the original raised on them)")
