@@ -114,6 +114,9 @@ def cmd_optimize(args: argparse.Namespace) -> int:
         sys.stdout.writelines(diff)
         print()
     print(run.headline())
+    timed_on = run.result.baseline.timed_on
+    if timed_on:
+        print(timed_on[:1].upper() + timed_on[1:] + ".")
     lessons = run.result.lessons
     if lessons:
         print("\nLessons:")

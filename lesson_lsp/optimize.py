@@ -68,6 +68,8 @@ class Run:
         lines.append(f"{base.inputs} inputs ({self.inputs_from}; {base.held_out} held out for "
                      f"correctness only) · isolation: {base.isolation} · "
                      f"{len(self.result.attempts)} candidates checked")
+        if base.timed_on:
+            lines.append(base.timed_on[:1].upper() + base.timed_on[1:] + ".")
         if self.interpreter is not None:
             lines.append(f"run with {self.interpreter.describe()}")
         for notice in self.result.notices:
@@ -92,6 +94,7 @@ class Run:
             "inputs": self.result.baseline.inputs,
             "inputs_from": self.inputs_from,
             "held_out": self.result.baseline.held_out,
+            "timed_on": self.result.baseline.timed_on,
             "isolation": self.result.baseline.isolation,
             "interpreter": None if self.interpreter is None else self.interpreter.as_json(),
             "lessons": [{"agent": x.agent, "outcome": x.outcome, "speedup": x.speedup,

@@ -161,14 +161,29 @@ def hypothesis_inputs(target: Any, count: int) -> list[tuple[tuple, dict]]:
 
 def load_inputs(job: dict[str, Any], module: types.ModuleType
                 ) -> tuple[list[tuple[tuple, dict]], list[bool]]:
-    """The calls to make, and which of them are held out (correctness only, never timed)."""
+    """The calls to make, and which of them are held out (correctness only, never timed).
+
+    Calls derived from tiny observed ones (`scale`) come last and are the ones timed: the
+    observed ones are then checked only, as too small to time."""
     notes.clear()
     calls = _load_calls(job, module)
     hidden_name = job["inputs"].get("hidden")
     if hidden_name:
         hidden = _generate(job, _generator_module(job, module), hidden_name)
-        return calls + hidden, [False] * len(calls) + [True] * len(hidden)
-    return calls, [held_out(i, len(calls)) for i in range(len(calls))]
+        calls, held = calls + hidden, [False] * len(calls) + [True] * len(hidden)
+    else:
+        held = [held_out(i, len(calls)) for i in range(len(calls))]
+    if job["inputs"].get("derived"):
+        larger = _unpickle(job["inputs"]["derived"])
+        return calls + larger, [True] * len(calls) + [False] * len(larger)
+    return calls, held
+
+
+def _unpickle(path: str) -> list[tuple[tuple, dict]]:
+    import pickle
+
+    with open(path, "rb") as handle:
+        return [(tuple(a), dict(k)) for a, k in pickle.load(handle)]
 
 
 def _load_calls(job: dict[str, Any], module: types.ModuleType) -> list[tuple[tuple, dict]]:

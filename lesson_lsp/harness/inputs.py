@@ -36,11 +36,18 @@ class InputSpec:
     hypothesis: int = 0  # how many examples to generate from type hints
     pickle: str = ""  # calls captured from the project's tests
     hidden: str = ""  # a second generator in the same file: inputs for correctness only
+    derived: str = ""  # a pickle of larger calls grown from tiny ones: the ones timed (scale)
+
+    @property
+    def named(self) -> bool:
+        """Inputs the user chose (a generator) or that are generated: none are derived."""
+        return bool(self.callable or self.hidden or self.hypothesis)
 
     def as_job(self) -> dict[str, object]:
         steps = [example.as_json() for example in self.steps]
         return {"path": self.path, "callable": self.callable, "steps": steps,
-                "hypothesis": self.hypothesis, "pickle": self.pickle, "hidden": self.hidden}
+                "hypothesis": self.hypothesis, "pickle": self.pickle, "hidden": self.hidden,
+                "derived": self.derived}
 
 
 HYPOTHESIS_EXAMPLES = 40

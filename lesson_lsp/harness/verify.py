@@ -12,17 +12,21 @@ sandbox stopped it, because at the user's place nothing does (DESIGN.md, invaria
 from __future__ import annotations
 
 import asyncio
+import base64
 import functools
 import hashlib
+import os
 import statistics
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
+from lesson_lsp import storage
 from lesson_lsp.candidate import Candidate, to_column0
 from lesson_lsp.config import HarnessConfig
 from lesson_lsp.edits import Plan, PlanError, plan
 from lesson_lsp.extract import ExtractError, FunctionSpan, function_named
-from lesson_lsp.harness import admission, guard, sandbox, timing
+from lesson_lsp.harness import admission, guard, sandbox, scale, timing
 from lesson_lsp.harness.compare import Tolerance, describe, outcome_difference, show
 from lesson_lsp.harness.inputs import InputSpec
 from lesson_lsp.project import ModuleLocation, locate
@@ -87,6 +91,7 @@ class Baseline:
     attempts: frozenset[tuple[str, str]] = frozenset()
     isolation: str = field(default_factory=lambda: sandbox.isolation().describe())
     inputs_from: str = ""  # the worker's account, when it knows more than the InputSpec
+    timed_on: str = ""  # what the timing is based on, for the user (see `scale.describe`)
 
 
 @dataclass
@@ -157,9 +162,51 @@ class Harness:
                                  memory_mb=self.config.memory_mb, python=self.target.python)
 
     async def baseline(self) -> Baseline:
-        """Run the original twice (it must agree with itself) and profile it."""
+        """Measure the original; when its inputs are too small to time a gain at scale (under
+        `scale.TINY_CALL_S` a call) and were found rather than named, derive larger ones, and
+        measure it again with them: from then on every job carries them."""
         if self.baseline_ is not None:
             return self.baseline_
+        base = await self._measure()
+        shown = max(1, base.inputs - base.held_out)
+        per_call = base.solo_s / shown
+        spec, found = self.target.inputs, None
+        if per_call < scale.TINY_CALL_S and not spec.named:
+            found = await self._derive()
+            base.attempts |= _attempts(found, "original")
+            if found.get("kept"):
+                try:
+                    larger = await self._measure()
+                except HarnessError:  # the original differs between processes on them
+                    self.target = replace(self.target, inputs=spec)
+                    self.reuse_args = not any(o.get("mutates") for o in base.outcomes)
+                    found = {"error": "unstable"}
+                else:
+                    larger.attempts |= base.attempts
+                    base = larger
+        origin = "" if not spec.named else (
+            "generated from type hints" if spec.hypothesis else "from a named generator")
+        base.timed_on = scale.describe(shown, per_call, found, origin)
+        self.baseline_ = base
+        return base
+
+    async def _derive(self) -> dict[str, Any]:
+        """Ask a worker for larger calls grown from the shown ones; store those it keeps, and
+        make every later job carry them. The worker's payload, or {"error": why}."""
+        result = await self._run(self._job("scale", None, split="shown"))
+        payload = result.payload
+        if result.status == "timeout":
+            return {"error": "timeout"}
+        if payload is None or payload.get("status") != "ok":
+            return {"error": "failed", "attempts": (payload or {}).get("attempts", {})}
+        if payload.get("kept"):
+            path = _store_derived(self.target, base64.b64decode(payload.pop("pickle_b64")))
+            self.target = replace(self.target, inputs=replace(self.target.inputs,
+                                                              derived=str(path)))
+        return payload
+
+    async def _measure(self) -> Baseline:
+        """Run the original twice (it must agree with itself), profile it and time it alone."""
         first, second, prof = await asyncio.gather(
             self._run(self._job("check", None)),
             self._run(self._job("check", None)),
@@ -193,7 +240,7 @@ class Harness:
             raise HarnessError(f"the original `{self.target.qualname}` could not be timed: "
                                f"{solo.detail}")
         samples = [float(x) for x in solo.payload["samples"]]
-        self.baseline_ = Baseline(
+        return Baseline(
             outcomes, sum(first.payload["cold_s"]), len(outcomes), profile,
             held_out=int(first.payload.get("held_out", 0)),
             solo_s=statistics.median(samples), solo_noise=timing.relative_spread(samples),
@@ -201,7 +248,6 @@ class Harness:
             attempts=frozenset().union(*(_attempts(r.payload, "original")
                                          for r in (first, second, prof, solo))),
             inputs_from=str(first.payload.get("inputs_from", "")))
-        return self.baseline_
 
     async def check(self, candidate: Candidate) -> Verdict | None:
         """Correctness only: None when the candidate agrees with the original on every input."""
@@ -318,6 +364,20 @@ class Harness:
 def sha256(text: str) -> str:
     """The digest the worker reports of the module text it loaded."""
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _store_derived(target: Target, data: bytes) -> Path:
+    """Derived calls in the project's cache, named by their content, so that two runs on one
+    function at once never read each other's."""
+    folder = storage.project_cache(target.root or Path(target.path).parent) / "derived"
+    folder.mkdir(parents=True, exist_ok=True)
+    tag = hashlib.sha256(data).hexdigest()[:16]
+    path = folder / f"{target.module_name}.{target.qualname}.{tag}.pickle"
+    if not path.exists():
+        partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
+        partial.write_bytes(data)
+        os.replace(partial, path)
+    return path
 
 
 def _attempts(payload: dict[str, Any] | None, actor: str) -> frozenset[tuple[str, str]]:

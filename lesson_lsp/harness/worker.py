@@ -26,7 +26,7 @@ import traceback
 import types
 from typing import Any
 
-from lesson_lsp.harness import guard
+from lesson_lsp.harness import guard, scale
 from lesson_lsp.harness.calls import (
     Fresh,
     WorkerError,
@@ -286,6 +286,46 @@ def _profile(target: Any, calls: list[tuple[tuple, dict]], job: dict[str, Any]
         return profile(target, calls, job)
 
 
+class _TooSlow(BaseException):
+    """Raised by the timer in a derived call that runs far past the cap."""
+
+
+def _alarm(signum: int, frame: Any) -> None:
+    raise _TooSlow
+
+
+def _scale(target: Any, calls: list[tuple[tuple, dict]], job: dict[str, Any]
+           ) -> dict[str, Any]:
+    """Larger calls derived from `calls` on which the original behaves (see `scale`); a timer
+    stops a call at twice the cap, so a source that explodes costs little."""
+    import signal
+
+    timer = getattr(signal, "setitimer", None)
+    if timer is not None:
+        signal.signal(signal.SIGALRM, _alarm)
+
+    def run(call: tuple[tuple, dict]) -> scale.Trial:
+        try:
+            if timer is not None:
+                timer(signal.ITIMER_REAL, 2 * scale.CALL_CAP_S)
+            try:
+                outcome = check(target, [call], job)
+            finally:
+                if timer is not None:
+                    timer(signal.ITIMER_REAL, 0)
+        except _TooSlow:  # past the call, while encoding what it returned
+            return scale.Trial("", float("inf"), "")
+        seen, seconds = outcome["outcomes"][0], outcome["cold_s"][0]
+        if "exc" in seen:  # the timer's exception too, caught by `check` around the call
+            slow = seen["exc"][0] == _TooSlow.__name__
+            return scale.Trial("" if slow else seen["exc"][0],
+                               float("inf") if slow else seconds, "")
+        return scale.Trial("", seconds, _dumps(seen, sort_keys=True))
+
+    deadline = _clock() + min(float(job.get("budget_s", 10.0)), 10.0)
+    return scale.derive(calls, run, deadline).payload()
+
+
 def run_job(job: dict[str, Any]) -> dict[str, Any]:
     """Load the module (and the candidate), then check, time or profile it on its inputs.
 
@@ -313,7 +353,7 @@ def run_job(job: dict[str, Any]) -> dict[str, Any]:
             partner_calls = [c for c, held in zip(partner_calls, hidden) if not held]
         result = measure(target, calls, job, partner, partner_calls)
     else:
-        modes = {"check": check, "time": measure, "profile": _profile}
+        modes = {"check": check, "time": measure, "profile": _profile, "scale": _scale}
         if job["mode"] not in modes:
             raise WorkerError(f"unknown mode {job['mode']}")
         result = modes[job["mode"]](target, calls, job)
