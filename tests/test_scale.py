@@ -136,8 +136,10 @@ def test_derive_drops_calls_that_raise_or_differ_or_cannot_be_pickled() -> None:
 def test_derived_calls_are_the_timed_ones(tmp_path: Path) -> None:
     larger = [(([1, 2, 3, 4],), {}), (([5, 6],), {})]
     (tmp_path / "derived.pickle").write_bytes(pickle.dumps(larger))
-    job = {"inputs": {"steps": [["call", "(([1, 2],), {})"]], "derived":
-                      str(tmp_path / "derived.pickle")}, "seed": 0}
+    (tmp_path / "captured.pickle").write_bytes(pickle.dumps(
+        {"functions": {"f": [pickle.dumps((([1, 2],), {}))]}, "meta": {}}))
+    job = {"qualname": "f", "inputs": {"pickle": str(tmp_path / "captured.pickle"),
+                                       "derived": str(tmp_path / "derived.pickle")}, "seed": 0}
     calls, hidden = load_inputs(job, types.ModuleType("m"))
     assert calls == [(([1, 2],), {}), *larger]
     assert hidden == [True, False, False]  # the tiny observed call is checked, not timed

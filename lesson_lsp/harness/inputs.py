@@ -124,7 +124,7 @@ async def captured(target: Path, qualname: str, config: Config, python: str = ""
         return None, found.error
     count = found.calls.get(qualname, 0)
     if not count:
-        return None, f"{found.summary()} but none called `{qualname}`"
+        return None, f"none of the project's tests called it; {found.summary()}"
     return InputSpec(str(target.resolve()), "",
                      f"{count} calls captured from the project's tests ({found.summary()})",
                      pickle=str(found.path)), ""
