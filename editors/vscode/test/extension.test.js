@@ -1,29 +1,78 @@
 // The manifest, and activation against a stand-in `vscode` module (no VS Code binary needed):
-// commands registered, the server found and started with the right command and settings, and
-// a clear message when the server is missing. LESSON_PY names a Python with lesson-lsp.
+// commands registered, the server found and started with the right command and settings, the
+// project's Python passed to the server (the user's setting, else the Python extension's
+// selected environment, also when it changes), and a clear message when the server is missing.
+// LESSON_PY names a Python with lesson-lsp.
 const test = require("node:test");
 const assert = require("node:assert");
+const fs = require("node:fs");
 const Module = require("node:module");
+const os = require("node:os");
 const path = require("node:path");
 const manifest = require("../package.json");
 
-function fakeVscode(settings) {
-  const calls = { commands: [], errors: [], channels: [], infos: [] };
+const FOLDER = { uri: { fsPath: "/work/project", toString: () => "file:///work/project" },
+  name: "project", index: 0 };
+
+function emitter() {
+  const listeners = [];
+  const event = (listener) => {
+    listeners.push(listener);
+    return { dispose: () => listeners.splice(listeners.indexOf(listener), 1) };
+  };
+  return { event, fire: (value) => listeners.slice().forEach((l) => l(value)), listeners };
+}
+
+/** The Python extension's environments API: `environments` maps a path to its executable
+ * (undefined: resolveEnvironment finds nothing); `active` is the selected path. */
+function fakePython(active, environments = {}) {
+  const changed = emitter();
+  const python = {
+    active,
+    asked: [],
+    changed,
+    select(next) {
+      python.active = next;
+      changed.fire({ id: next, path: next, resource: FOLDER });
+    },
+    api: {
+      environments: {
+        getActiveEnvironmentPath: (resource) => {
+          python.asked.push(resource);
+          return { id: python.active, path: python.active };
+        },
+        resolveEnvironment: async (environment) => {
+          const executable = environments[environment.path ?? environment];
+          return executable ? { executable: { uri: { fsPath: executable } } } : undefined;
+        },
+        onDidChangeActiveEnvironmentPath: changed.event,
+      },
+    },
+  };
+  return python;
+}
+
+function fakeVscode(settings, python) {
+  const calls = { commands: [], errors: [], channels: [], infos: [], lines: [] };
+  const configurationChanged = emitter();
   const vscode = {
     calls,
+    configurationChanged,
     workspace: {
+      workspaceFolders: [FOLDER],
       getConfiguration: () => ({
         get: (key, fallback) => (key in settings ? settings[key] : fallback),
         inspect: (key) => (key in settings ? { globalValue: settings[key] } : undefined),
       }),
+      onDidChangeConfiguration: configurationChanged.event,
     },
     window: {
       createOutputChannel: (name) => {
         calls.channels.push(name);
-        return { appendLine: () => {}, dispose: () => {} };
+        return { appendLine: (line) => calls.lines.push(line), dispose: () => {} };
       },
-      showErrorMessage: (message) => calls.errors.push(message),
-      showInformationMessage: (message) => calls.infos.push(message),
+      showErrorMessage: async (message) => { calls.errors.push(message); },
+      showInformationMessage: async (message) => { calls.infos.push(message); },
       activeTextEditor: undefined,
     },
     commands: {
@@ -33,27 +82,36 @@ function fakeVscode(settings) {
       },
       executeCommand: async () => [],
     },
-    extensions: { getExtension: () => undefined },
+    extensions: {
+      getExtension: (id) => (id === "ms-python.python" && python
+        ? { isActive: true, exports: python.api } : undefined),
+    },
     CodeActionKind: { RefactorRewrite: { value: "refactor.rewrite" } },
   };
   return vscode;
 }
 
-function load(settings) {
-  const vscode = fakeVscode(settings);
+const DID_CHANGE_CONFIGURATION = { method: "workspace/didChangeConfiguration" };
+
+function load(settings, python) {
+  const vscode = fakeVscode(settings, python);
   const started = [];
   class LanguageClient {
     constructor(id, name, serverOptions, clientOptions) {
-      Object.assign(this, { id, name, serverOptions, clientOptions });
+      Object.assign(this, { id, name, serverOptions, clientOptions, notifications: [] });
       started.push(this);
     }
     async start() { this.running = true; }
     async stop() { this.running = false; }
+    isRunning() { return Boolean(this.running); }
+    async sendNotification(type, params) { this.notifications.push({ type, params }); }
   }
   const original = Module._load;
   Module._load = function (request, parent, isMain) {
     if (request === "vscode") return vscode;
-    if (request === "vscode-languageclient/node") return { LanguageClient };
+    if (request === "vscode-languageclient/node") {
+      return { LanguageClient, DidChangeConfigurationNotification: { type: DID_CHANGE_CONFIGURATION } };
+    }
     return original.call(this, request, parent, isMain);
   };
   const file = path.join(__dirname, "..", "out", "extension.js");
@@ -70,22 +128,39 @@ function load(settings) {
 
 const context = () => ({ subscriptions: [] });
 
+function lessonPython() {
+  const python = process.env.LESSON_PY;
+  assert.ok(python, "LESSON_PY must name a Python with lesson-lsp installed");
+  return python;
+}
+
+/** Wait for the client to have `count` notifications (they are sent from event handlers). */
+async function notified(client, count) {
+  for (let i = 0; i < 200 && client.notifications.length < count; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  await new Promise((resolve) => setTimeout(resolve, 20)); // and no more than that
+  return client.notifications;
+}
+
 test("the manifest mirrors the server's settings and offers the command", () => {
   assert.deepStrictEqual(manifest.activationEvents, ["onLanguage:python"]);
   const titles = manifest.contributes.commands.map((c) => c.title);
   assert.ok(titles.includes("Lesson team: optimize function at cursor"));
-  const keys = Object.keys(manifest.contributes.configuration.properties);
-  for (const key of ["path", "interpreter", "rounds", "timeBudgetS", "tokenBudget",
-    "lessonsPerPrompt", "restartFrom", "preset", "bank", "team", "harness", "inputs"]) {
-    assert.ok(keys.includes(`lesson-lsp.${key}`), key);
+  const properties = manifest.contributes.configuration.properties;
+  for (const key of ["path", "serverInterpreter", "interpreter", "rounds", "timeBudgetS",
+    "tokenBudget", "lessonsPerPrompt", "restartFrom", "preset", "bank", "team", "harness",
+    "inputs"]) {
+    assert.ok(`lesson-lsp.${key}` in properties, key);
   }
+  assert.match(properties["lesson-lsp.serverInterpreter"].description, /lesson-lsp installed/);
+  assert.match(properties["lesson-lsp.interpreter"].markdownDescription, /project's Python/);
   assert.strictEqual(manifest.main, "./out/extension.js");
 });
 
-test("activation starts the server from the configured interpreter with the settings", async () => {
-  const python = process.env.LESSON_PY;
-  assert.ok(python, "LESSON_PY must name a Python with lesson-lsp installed");
-  const { extension, vscode, started } = load({ interpreter: python, rounds: 2 });
+test("activation starts the server from lesson-lsp.serverInterpreter with the settings", async () => {
+  const python = lessonPython();
+  const { extension, vscode, started } = load({ serverInterpreter: python, rounds: 2 });
   await extension.activate(context());
   assert.deepStrictEqual(vscode.calls.commands.sort(),
     ["lesson-lsp.optimizeAtCursor", "lesson-lsp.restart"]);
@@ -97,14 +172,156 @@ test("activation starts the server from the configured interpreter with the sett
   assert.deepStrictEqual(client.serverOptions.args, ["-m", "lesson_lsp.cli", "serve", "--stdio"]);
   assert.deepStrictEqual(client.clientOptions.documentSelector,
     [{ scheme: "file", language: "python" }]);
+  // The launcher is not a server setting, and without the Python extension nor the setting
+  // the server picks the project's Python itself.
   assert.deepStrictEqual(client.clientOptions.initializationOptions, { rounds: 2 });
+  assert.ok(vscode.calls.lines.some((l) => l.includes("lesson-lsp.serverInterpreter setting")));
   assert.ok(client.running);
 });
 
+test("a leading ~ in lesson-lsp.serverInterpreter is the home folder",
+  { skip: process.platform === "win32" }, async () => {
+    const python = lessonPython();
+    const saved = process.env.HOME;
+    process.env.HOME = path.dirname(path.dirname(python));
+    try {
+      const relative = `~/${path.basename(path.dirname(python))}/${path.basename(python)}`;
+      const { extension, vscode, started } = load({ serverInterpreter: relative });
+      await extension.activate(context());
+      assert.deepStrictEqual(vscode.calls.errors, []);
+      assert.strictEqual(started[0].serverOptions.command, python);
+    } finally {
+      process.env.HOME = saved;
+    }
+  });
+
+test("the user's lesson-lsp.interpreter is the project's Python, passed to the server", async () => {
+  const python = lessonPython();
+  const selected = fakePython("/envs/selected", { "/envs/selected": "/envs/selected/bin/python" });
+  const { extension, vscode, started } = load(
+    { serverInterpreter: python, interpreter: "/work/project/.venv", rounds: 2 }, selected);
+  await extension.activate(context());
+  assert.strictEqual(started.length, 1);
+  const client = started[0];
+  assert.strictEqual(client.serverOptions.command, python); // it does not start the server
+  assert.deepStrictEqual(client.clientOptions.initializationOptions,
+    { rounds: 2, interpreter: "/work/project/.venv" });
+  assert.ok(vscode.calls.lines.some((l) => l.includes("/work/project/.venv") &&
+    l.includes("lesson-lsp.interpreter setting")), vscode.calls.lines.join("\n"));
+  // The user's setting wins over the Python extension's selection, also when that changes.
+  selected.select("/envs/other");
+  assert.deepStrictEqual(await notified(client, 1), []);
+});
+
+test("without lesson-lsp.interpreter, the Python extension's selected environment is passed",
+  async () => {
+    const python = lessonPython();
+    const selected = fakePython("/envs/project", { "/envs/project": "/envs/project/bin/python3" });
+    const { extension, vscode, started } = load(
+      { serverInterpreter: python, interpreter: "", rounds: 2 }, selected);
+    await extension.activate(context());
+    assert.strictEqual(started.length, 1);
+    assert.deepStrictEqual(started[0].clientOptions.initializationOptions,
+      { rounds: 2, interpreter: "/envs/project/bin/python3" });
+    assert.ok(selected.asked.includes(FOLDER.uri), "asked for the workspace's environment");
+    assert.ok(vscode.calls.lines.some((l) => l.includes("/envs/project/bin/python3") &&
+      l.includes("Python extension's selected environment")), vscode.calls.lines.join("\n"));
+
+    // An environment resolveEnvironment does not know is passed by its path.
+    const unresolved = fakePython("/envs/conda-env");
+    const again = load({ serverInterpreter: python }, unresolved);
+    await again.extension.activate(context());
+    assert.deepStrictEqual(again.started[0].clientOptions.initializationOptions,
+      { interpreter: "/envs/conda-env" });
+  });
+
+test("selecting another environment sends the server the new one", async () => {
+  const python = lessonPython();
+  const selected = fakePython("/envs/old", {
+    "/envs/old": "/envs/old/bin/python", "/envs/new": "/envs/new/bin/python",
+  });
+  const { extension, vscode, started } = load({ serverInterpreter: python, rounds: 2 }, selected);
+  await extension.activate(context());
+  const client = started[0];
+  assert.strictEqual(client.clientOptions.initializationOptions.interpreter, "/envs/old/bin/python");
+  assert.deepStrictEqual(client.notifications, []);
+  selected.select("/envs/new");
+  const notifications = await notified(client, 1);
+  assert.strictEqual(notifications.length, 1);
+  assert.strictEqual(notifications[0].type.method, "workspace/didChangeConfiguration");
+  assert.deepStrictEqual(notifications[0].params,
+    { settings: { "lesson-lsp": { rounds: 2, interpreter: "/envs/new/bin/python" } } });
+  assert.ok(vscode.calls.lines.some((l) => l.includes("selected environment changed") &&
+    l.includes("/envs/new/bin/python")), vscode.calls.lines.join("\n"));
+  selected.select("/envs/new"); // the same again: nothing new to send
+  assert.strictEqual((await notified(client, 2)).length, 1);
+  assert.strictEqual(started.length, 1); // no restart
+});
+
+test("a settings change sends the server settings, without the launch settings", async () => {
+  const python = lessonPython();
+  const settings = { serverInterpreter: python, rounds: 2 };
+  const { extension, vscode, started } = load(settings);
+  await extension.activate(context());
+  const client = started[0];
+  settings.rounds = 5;
+  settings.interpreter = "/work/project/venv";
+  vscode.configurationChanged.fire({ affectsConfiguration: (s) => s === "lesson-lsp" ||
+    s === "lesson-lsp.rounds" || s === "lesson-lsp.interpreter" });
+  const notifications = await notified(client, 1);
+  assert.strictEqual(notifications.length, 1);
+  assert.deepStrictEqual(notifications[0].params,
+    { settings: { "lesson-lsp": { rounds: 5, interpreter: "/work/project/venv" } } });
+  assert.deepStrictEqual(vscode.calls.infos, []);
+  settings.serverInterpreter = "/elsewhere/python";
+  vscode.configurationChanged.fire({ affectsConfiguration: (s) => s === "lesson-lsp" ||
+    s === "lesson-lsp.serverInterpreter" });
+  assert.strictEqual((await notified(client, 2)).length, 1);
+  assert.strictEqual(vscode.calls.infos.length, 1);
+  assert.match(vscode.calls.infos[0], /restart/);
+});
+
+test("the Python extension's environment starts the server when lesson-lsp is there", async () => {
+  const python = lessonPython();
+  const { extension, started } = load({}, fakePython(python));
+  await extension.activate(context());
+  assert.strictEqual(started.length, 1);
+  assert.strictEqual(started[0].serverOptions.command, python);
+  assert.deepStrictEqual(started[0].serverOptions.args, ["-m", "lesson_lsp.cli", "serve", "--stdio"]);
+});
+
+test("an environment without lesson-lsp is skipped for lesson-lsp on PATH",
+  { skip: process.platform === "win32" }, async () => {
+    const python = lessonPython();
+    const bin = fs.mkdtempSync(path.join(os.tmpdir(), "lesson-path-"));
+    fs.writeFileSync(path.join(bin, "lesson-lsp"),
+      `#!/bin/sh\nexec ${JSON.stringify(python)} -m lesson_lsp.cli "$@"\n`, { mode: 0o755 });
+    const saved = process.env.PATH;
+    process.env.PATH = `${bin}${path.delimiter}${saved}`;
+    try {
+      const { extension, vscode, started } = load({}, fakePython("/nonexistent/env/bin/python"));
+      await extension.activate(context());
+      assert.deepStrictEqual(vscode.calls.errors, []);
+      assert.strictEqual(started.length, 1);
+      assert.strictEqual(started[0].serverOptions.command, "lesson-lsp");
+      assert.deepStrictEqual(started[0].serverOptions.args, ["serve", "--stdio"]);
+      // The project's Python is still the selected environment.
+      assert.strictEqual(started[0].clientOptions.initializationOptions.interpreter,
+        "/nonexistent/env/bin/python");
+    } finally {
+      process.env.PATH = saved;
+      fs.rmSync(bin, { recursive: true, force: true });
+    }
+  });
+
 test("a missing server is one clear message, not a crash", async () => {
-  const { extension, vscode, started } = load({ interpreter: "/nonexistent/python3" });
+  const { extension, vscode, started } = load({ serverInterpreter: "/nonexistent/python3" },
+    fakePython(lessonPython()));
   await extension.activate(context());
   assert.strictEqual(started.length, 0);
   assert.strictEqual(vscode.calls.errors.length, 1);
   assert.match(vscode.calls.errors[0], /pip install lesson-lsp/);
+  assert.match(vscode.calls.errors[0], /serverInterpreter setting: \/nonexistent\/python3/);
+  // The user's setting is reported, not silently replaced by another server.
+  assert.doesNotMatch(vscode.calls.errors[0], /PATH:|Python extension's selected/);
 });

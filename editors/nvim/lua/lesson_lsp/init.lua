@@ -6,7 +6,7 @@ M.defaults = {
   cmd = { "lesson-lsp", "serve" },
   filetypes = { "python" },
   root_markers = { "pyproject.toml", "setup.cfg", "setup.py", ".git" },
-  settings = {}, -- the keys of [tool.lesson-lsp], e.g. { rounds = 2 }
+  settings = {}, -- the keys of [tool.lesson-lsp], e.g. { rounds = 2, interpreter = ".venv" }
 }
 M.config = vim.deepcopy(M.defaults)
 
