@@ -137,7 +137,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
         raise UsageError(f"{args.candidate}: no such file")
     try:
         config = _with_python(load(path), args)
-        python = interpreter(config.interpreter, config.root)
+        python = interpreter(config.interpreter, config.root, config.editor_interpreter)
     except (ConfigError, ProjectError) as exc:
         raise UsageError(str(exc)) from exc
     candidate = Candidate(candidate_path.read_text(encoding="utf-8"), agent="verify")

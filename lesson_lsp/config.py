@@ -68,6 +68,7 @@ class Config:
     inputs: Mapping[str, str] = field(default_factory=dict)
     preset: str = ""  # "paper": the LessonL paper's settings, which other keys then override
     interpreter: str = ""  # the project's Python (or its virtualenv); empty: found (project.py)
+    editor_interpreter: str = ""  # the editor's selected environment: used when no `interpreter`
     root: str = ""
 
     def bank_path(self) -> Path:
@@ -192,7 +193,7 @@ def merge(config: Config, raw: Mapping[str, Any], source: str) -> Config:
             if value not in ("original", "best"):
                 raise ConfigError("setting `restart_from` must be `original` or `best`")
             values[key] = value
-        elif key in ("bank", "interpreter"):
+        elif key in ("bank", "interpreter", "editor_interpreter"):
             values[key] = _typed(key, value, str)
         elif key == "harness":
             values[key] = _harness(config.harness, value)

@@ -174,7 +174,7 @@ async def _run(path: Path, source: str, span: FunctionSpan, config: Config, agen
             on_progress(Progress(0, config.rounds, len(agents), 0.0, line))
 
     try:
-        python = interpreter(config.interpreter, config.root)
+        python = interpreter(config.interpreter, config.root, config.editor_interpreter)
         report("finding inputs")
         if spec is None:
             spec = await input_sources.resolve(path, span.qualname, config, inputs_cli,

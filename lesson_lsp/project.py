@@ -139,13 +139,15 @@ def _check(python: Path, chosen_by: str) -> Interpreter:
     return Interpreter(str(python), found, chosen_by)
 
 
-def interpreter(setting: str, root: str | Path, chosen_by: str = "configured") -> Interpreter:
+def interpreter(setting: str, root: str | Path, editor: str = "") -> Interpreter:
     """The project's Python: the `interpreter` setting (a python executable or a virtualenv
-    folder, relative to the project root), else the active virtualenv, else a `.venv` or
-    `venv` in the project, else lesson-lsp's own."""
+    folder, relative to the project root), else the environment selected in the editor, else
+    the active virtualenv, else a `.venv` or `venv` in the project, else lesson-lsp's own."""
     base = Path(root or ".")
-    if setting:
-        given = Path(os.path.expanduser(setting))
+    for given_text, chosen_by in ((setting, "configured"), (editor, "selected in the editor")):
+        if not given_text:
+            continue
+        given = Path(os.path.expanduser(given_text))
         given = given if given.is_absolute() else base / given
         if given.is_dir():
             given = _venv_python(given)

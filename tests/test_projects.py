@@ -16,7 +16,7 @@ from lesson_lsp.config import load
 from lesson_lsp.extract import function_named
 from lesson_lsp.harness import inputs
 from lesson_lsp.harness.verify import Baseline, Harness, Target
-from lesson_lsp.project import find_root, interpreter, locate
+from lesson_lsp.project import ProjectError, find_root, interpreter, locate
 from tests.conftest import PYTHON
 
 CORE = '''\
@@ -194,7 +194,8 @@ async def test_one_capture_serves_every_function_of_the_module(tmp_path: Path) -
 
 async def test_no_calls_says_the_tests_ran_but_did_not_call_it(tmp_path: Path) -> None:
     root = package(tmp_path)
-    with pytest.raises(inputs.InputsError, match=r"`untested` \(none of the project's tests called it; 2 tests ran: "):
+    with pytest.raises(inputs.InputsError,
+                       match=r"`untested` \(none of the project's tests called it; 2 tests ran: "):
         await reach(root / "src/pkg/core.py", "untested")
 
 
@@ -247,3 +248,25 @@ async def test_without_pytest_in_the_projects_python_the_message_says_so(
     python = project_venv(root)
     with pytest.raises(inputs.InputsError, match="pytest is not installed in"):
         await reach(root / "src/pkg/core.py", "dedupe", str(python))
+
+
+def test_which_python_setting_editor_virtualenv_venv_own(tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    root = write(tmp_path / "proj", {"pyproject.toml": ""})
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(root / ".venv")],
+                   check=True)
+    active = tmp_path / "active"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(active)], check=True)
+    monkeypatch.delenv("VIRTUAL_ENV", raising=False)
+    assert interpreter("", root).chosen_by == ".venv"
+    monkeypatch.setenv("VIRTUAL_ENV", str(active))
+    assert interpreter("", root).path == str(active / "bin" / "python")
+    picked = interpreter("", root, str(root / ".venv"))
+    assert (picked.path, picked.chosen_by) == (str(root / ".venv/bin/python"),
+                                               "selected in the editor")
+    assert interpreter(".venv", root, str(active)).chosen_by == "configured"
+    with pytest.raises(ProjectError, match="does not exist"):
+        interpreter("nowhere/python", root)
+    monkeypatch.delenv("VIRTUAL_ENV")
+    (root / ".venv").rename(root / "gone")
+    assert interpreter("", root).chosen_by == "lesson-lsp's own"

@@ -14,13 +14,14 @@ export const LAUNCH_KEYS = ["path", "serverInterpreter"];
 
 export interface ServerSettings {
   settings: Record<string, unknown>;
-  /** Where settings.interpreter came from, for the log. */
+  /** Where the project's Python came from, for the log. */
   interpreterOrigin: string;
 }
 
-/** Only the settings the user changed, so that pyproject.toml values are not masked; but the
- * project's Python is the Python extension's selected environment unless the user set
- * lesson-lsp.interpreter, so that the code runs where the user's other tools run it. */
+/** Only the settings the user changed, so that pyproject.toml values are not masked; and the
+ * Python extension's selected environment as `editorInterpreter`, which the server uses when
+ * neither lesson-lsp.interpreter nor `interpreter` in pyproject.toml names one, so that the
+ * code runs where the user's other tools run it. */
 export async function serverSettings(environments?: PythonEnvironments): Promise<ServerSettings> {
   const config = vscode.workspace.getConfiguration(SECTION, workspaceResource());
   const settings: Record<string, unknown> = {};
@@ -37,7 +38,7 @@ export async function serverSettings(environments?: PythonEnvironments): Promise
   delete settings.interpreter; // empty: as if unset
   const python = await activeInterpreter(environments);
   if (python) {
-    settings.interpreter = python;
+    settings.editorInterpreter = python;
     return { settings, interpreterOrigin: "the Python extension's selected environment" };
   }
   return { settings, interpreterOrigin: "not set: the server picks (see its log)" };

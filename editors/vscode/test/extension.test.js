@@ -222,7 +222,7 @@ test("without lesson-lsp.interpreter, the Python extension's selected environmen
     await extension.activate(context());
     assert.strictEqual(started.length, 1);
     assert.deepStrictEqual(started[0].clientOptions.initializationOptions,
-      { rounds: 2, interpreter: "/envs/project/bin/python3" });
+      { rounds: 2, editorInterpreter: "/envs/project/bin/python3" });
     assert.ok(selected.asked.includes(FOLDER.uri), "asked for the workspace's environment");
     assert.ok(vscode.calls.lines.some((l) => l.includes("/envs/project/bin/python3") &&
       l.includes("Python extension's selected environment")), vscode.calls.lines.join("\n"));
@@ -232,7 +232,7 @@ test("without lesson-lsp.interpreter, the Python extension's selected environmen
     const again = load({ serverInterpreter: python }, unresolved);
     await again.extension.activate(context());
     assert.deepStrictEqual(again.started[0].clientOptions.initializationOptions,
-      { interpreter: "/envs/conda-env" });
+      { editorInterpreter: "/envs/conda-env" });
   });
 
 test("selecting another environment sends the server the new one", async () => {
@@ -243,14 +243,14 @@ test("selecting another environment sends the server the new one", async () => {
   const { extension, vscode, started } = load({ serverInterpreter: python, rounds: 2 }, selected);
   await extension.activate(context());
   const client = started[0];
-  assert.strictEqual(client.clientOptions.initializationOptions.interpreter, "/envs/old/bin/python");
+  assert.strictEqual(client.clientOptions.initializationOptions.editorInterpreter, "/envs/old/bin/python");
   assert.deepStrictEqual(client.notifications, []);
   selected.select("/envs/new");
   const notifications = await notified(client, 1);
   assert.strictEqual(notifications.length, 1);
   assert.strictEqual(notifications[0].type.method, "workspace/didChangeConfiguration");
   assert.deepStrictEqual(notifications[0].params,
-    { settings: { "lesson-lsp": { rounds: 2, interpreter: "/envs/new/bin/python" } } });
+    { settings: { "lesson-lsp": { rounds: 2, editorInterpreter: "/envs/new/bin/python" } } });
   assert.ok(vscode.calls.lines.some((l) => l.includes("selected environment changed") &&
     l.includes("/envs/new/bin/python")), vscode.calls.lines.join("\n"));
   selected.select("/envs/new"); // the same again: nothing new to send
@@ -306,7 +306,7 @@ test("an environment without lesson-lsp is skipped for lesson-lsp on PATH",
       assert.strictEqual(started[0].serverOptions.command, "lesson-lsp");
       assert.deepStrictEqual(started[0].serverOptions.args, ["serve", "--stdio"]);
       // The project's Python is still the selected environment.
-      assert.strictEqual(started[0].clientOptions.initializationOptions.interpreter,
+      assert.strictEqual(started[0].clientOptions.initializationOptions.editorInterpreter,
         "/nonexistent/env/bin/python");
     } finally {
       process.env.PATH = saved;
