@@ -30,7 +30,8 @@ async function start(context: vscode.ExtensionContext): Promise<void> {
   }
   output?.appendLine(`starting ${server.command} ${server.args.join(" ")} (from ${server.origin})`);
   const { settings, interpreterOrigin } = await serverSettings(environments);
-  output?.appendLine(`the project's Python: ${settings.interpreter ?? "-"} (${interpreterOrigin})`);
+  const python = settings.interpreter ?? settings.editorInterpreter ?? "-";
+  output?.appendLine(`the project's Python: ${python} (${interpreterOrigin})`);
   const serverOptions: ServerOptions = {
     command: server.command,
     args: [...server.args, "--stdio"],
@@ -61,7 +62,7 @@ function pushSettings(reason: string): Promise<void> {
     }
     sent = text;
     output?.appendLine(`${reason}: sending the settings to the server; the project's Python: ` +
-      `${settings.interpreter ?? "-"} (${interpreterOrigin})`);
+      `${settings.interpreter ?? settings.editorInterpreter ?? "-"} (${interpreterOrigin})`);
     await client.sendNotification(DidChangeConfigurationNotification.type,
       { settings: { [SECTION]: settings } });
   }).catch((error) => output?.appendLine(`could not send the settings: ${error}`));
