@@ -12,12 +12,9 @@ import contextlib
 import copy
 import gc
 import hashlib
-import importlib
-import importlib.util
 import inspect
 import io
 import json
-import linecache
 import os
 import sys
 import threading
@@ -37,6 +34,7 @@ from lesson_lsp.harness.calls import (
     seed,
 )
 from lesson_lsp.harness.encode import encode
+from lesson_lsp.harness.loading import load_module
 from lesson_lsp.harness.profile import profile
 
 _clock = time.perf_counter
@@ -47,69 +45,6 @@ PRINT_CAP = 100_000  # characters of printed output kept per call, for the optio
 
 
 # --------------------------------------------------------------------------- loading
-
-
-class EditorText:
-    """Serves one module's text (the editor's, or a candidate's final text) in place of its file,
-    under the module's real name: the rest of its package is imported from disk as usual, so
-    relative imports work and objects made elsewhere are instances of its own classes.
-
-    Compiling is ours (a syntax error makes CPython read the file for its message); executing
-    is the actor's. linecache holds the text, so tracebacks, warnings and `inspect` show the
-    code that runs, without reading the user's file."""
-
-    def __init__(self, name: str, path: str, text: str, actor: str) -> None:
-        self.name, self.path, self.actor = name, path, actor
-        self.text = text[1:] if text.startswith("\ufeff") else text  # as Python reads a BOM
-
-    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
-        return self.spec() if fullname == self.name else None
-
-    def spec(self) -> Any:
-        package = os.path.basename(self.path) == "__init__.py"
-        return importlib.util.spec_from_file_location(
-            self.name, self.path, loader=self,  # type: ignore[arg-type]
-            submodule_search_locations=[os.path.dirname(self.path)] if package else None)
-
-    def create_module(self, spec: Any) -> None:
-        return None
-
-    def exec_module(self, module: types.ModuleType) -> None:
-        code = compile(self.text, self.path, "exec")
-        linecache.cache[self.path] = (len(self.text), None, self.text.splitlines(True), self.path)
-        with guard.acting(self.actor):
-            exec(code, module.__dict__)
-
-
-def load_module(job: dict[str, Any], text: str | None = None,
-                actor: str = "original") -> types.ModuleType:
-    """Import the target module under its real name (`pkg.sub.mod`), its text being `text`
-    (the candidate's final module text) or the editor's: exactly the text that would be
-    written, nothing spliced in afterwards.
-
-    A second load (the candidate next to the original) makes a fresh module that takes over the
-    name, so the candidate's recursion and helpers resolve to its own copy."""
-    for entry in reversed(job.get("sys_path", [])):
-        if entry not in sys.path:
-            sys.path.insert(0, entry)
-    name = job["module_name"]
-    loader = EditorText(name, job["module_path"],
-                        job["module_source"] if text is None else text, actor)
-    if name not in sys.modules:
-        sys.meta_path.insert(0, loader)
-        try:
-            return importlib.import_module(name)
-        finally:
-            sys.meta_path.remove(loader)
-    # Already there: the second text of a pair, or a name the worker itself has imported (a
-    # script called `json.py`); the parent package, if any, is imported by now.
-    package = name.rpartition(".")[0]
-    if package:
-        importlib.import_module(package)
-    module = importlib.util.module_from_spec(loader.spec())
-    sys.modules[name] = module
-    loader.exec_module(module)
-    return module
 
 
 def digest(text: str) -> str:
