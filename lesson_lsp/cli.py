@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import difflib
 import json
+import sqlite3
 import sys
 from collections.abc import Callable
 from dataclasses import replace
@@ -159,7 +160,19 @@ def cmd_lessons(args: argparse.Namespace) -> int:
         config = load(Path(args.project))
     except ConfigError as exc:
         raise UsageError(str(exc)) from exc
-    bank = Bank(Path(args.bank) if args.bank else config.bank_path())
+    path = Path(args.bank) if args.bank else config.bank_path()
+    if not path.is_file():  # looking makes nothing: no empty bank, no folder in the project
+        if args.json:
+            print("[]")
+        else:
+            print("pruned 0 lessons" if args.prune is not None else
+                  f"no lesson bank at {path} yet: `lesson-lsp optimize` makes it")
+        return 0
+    try:
+        bank = Bank(path)
+    except (OSError, sqlite3.Error) as exc:
+        raise UsageError(f"the lesson bank {path} cannot be opened: {exc}; pass --bank with "
+                         "the right file, or set `bank` in [tool.lesson-lsp]") from exc
     try:
         if args.prune is not None:
             print(f"pruned {bank.prune(args.prune)} lessons")
@@ -172,7 +185,7 @@ def cmd_lessons(args: argparse.Namespace) -> int:
             print(f"{x.speedup:6.2f}× factor {x.factor:.2f} uses {x.uses:3d}  "
                   f"{x.function} [{x.agent}, {x.outcome}] {x.text}")
         if not lessons:
-            print("no lesson matches" if args.search else "the bank holds no lessons yet")
+            print("no lesson matches" if args.search else f"the bank {path} holds no lessons yet")
     finally:
         bank.close()
     return 0
@@ -242,8 +255,10 @@ def parser() -> argparse.ArgumentParser:
     ben.set_defaults(func=cmd_bench)
 
     les = sub.add_parser("lessons", help="list, search or prune the lesson bank")
-    les.add_argument("--project", default=".")
-    les.add_argument("--bank")
+    les.add_argument("--project", default=".",
+                     help="a folder or file of the project whose bank to use (default: .)")
+    les.add_argument("--bank", help="a bank file instead (default: the project's, as "
+                                    "`optimize` and the server use it)")
     les.add_argument("--search")
     les.add_argument("--prune", type=float, metavar="MAX_FACTOR")
     les.add_argument("--limit", type=int, default=50)

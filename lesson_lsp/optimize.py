@@ -162,6 +162,13 @@ async def _run(path: Path, source: str, span: FunctionSpan, config: Config, agen
                inputs_cli: str | None, on_progress: Callable[[Progress], None] | None,
                spec: input_sources.InputSpec | None, embedder: Embedder | None) -> Run:
     try:
+        # First, so that a bank kept in the project (and whatever is stored beside it) goes
+        # into a .lesson-lsp/ that carries its own .gitignore.
+        bank_path = config.bank_path(create=True)
+    except OSError as exc:
+        raise OptimizeError(f"the lesson bank's folder cannot be made: {exc}; set `bank` to a "
+                            "writable path, or leave it unset") from exc
+    try:
         if on_progress is not None:
             on_progress(Progress(0, config.rounds, len(agents), 0.0, "finding inputs"))
         if spec is None:
@@ -173,9 +180,9 @@ async def _run(path: Path, source: str, span: FunctionSpan, config: Config, agen
                     inputs=spec, root=config.root, span=span)
     harness = Harness(target, config.harness)
     try:
-        bank = Bank(config.bank_path())
+        bank = Bank(bank_path)
     except (OSError, sqlite3.Error) as exc:
-        raise OptimizeError(f"the lesson bank {config.bank_path()} cannot be opened: {exc}; "
+        raise OptimizeError(f"the lesson bank {bank_path} cannot be opened: {exc}; "
                             "set `bank` to a writable path") from exc
     try:
         result = await run_team(
