@@ -40,7 +40,7 @@ def _read_target(spec: str) -> tuple[SourceFile, FunctionSpan]:
     file_part, qualname = spec.rsplit("::", 1)
     path = Path(file_part)
     if not path.is_file():
-        raise UsageError(f"{file_part}: no such file")
+        raise UsageError(f"{file_part}: no such file; give its path from the current folder")
     try:
         file = sourcefile.read(path)
     except SourceFileError as exc:
@@ -124,7 +124,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
     path, source = file.path, file.text
     candidate_path = Path(args.candidate)
     if not candidate_path.is_file():
-        raise UsageError(f"{args.candidate}: no such file")
+        raise UsageError(f"{args.candidate}: no such file; --candidate names a file holding the "
+                         "candidate function")
     try:
         config = load(path)
     except ConfigError as exc:
@@ -270,7 +271,8 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.command == "optimize" and args.replay and not Path(args.replay).is_file():
-        print(f"lesson-lsp: {args.replay}: no such recording", file=sys.stderr)
+        print(f"lesson-lsp: {args.replay}: no such recording; make one with --record "
+              f"{args.replay}", file=sys.stderr)
         return 2
     if args.command == "optimize" and args.rounds is not None and args.rounds < 1:
         print("lesson-lsp: --rounds must be at least 1", file=sys.stderr)

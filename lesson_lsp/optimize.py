@@ -117,8 +117,8 @@ def build_team(config: Config, http: httpx2.AsyncClient | None = None) -> list[A
         elif member.name in rules:
             team.append(RewriteAgent(rules[member.name]))
         else:
-            raise ConfigError(f"no rewrite agent named `{member.name}` "
-                              f"(known: all, {', '.join(rules)})")
+            raise ConfigError(f"no rewrite agent named `{member.name}`: set that team "
+                              f"member's `name` to one of all, {', '.join(rules)}")
     return team
 
 

@@ -164,9 +164,22 @@ async def test_stale_document_is_not_edited_and_errors_are_messages(
     await client.workspace_execute_command_async(lsp.ExecuteCommandParams(
         command="lesson-lsp.optimize",
         arguments=[{"uri": broken, "position": {"line": 1, "character": 4}, "version": 1}]))
+    # A command without its arguments, and a buffer never saved: each says what to do next.
+    await client.workspace_execute_command_async(lsp.ExecuteCommandParams(
+        command="lesson-lsp.optimize", arguments=[]))
+    untitled = "untitled:Untitled-1"
+    client.text_document_did_open(lsp.DidOpenTextDocumentParams(
+        text_document=lsp.TextDocumentItem(uri=untitled, language_id="python", version=1,
+                                           text="def g(n):\n    return n\n")))
+    await client.workspace_execute_command_async(lsp.ExecuteCommandParams(
+        command="lesson-lsp.optimize",
+        arguments=[{"uri": untitled, "position": {"line": 1, "character": 4}, "version": 1}]))
     errors = [m.message for m in client.messages if m.type == lsp.MessageType.Error]
     assert any("no function at line 3" in e for e in errors)
     assert any("does not parse" in e for e in errors)
+    assert any('use the code action "Optimize with lesson team"' in e for e in errors)
+    assert any("is not a file on disk; save it in the project, then run the action again" in e
+               for e in errors)
     assert client.edits == []  # type: ignore[attr-defined]
     started = time.perf_counter()
     assert await actions_at(client, uri, 6, 8)
