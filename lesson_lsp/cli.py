@@ -23,7 +23,7 @@ from lesson_lsp.extract import ExtractError, FunctionSpan, function_named
 from lesson_lsp.harness import inputs as input_sources
 from lesson_lsp.harness.timing import format_seconds
 from lesson_lsp.harness.verify import Harness, HarnessError, Target, Verdict
-from lesson_lsp.optimize import OptimizeError, lesson_line, optimize
+from lesson_lsp.optimize import OptimizeError, optimize
 from lesson_lsp.positions import UTF16
 from lesson_lsp.sourcefile import SourceFile, SourceFileError
 from lesson_lsp.team.bank import Bank
@@ -107,11 +107,11 @@ def cmd_optimize(args: argparse.Namespace) -> int:
         sys.stdout.writelines(diff)
         print()
     print(run.headline())
-    lessons = run.result.lessons
-    if lessons:
+    if run.result.lessons:
         print("\nLessons:")
-        for lesson in lessons:
-            print(lesson_line(lesson))
+        print("\n".join(run.lesson_lines()))
+    if run.advice():
+        print(f"\n{run.advice()}")
     if applied:
         print(f"\nWrote {path}.")
     elif run.improved:
@@ -150,7 +150,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
     if verdict.original_s:
         print(f"speedup: {verdict.speedup:.2f}× ({format_seconds(verdict.original_s)} ± "
               f"{verdict.original_spread:.0%} → {format_seconds(verdict.candidate_s)} ± "
-              f"{verdict.candidate_spread:.0%}; noise floor {verdict.noise:.1%})")
+              f"{verdict.candidate_spread:.0%} per pass over the shown inputs; noise floor "
+              f"{verdict.noise:.1%})")
     if verdict.detail:
         print(f"detail: {verdict.detail}")
     return 0

@@ -26,7 +26,8 @@ from lesson_lsp.edits import Plan, PlanError, check, workspace_edit
 from lesson_lsp.extract import ExtractError, FunctionSpan, function_at
 from lesson_lsp.harness import sandbox
 from lesson_lsp.harness.verify import sha256
-from lesson_lsp.optimize import OptimizeError, Run, lesson_line, optimize
+from lesson_lsp.messages import lesson_line
+from lesson_lsp.optimize import OptimizeError, Run, optimize
 from lesson_lsp.positions import encoding_name
 from lesson_lsp.rebase import OwnEdits, replan
 from lesson_lsp.runqueue import RunQueue, WorkProgress
@@ -223,10 +224,11 @@ async def _optimize(ls: LessonServer, uri: str, source: str, optimized_version: 
     summary = {"improved": run.improved, "speedup": run.speedup, "function": span.qualname,
                "lessons": [x.text for x in run.result.lessons]}  # banked before this answer
     if not run.improved:
-        lessons = "; ".join(x.text for x in run.result.lessons[:2])
-        ls.tell(lsp.MessageType.Info,
-                f"{run.headline()}; the file is unchanged." + (f" Lessons: {lessons}" if lessons
-                                                              else ""))
+        lessons = "\n".join(run.lesson_lines()[:2])
+        advice = run.advice()
+        ls.tell(lsp.MessageType.Info, f"{run.headline()}. The file is unchanged."
+                + (f"\nLessons:\n{lessons}" if lessons else "")
+                + (f"\n{advice}" if advice else ""))
         return summary
     if uri not in ls.workspace.text_documents:
         ls.tell(lsp.MessageType.Warning,
