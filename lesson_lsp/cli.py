@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import difflib
 import json
+import sqlite3
 import sys
 from collections.abc import Callable
 from dataclasses import replace
@@ -22,7 +23,7 @@ from lesson_lsp.extract import ExtractError, FunctionSpan, function_named
 from lesson_lsp.harness import inputs as input_sources
 from lesson_lsp.harness.timing import format_seconds
 from lesson_lsp.harness.verify import Harness, HarnessError, Target, Verdict
-from lesson_lsp.optimize import OptimizeError, lesson_line, optimize
+from lesson_lsp.optimize import OptimizeError, optimize
 from lesson_lsp.positions import UTF16
 from lesson_lsp.project import ProjectError, interpreter
 from lesson_lsp.sourcefile import SourceFile, SourceFileError
@@ -40,7 +41,7 @@ def _read_target(spec: str) -> tuple[SourceFile, FunctionSpan]:
     file_part, qualname = spec.rsplit("::", 1)
     path = Path(file_part)
     if not path.is_file():
-        raise UsageError(f"{file_part}: no such file")
+        raise UsageError(f"{file_part}: no such file; give its path from the current folder")
     try:
         file = sourcefile.read(path)
     except SourceFileError as exc:
@@ -117,11 +118,11 @@ def cmd_optimize(args: argparse.Namespace) -> int:
     timed_on = run.result.baseline.timed_on
     if timed_on:
         print(timed_on[:1].upper() + timed_on[1:] + ".")
-    lessons = run.result.lessons
-    if lessons:
+    if run.result.lessons:
         print("\nLessons:")
-        for lesson in lessons:
-            print(lesson_line(lesson))
+        print("\n".join(run.lesson_lines()))
+    if run.advice():
+        print(f"\n{run.advice()}")
     if applied:
         print(f"\nWrote {path}.")
     elif run.improved:
@@ -134,7 +135,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
     path, source = file.path, file.text
     candidate_path = Path(args.candidate)
     if not candidate_path.is_file():
-        raise UsageError(f"{args.candidate}: no such file")
+        raise UsageError(f"{args.candidate}: no such file; --candidate names a file holding the "
+                         "candidate function")
     try:
         config = _with_python(load(path), args)
         python = interpreter(config.interpreter, config.root, config.editor_interpreter)
@@ -160,7 +162,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
     if verdict.original_s:
         print(f"speedup: {verdict.speedup:.2f}× ({format_seconds(verdict.original_s)} ± "
               f"{verdict.original_spread:.0%} → {format_seconds(verdict.candidate_s)} ± "
-              f"{verdict.candidate_spread:.0%}; noise floor {verdict.noise:.1%})")
+              f"{verdict.candidate_spread:.0%} per pass over the shown inputs; noise floor "
+              f"{verdict.noise:.1%})")
     if verdict.detail:
         print(f"detail: {verdict.detail}")
     return 0
@@ -171,7 +174,19 @@ def cmd_lessons(args: argparse.Namespace) -> int:
         config = load(Path(args.project))
     except ConfigError as exc:
         raise UsageError(str(exc)) from exc
-    bank = Bank(Path(args.bank) if args.bank else config.bank_path())
+    path = Path(args.bank) if args.bank else config.bank_path()
+    if not path.is_file():  # looking makes nothing: no empty bank, no folder in the project
+        if args.json:
+            print("[]")
+        else:
+            print("pruned 0 lessons" if args.prune is not None else
+                  f"no lesson bank at {path} yet: `lesson-lsp optimize` makes it")
+        return 0
+    try:
+        bank = Bank(path)
+    except (OSError, sqlite3.Error) as exc:
+        raise UsageError(f"the lesson bank {path} cannot be opened: {exc}; pass --bank with "
+                         "the right file, or set `bank` in [tool.lesson-lsp]") from exc
     try:
         if args.prune is not None:
             print(f"pruned {bank.prune(args.prune)} lessons")
@@ -184,7 +199,7 @@ def cmd_lessons(args: argparse.Namespace) -> int:
             print(f"{x.speedup:6.2f}× factor {x.factor:.2f} uses {x.uses:3d}  "
                   f"{x.function} [{x.agent}, {x.outcome}] {x.text}")
         if not lessons:
-            print("no lesson matches" if args.search else "the bank holds no lessons yet")
+            print("no lesson matches" if args.search else f"the bank {path} holds no lessons yet")
     finally:
         bank.close()
     return 0
@@ -258,8 +273,10 @@ def parser() -> argparse.ArgumentParser:
     ben.set_defaults(func=cmd_bench)
 
     les = sub.add_parser("lessons", help="list, search or prune the lesson bank")
-    les.add_argument("--project", default=".")
-    les.add_argument("--bank")
+    les.add_argument("--project", default=".",
+                     help="a folder or file of the project whose bank to use (default: .)")
+    les.add_argument("--bank", help="a bank file instead (default: the project's, as "
+                                    "`optimize` and the server use it)")
     les.add_argument("--search")
     les.add_argument("--prune", type=float, metavar="MAX_FACTOR")
     les.add_argument("--limit", type=int, default=50)
@@ -271,7 +288,8 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.command == "optimize" and args.replay and not Path(args.replay).is_file():
-        print(f"lesson-lsp: {args.replay}: no such recording", file=sys.stderr)
+        print(f"lesson-lsp: {args.replay}: no such recording; make one with --record "
+              f"{args.replay}", file=sys.stderr)
         return 2
     if args.command == "optimize" and args.rounds is not None and args.rounds < 1:
         print("lesson-lsp: --rounds must be at least 1", file=sys.stderr)

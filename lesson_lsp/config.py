@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from lesson_lsp.project import find_root
+from lesson_lsp.storage import KEEP_DIR, keep_in_project, kept_folder, project_cache
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -71,12 +72,20 @@ class Config:
     editor_interpreter: str = ""  # the editor's selected environment: used when no `interpreter`
     root: str = ""
 
-    def bank_path(self) -> Path:
-        """Where the lesson bank lives: the configured path, else the project's .lesson-lsp/."""
-        if self.bank:
-            path = Path(os.path.expanduser(self.bank))
-            return path if path.is_absolute() else Path(self.root or ".") / path
-        return Path(self.root or ".") / ".lesson-lsp" / "lessons.db"
+    def bank_path(self, create: bool = False) -> Path:
+        """Where the lesson bank lives (DESIGN.md, invariant 5). Unset: the user's cache folder
+        of this project. Absolute (or `~/…`): that file, as the user chose. Relative: a file in
+        the project's `.lesson-lsp/` folder (`lessons.db` and `.lesson-lsp/lessons.db` both mean
+        `<root>/.lesson-lsp/lessons.db`), which carries its own .gitignore and is never in a
+        package. `create` makes that folder; without it nothing is made (hover only looks)."""
+        if not self.bank:
+            return project_cache(self.root) / "lessons.db"
+        path = Path(os.path.expanduser(self.bank))
+        if path.is_absolute():
+            return path
+        parts = path.parts[1:] if path.parts[:1] == (KEEP_DIR,) else path.parts
+        folder = keep_in_project(self.root) if create else kept_folder(self.root)
+        return folder.joinpath(*parts) if parts else folder / "lessons.db"
 
 
 # "As in the paper" (LessonL, arXiv 2505.23946): 4 rounds, k = 4 lessons per prompt, every round
@@ -195,6 +204,11 @@ def merge(config: Config, raw: Mapping[str, Any], source: str) -> Config:
             values[key] = value
         elif key in ("bank", "interpreter", "editor_interpreter"):
             values[key] = _typed(key, value, str)
+            if key == "bank" and not Path(os.path.expanduser(value)).is_absolute() and \
+                    ".." in Path(value).parts:
+                raise ConfigError("setting `bank`: a relative path is kept in the project's "
+                                  ".lesson-lsp/ folder and cannot climb out of it with `..`; "
+                                  "give an absolute path (or ~/…) for a bank elsewhere")
         elif key == "harness":
             values[key] = _harness(config.harness, value)
         elif key == "embeddings":

@@ -21,10 +21,19 @@ from lesson_lsp.extract import FunctionSpan, module_context
 from lesson_lsp.harness import inputs as input_sources
 from lesson_lsp.harness.timing import format_seconds
 from lesson_lsp.harness.verify import Harness, HarnessError, Target
+from lesson_lsp.messages import (
+    LLM_TEAM_SNIPPET,
+    attempt_note,
+    lesson_line,
+    no_rule_applies,
+    per_pass,
+    run_lessons,
+    unconfirmed,
+)
 from lesson_lsp.project import Interpreter, ProjectError, interpreter
 from lesson_lsp.team import recording
 from lesson_lsp.team.agents import Agent, AgentUnavailable, RewriteAgent, rewrite_team
-from lesson_lsp.team.bank import Bank, Lesson
+from lesson_lsp.team.bank import Bank
 from lesson_lsp.team.embeddings import Embedder
 from lesson_lsp.team.llm_agent import LLMAgent
 from lesson_lsp.team.loop import Progress, TeamResult, run_team
@@ -44,6 +53,7 @@ class Run:
     inputs_from: str = ""
     harness: Harness | None = None
     interpreter: Interpreter | None = None
+    offline: bool = False  # the team was offline rewrite agents only
 
     @property
     def improved(self) -> bool:
@@ -54,15 +64,53 @@ class Run:
         final = self.result.final
         return final.speedup if final is not None and self.improved else 1.0
 
-    def headline(self) -> str:
+    @property
+    def shown(self) -> int:
+        """How many inputs a timed pass goes over (the held-out ones are never timed)."""
+        return self.result.baseline.inputs - self.result.baseline.held_out
+
+    @property
+    def original_s(self) -> float:
+        """The original's seconds per pass: beside the re-measured candidate when there is one
+        (the pair the speedup comes from), else timed alone for the baseline."""
         final = self.result.final
+        if final is not None and final.original_s > 0 and final.candidate_s > 0:
+            return final.original_s
+        return self.result.baseline.solo_s
+
+    @property
+    def candidate_s(self) -> float | None:
+        """The re-measured candidate's seconds per pass (None when none was re-measured)."""
+        final = self.result.final
+        return final.candidate_s if final is not None and final.candidate_s > 0 else None
+
+    def advice(self, markdown: bool = False) -> str:
+        """The next step when the offline team found nothing at all to try ('' otherwise)."""
+        if not (self.offline and self.result.asked and not self.result.proposed):
+            return ""
+        snippet = f"```toml\n{LLM_TEAM_SNIPPET}\n```" if markdown else LLM_TEAM_SNIPPET
+        return f"{no_rule_applies()}\n\n{snippet}"
+
+    def headline(self) -> str:
+        final, name = self.result.final, self.span.name
         if self.improved and final is not None:
-            return (f"Optimize {self.span.name}: {final.speedup:.1f}× faster "
-                    f"({format_seconds(final.original_s)} → {format_seconds(final.candidate_s)})")
-        return f"{self.span.name}: no faster verified version"
+            return (f"Optimize {name}: {final.speedup:.1f}× faster "
+                    f"({format_seconds(self.original_s)} → "
+                    f"{per_pass(final.candidate_s, self.shown)})")
+        why = unconfirmed(self.result)
+        if not why and self.advice():
+            why = "no offline rewrite rule applies to it"
+        elif not why and self.result.attempts:
+            count = len(self.result.attempts)
+            why = f"none of the {count} candidate{'s' if count > 1 else ''} checked was faster"
+        return (f"{name}: no faster verified version (original: "
+                f"{per_pass(self.original_s, self.shown)})" + (f"; {why}" if why else ""))
+
+    def lesson_lines(self) -> list[str]:
+        return [lesson_line(lesson, note) for lesson, note in run_lessons(self.result)]
 
     def markdown(self) -> str:
-        """Hover text: the result, how it was measured, and the lessons."""
+        """Hover text: the result, how it was measured, the lessons, the next step."""
         base = self.result.baseline
         lines = [f"**lesson team · {self.headline()}**", ""]
         lines.append(f"{base.inputs} inputs ({self.inputs_from}; {base.held_out} held out for "
@@ -74,41 +122,45 @@ class Run:
             lines.append(f"run with {self.interpreter.describe()}")
         for notice in self.result.notices:
             lines.append(f"⚠ {notice}")
-        lessons = self.result.lessons
-        if lessons:
-            lines += ["", "**Lessons**"]
-            lines += [lesson_line(lesson) for lesson in lessons]
+        if self.result.lessons:
+            lines += ["", "**Lessons**", *self.lesson_lines()]
+        if self.advice():
+            lines += ["", self.advice(markdown=True)]
         return "\n".join(lines)
 
     def as_json(self, applied: bool) -> dict[str, Any]:
-        final = self.result.final
+        """Times are seconds per pass over the shown inputs (`time_per` says so)."""
+        final, best = self.result.final, self.result.best
         return {
             "function": self.span.qualname,
             "improved": self.improved,
             "speedup": self.speedup,
-            "original_s": final.original_s if final else None,
-            "candidate_s": final.candidate_s if final else None,
+            "headline": self.headline(),
+            "original_s": self.original_s,
+            "candidate_s": self.candidate_s,
+            "time_per": f"pass over {self.shown} shown input{'s' if self.shown != 1 else ''}",
+            "final": None if final is None else {
+                "agent": best.agent if best else None, "verdict": final.verdict,
+                "speedup": final.speedup, "detail": final.detail},
             "applied": applied,
-            "text_sha256": self.result.best.verdict.text_sha256
-            if self.improved and self.result.best is not None else None,
+            "text_sha256": best.verdict.text_sha256
+            if self.improved and best is not None else None,
             "inputs": self.result.baseline.inputs,
             "inputs_from": self.inputs_from,
             "held_out": self.result.baseline.held_out,
             "timed_on": self.result.baseline.timed_on,
             "isolation": self.result.baseline.isolation,
             "interpreter": None if self.interpreter is None else self.interpreter.as_json(),
-            "lessons": [{"agent": x.agent, "outcome": x.outcome, "speedup": x.speedup,
-                         "text": x.text} for x in self.result.lessons],
+            "lessons": [{"agent": a.lesson.agent, "round": a.round, "outcome": a.lesson.outcome,
+                         "speedup": a.lesson.speedup, "offered": a is best and self.improved,
+                         "note": attempt_note(a, self.result), "text": a.lesson.text}
+                        for a in self.result.attempts if a.lesson is not None],
+            "advice": self.advice() or None,
             "notices": self.result.notices,
             "candidates": [{"agent": a.agent, "round": a.round, "verdict": a.verdict.verdict,
                             "speedup": a.verdict.speedup, "detail": a.verdict.detail}
                            for a in self.result.attempts],
         }
-
-
-def lesson_line(lesson: Lesson) -> str:
-    gain = f", {lesson.speedup:.1f}×" if lesson.outcome == "faster" else ""
-    return f"- *{lesson.agent}* ({lesson.outcome}{gain}): {lesson.text}"
 
 
 def build_team(config: Config, http: httpx2.AsyncClient | None = None) -> list[Agent]:
@@ -125,8 +177,8 @@ def build_team(config: Config, http: httpx2.AsyncClient | None = None) -> list[A
         elif member.name in rules:
             team.append(RewriteAgent(rules[member.name]))
         else:
-            raise ConfigError(f"no rewrite agent named `{member.name}` "
-                              f"(known: all, {', '.join(rules)})")
+            raise ConfigError(f"no rewrite agent named `{member.name}`: set that team "
+                              f"member's `name` to one of all, {', '.join(rules)}")
     return team
 
 
@@ -169,6 +221,14 @@ async def optimize(
 async def _run(path: Path, source: str, span: FunctionSpan, config: Config, agents: list[Agent],
                inputs_cli: str | None, on_progress: Callable[[Progress], None] | None,
                spec: input_sources.InputSpec | None, embedder: Embedder | None) -> Run:
+    try:
+        # First, so that a bank kept in the project (and whatever is stored beside it) goes
+        # into a .lesson-lsp/ that carries its own .gitignore.
+        bank_path = config.bank_path(create=True)
+    except OSError as exc:
+        raise OptimizeError(f"the lesson bank's folder cannot be made: {exc}; set `bank` to a "
+                            "writable path, or leave it unset") from exc
+
     def report(line: str) -> None:
         if on_progress is not None:
             on_progress(Progress(0, config.rounds, len(agents), 0.0, line))
@@ -186,9 +246,9 @@ async def _run(path: Path, source: str, span: FunctionSpan, config: Config, agen
                     inputs=spec, root=config.root, span=span, python=python.path)
     harness = Harness(target, config.harness)
     try:
-        bank = Bank(config.bank_path())
+        bank = Bank(bank_path)
     except (OSError, sqlite3.Error) as exc:
-        raise OptimizeError(f"the lesson bank {config.bank_path()} cannot be opened: {exc}; "
+        raise OptimizeError(f"the lesson bank {bank_path} cannot be opened: {exc}; "
                             "set `bank` to a writable path") from exc
     try:
         result = await run_team(
@@ -205,7 +265,7 @@ async def _run(path: Path, source: str, span: FunctionSpan, config: Config, agen
     final = harness.plan(result.best.candidate) \
         if result.improved and result.best is not None else None
     return Run(str(path), span, result, final, result.baseline.inputs_from or spec.origin,
-               harness, python)
+               harness, python, offline=all(isinstance(agent, RewriteAgent) for agent in agents))
 
 
-__all__ = ["OptimizeError", "Run", "optimize"]
+__all__ = ["OptimizeError", "Run", "lesson_line", "optimize"]

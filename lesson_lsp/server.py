@@ -26,7 +26,8 @@ from lesson_lsp.edits import Plan, PlanError, check, workspace_edit
 from lesson_lsp.extract import ExtractError, FunctionSpan, function_at
 from lesson_lsp.harness import sandbox
 from lesson_lsp.harness.verify import sha256
-from lesson_lsp.optimize import OptimizeError, Run, lesson_line, optimize
+from lesson_lsp.messages import lesson_line
+from lesson_lsp.optimize import OptimizeError, Run, optimize
 from lesson_lsp.positions import encoding_name
 from lesson_lsp.rebase import OwnEdits, replan
 from lesson_lsp.runqueue import RunQueue, WorkProgress
@@ -147,7 +148,8 @@ def _field(value: Any, name: str) -> Any:
 @server.command(COMMAND)
 async def optimize_command(ls: LessonServer, *args: Any) -> dict[str, Any] | None:
     if not args or _field(args[0], "uri") is None or _field(args[0], "position") is None:
-        ls.tell(lsp.MessageType.Error, f"{COMMAND} needs {{uri, position, version}}")
+        ls.tell(lsp.MessageType.Error, f"{COMMAND} needs {{uri, position, version}}; use the "
+                f"code action \"{TITLE}\" (or update the editor extension)")
         return None
     uri, position, version = (_field(args[0], k) for k in ("uri", "position", "version"))
     document = ls.workspace.get_text_document(uri)
@@ -185,7 +187,8 @@ async def _optimize(ls: LessonServer, uri: str, source: str, optimized_version: 
         span = function_at(source, int(line), int(character), encoding=ls.encoding)
         path = to_fs_path(uri)
         if path is None:
-            raise OptimizeError(f"{uri} is not a file on disk")
+            raise OptimizeError(f"{uri} is not a file on disk; save it in the project, then "
+                                "run the action again")
         config = load(Path(path), ls.settings)
         key = (uri, span.qualname)
         if key in ls.active:
@@ -210,7 +213,9 @@ async def _optimize(ls: LessonServer, uri: str, source: str, optimized_version: 
     except Exception as exc:  # the server must stay up whatever happens in a run
         log.exception("optimize failed")
         progress.end("failed")
-        ls.tell(lsp.MessageType.Error, f"Lesson team failed unexpectedly: {exc}")
+        ls.tell(lsp.MessageType.Error, f"Lesson team failed unexpectedly: {exc!r}; the file is "
+                "unchanged. Run it again; if it recurs, report it with the server's log "
+                "(lesson-lsp serve --log-file FILE)")
         return None
     finally:
         if key is not None:
@@ -222,10 +227,11 @@ async def _optimize(ls: LessonServer, uri: str, source: str, optimized_version: 
     summary = {"improved": run.improved, "speedup": run.speedup, "function": span.qualname,
                "lessons": [x.text for x in run.result.lessons]}  # banked before this answer
     if not run.improved:
-        lessons = "; ".join(x.text for x in run.result.lessons[:2])
-        ls.tell(lsp.MessageType.Info,
-                f"{run.headline()}; the file is unchanged." + (f" Lessons: {lessons}" if lessons
-                                                              else ""))
+        lessons = "\n".join(run.lesson_lines()[:2])
+        advice = run.advice()
+        ls.tell(lsp.MessageType.Info, f"{run.headline()}. The file is unchanged."
+                + (f"\nLessons:\n{lessons}" if lessons else "")
+                + (f"\n{advice}" if advice else ""))
         return summary
     if uri not in ls.workspace.text_documents:
         ls.tell(lsp.MessageType.Warning,
@@ -273,7 +279,7 @@ def _sendable(ls: LessonServer, final: Plan) -> bool:
     except PlanError as exc:
         log.error("edit withheld: %s", exc)
         ls.tell(lsp.MessageType.Error, f"Lesson team: the edit was not sent: {exc}; the file "
-                "is unchanged.")
+                "is unchanged. Run the action again; if it recurs, report it.")
         return False
     return True
 

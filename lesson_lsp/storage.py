@@ -32,10 +32,20 @@ def project_cache(root: str | Path) -> Path:
     return cache_root() / "projects" / f"{name}-{tag}"
 
 
+def kept_folder(root: str | Path) -> Path:
+    """Where `keep_in_project` keeps things (not created here): `<root>/.lesson-lsp/`, or when
+    `root` is itself a package folder (it has `__init__.py`), beside the outermost package of
+    that chain, so nothing of ours is ever inside a package that may be built and shipped."""
+    folder = Path(root or ".").resolve()
+    while (folder / "__init__.py").is_file() and folder.parent != folder:
+        folder = folder.parent
+    return folder / KEEP_DIR
+
+
 def keep_in_project(root: str | Path) -> Path:
-    """`<root>/.lesson-lsp/`, created with its own .gitignore so nothing kept there is ever
+    """`kept_folder(root)`, created with its own .gitignore so nothing kept there is ever
     committed by accident."""
-    folder = Path(root) / KEEP_DIR
+    folder = kept_folder(root)
     folder.mkdir(parents=True, exist_ok=True)
     ignore = folder / ".gitignore"
     if not ignore.exists():

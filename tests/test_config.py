@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 from lesson_lsp.config import ConfigError, load
+from lesson_lsp.storage import project_cache
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -24,7 +26,9 @@ def test_defaults_then_pyproject_then_editor(tmp_path: Path) -> None:
     assert config.rounds == 5 and config.harness.timeout_s == 3.0
     assert config.harness.compare_output is True
     assert config.root == str(tmp_path.resolve())
-    assert config.bank_path() == tmp_path.resolve() / ".lesson-lsp" / "lessons.db"
+    # The bank is in the user's cache, keyed by the project, never in the project.
+    assert config.bank_path() == project_cache(tmp_path) / "lessons.db"
+    assert config.bank_path().is_relative_to(os.environ["LESSON_LSP_CACHE_DIR"])
     edited = load(target, {"rounds": 2, "lessonsPerPrompt": 6, "harness": {"memoryMb": 512}})
     assert edited.rounds == 2 and edited.lessons_per_prompt == 6
     assert edited.harness.memory_mb == 512 and edited.harness.timeout_s == 3.0
@@ -39,6 +43,7 @@ def test_defaults_then_pyproject_then_editor(tmp_path: Path) -> None:
     ("[tool.lesson-lsp.harness]\nspeed = 1\n", "unknown key(s): speed"),
     ('[[tool.lesson-lsp.team]]\nname = "x"\nkind = "magic"\n', "`openai` or `rewrite`"),
     ('[[tool.lesson-lsp.team]]\nname = "x"\nkind = "openai"\n', "needs a `model`"),
+    ('[tool.lesson-lsp]\nbank = "../shared.db"\n', "cannot climb out of it with `..`"),
     ("[tool.lesson-lsp\n", "cannot read it"),
 ])
 def test_mistakes_are_named(tmp_path: Path, text: str, message: str) -> None:
@@ -56,3 +61,40 @@ def test_paper_preset_and_explicit_keys_over_it(tmp_path: Path) -> None:
     target = write(tmp_path, '[tool.lesson-lsp]\npreset = "fast"\n')
     with pytest.raises(ConfigError, match="preset"):
         load(target)
+
+
+@pytest.mark.parametrize(("bank", "inside"), [
+    ("lessons.db", "lessons.db"),
+    (".lesson-lsp/lessons.db", "lessons.db"),  # the old default's spelling: not doubled
+    ("banks/team.db", "banks/team.db"),
+])
+def test_a_relative_bank_is_kept_in_the_projects_own_ignored_folder(
+        tmp_path: Path, bank: str, inside: str) -> None:
+    config = load(write(tmp_path, f'[tool.lesson-lsp]\nbank = "{bank}"\n'))
+    kept = tmp_path.resolve() / ".lesson-lsp"
+    assert config.bank_path() == kept / inside
+    assert not kept.exists()  # looking (hover, `lessons`) makes nothing
+    assert config.bank_path(create=True) == kept / inside
+    assert "*" in (kept / ".gitignore").read_text(encoding="utf-8").splitlines()
+
+
+def test_an_absolute_bank_is_taken_as_given(tmp_path: Path) -> None:
+    shared = tmp_path / "elsewhere" / "shared.db"
+    config = load(write(tmp_path, f'[tool.lesson-lsp]\nbank = "{shared.as_posix()}"\n'))
+    assert config.bank_path(create=True) == shared
+    assert not (tmp_path / ".lesson-lsp").exists()
+    home = load(write(tmp_path, '[tool.lesson-lsp]\nbank = "~/banks/l.db"\n')).bank_path()
+    assert home == Path.home() / "banks" / "l.db"
+
+
+def test_a_relative_bank_never_goes_into_a_package(tmp_path: Path) -> None:
+    # No pyproject.toml: the project root is the file's folder, here a package inside another.
+    inner = tmp_path / "outer" / "inner"
+    inner.mkdir(parents=True)
+    for folder in (inner.parent, inner):
+        (folder / "__init__.py").write_text("", encoding="utf-8")
+    (inner / "mod.py").write_text("def f():\n    pass\n", encoding="utf-8")
+    config = load(inner / "mod.py", {"bank": "lessons.db"})
+    assert config.root == str(inner.resolve())
+    assert config.bank_path(create=True) == tmp_path.resolve() / ".lesson-lsp" / "lessons.db"
+    assert not any(p.name == ".lesson-lsp" for p in (tmp_path / "outer").rglob("*"))

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from lesson_lsp.storage import project_cache
 from lesson_lsp.team.bank import Bank, Lesson
 from tests.conftest import EXAMPLES, PYTHON
 from tests.fake_openai import Reply, ScriptedEndpoint, Seen, fenced
@@ -57,6 +58,11 @@ def project(tmp_path: Path, url: str, agents: list[str], extra: str = "") -> Pat
     return tmp_path
 
 
+def bank_file(folder: Path) -> Path:
+    """The project's bank: in the (test run's) cache directory, never in the project."""
+    return project_cache(folder) / "lessons.db"
+
+
 def optimize(folder: Path, *args: str) -> tuple[dict, str]:
     env = {**os.environ, "LESSON_TEST_KEY": KEY}
     done = subprocess.run([PYTHON, "-m", "lesson_lsp.cli", "optimize", "slow.py::fib", "--json",
@@ -94,7 +100,7 @@ def test_lessons_flow_into_the_next_round_and_the_key_stays_put(tmp_path: Path) 
     assert all(s.headers.get("authorization") == f"Bearer {KEY}" for s in chats)
     assert "environment variable LESSON_TEST_KEY" in result["candidates"][0]["detail"]
     places = [json.dumps(result), stderr, (folder / "run.jsonl").read_text()]
-    places.append((folder / ".lesson-lsp" / "lessons.db").read_bytes().decode("latin-1"))
+    places.append((bank_file(folder)).read_bytes().decode("latin-1"))
     assert all(KEY not in place for place in places)
 
 
@@ -109,7 +115,7 @@ def test_selection_half_by_speedup_rest_by_relevance(tmp_path: Path) -> None:
 
     with ScriptedEndpoint(script) as server:
         folder = project(tmp_path, server.url, ["solo"])
-        bank = Bank(folder / ".lesson-lsp" / "lessons.db")
+        bank = Bank(bank_file(folder))
         for text, speedup, code in [
             ("TOP-1", 9.0, "def unrelated(): pass"), ("TOP-2", 5.0, "def unrelated(): pass"),
             ("TOP-3", 4.0, "def unrelated(): pass"),
@@ -126,7 +132,7 @@ def test_selection_half_by_speedup_rest_by_relevance(tmp_path: Path) -> None:
     assert shown[:2] == ["TOP-1", "TOP-2"]  # ⌈4/2⌉ by speedup × factor
     assert "RELEVANT" in shown[2:] and "IRRELEVANT" not in shown and len(shown) == 4
     # Factors moved: nothing this round beat the shown "worked" lessons, so they sank.
-    rows = dict(sqlite3.connect(folder / ".lesson-lsp" / "lessons.db").execute(
+    rows = dict(sqlite3.connect(bank_file(folder)).execute(
         "SELECT text, factor FROM lessons"))
     assert rows["TOP-1"] == pytest.approx(0.9) and rows["TOP-3"] == 1.0
 
@@ -237,6 +243,6 @@ def test_embeddings_from_the_endpoint_rank_relevance(tmp_path: Path) -> None:
     assert result["improved"]
     assert embedded and "def fib(n):" in embedded[0].body["input"][0]
     assert any("a, b = b, a + b" in text for s in embedded for text in s.body["input"][1:])
-    rows = sqlite3.connect(folder / ".lesson-lsp" / "lessons.db").execute(
+    rows = sqlite3.connect(bank_file(folder)).execute(
         "SELECT embedding FROM lessons").fetchall()
     assert rows and all(json.loads(r[0]) for r in rows)

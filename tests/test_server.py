@@ -3,7 +3,9 @@ progress and a versioned edit, messages, hover."""
 
 from __future__ import annotations
 
+import json
 import shutil
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -137,7 +139,31 @@ async def test_no_improvement_is_a_message_and_no_edit(client: LanguageClient) -
         command="lesson-lsp.optimize",
         arguments=[{"uri": uri, "position": {"line": line + 1, "character": 4}, "version": 1}]))
     assert client.edits == []  # type: ignore[attr-defined]
-    assert any("no faster verified version" in m.message for m in client.messages)
+    said = [m.message for m in client.messages if "no faster verified version" in m.message]
+    # No rule applied: the message says so and shows how to add an LLM team.
+    assert said and "no offline rewrite rule applies to it" in said[0]
+    assert "[[tool.lesson-lsp.team]]" in said[0] and 'kind = "openai"' in said[0]
+    assert "api_key_env" in said[0] and "The file is unchanged." in said[0]
+
+
+@pytest.mark.asyncio
+async def test_hover_finds_the_lessons_the_cli_banked(client: LanguageClient) -> None:
+    root: Path = client.root  # type: ignore[attr-defined]
+    done = subprocess.run([sys.executable, "-m", "lesson_lsp.cli", "optimize", "slow.py::fib",
+                           "--rounds", "1", "--json"], cwd=root, capture_output=True, text=True,
+                          timeout=180)
+    assert done.returncode == 0, done.stderr
+    faster = [x for x in json.loads(done.stdout)["lessons"] if x["outcome"] == "faster"]
+    uri = open_doc(client, root / "slow.py")
+    line = next(i for i, ln in enumerate((root / "slow.py").read_text().splitlines())
+                if ln.startswith("def count_common"))
+    hover = await client.text_document_hover_async(lsp.HoverParams(
+        text_document=lsp.TextDocumentIdentifier(uri=uri), position=lsp.Position(line + 2, 4)))
+    if not faster:  # the hover shows only lessons that paid; timing decides whether fib's did
+        return
+    assert hover is not None
+    text = hover.contents.value  # type: ignore[union-attr]
+    assert "banked lessons that may apply" in text and "*memoize* (faster in round 1 at " in text
 
 
 @pytest.mark.asyncio
@@ -164,9 +190,22 @@ async def test_stale_document_is_not_edited_and_errors_are_messages(
     await client.workspace_execute_command_async(lsp.ExecuteCommandParams(
         command="lesson-lsp.optimize",
         arguments=[{"uri": broken, "position": {"line": 1, "character": 4}, "version": 1}]))
+    # A command without its arguments, and a buffer never saved: each says what to do next.
+    await client.workspace_execute_command_async(lsp.ExecuteCommandParams(
+        command="lesson-lsp.optimize", arguments=[]))
+    untitled = "untitled:Untitled-1"
+    client.text_document_did_open(lsp.DidOpenTextDocumentParams(
+        text_document=lsp.TextDocumentItem(uri=untitled, language_id="python", version=1,
+                                           text="def g(n):\n    return n\n")))
+    await client.workspace_execute_command_async(lsp.ExecuteCommandParams(
+        command="lesson-lsp.optimize",
+        arguments=[{"uri": untitled, "position": {"line": 1, "character": 4}, "version": 1}]))
     errors = [m.message for m in client.messages if m.type == lsp.MessageType.Error]
     assert any("no function at line 3" in e for e in errors)
     assert any("does not parse" in e for e in errors)
+    assert any('use the code action "Optimize with lesson team"' in e for e in errors)
+    assert any("is not a file on disk; save it in the project, then run the action again" in e
+               for e in errors)
     assert client.edits == []  # type: ignore[attr-defined]
     started = time.perf_counter()
     assert await actions_at(client, uri, 6, 8)

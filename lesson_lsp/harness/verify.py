@@ -215,8 +215,7 @@ class Harness:
         for result in (first, second):
             if result.status != "ok" or result.payload is None or \
                     result.payload.get("status") != "ok":
-                raise HarnessError(f"the original `{self.target.qualname}` could not run: "
-                                   f"{result.detail}")
+                raise self._refusal("could not run", result.detail)
         assert first.payload is not None and second.payload is not None
         outcomes = first.payload["outcomes"]
         for index, (a, b) in enumerate(zip(outcomes, second.payload["outcomes"])):
@@ -224,7 +223,8 @@ class Harness:
                 raise HarnessError(
                     f"`{self.target.qualname}` gives different results on the same input "
                     f"(input #{index + 1}) in two runs: it is not deterministic, so no candidate "
-                    "can be checked against it")
+                    "can be checked against it; make it deterministic (seed any randomness, "
+                    "leave clocks out) or optimize a deterministic helper it calls")
         if all("exc" in o for o in outcomes):
             exc = outcomes[0]["exc"]
             raise HarnessError(
@@ -237,8 +237,7 @@ class Harness:
         self.reuse_args = not any(o.get("mutates") for o in outcomes)
         solo = await self._run(self._job("time", None, split="shown"))
         if solo.payload is None or solo.payload.get("status") != "ok":
-            raise HarnessError(f"the original `{self.target.qualname}` could not be timed: "
-                               f"{solo.detail}")
+            raise self._refusal("could not be timed", solo.detail)
         samples = [float(x) for x in solo.payload["samples"]]
         return Baseline(
             outcomes, sum(first.payload["cold_s"]), len(outcomes), profile,
@@ -248,6 +247,19 @@ class Harness:
             attempts=frozenset().union(*(_attempts(r.payload, "original")
                                          for r in (first, second, prof, solo))),
             inputs_from=str(first.payload.get("inputs_from", "")))
+
+    def _refusal(self, what: str, detail: str) -> HarnessError:
+        """The original failed: the cause, then what the user can do about it."""
+        if detail.startswith("inputs:"):
+            step = (f"fix where the inputs come from ({self.target.inputs.origin}), or name a "
+                    "generator with --inputs FILE::CALLABLE or in [tool.lesson-lsp.inputs]")
+        elif detail == "timed out":
+            detail = f"it took longer than {self.config.timeout_s:g} s"
+            step = "raise `timeout_s` in [tool.lesson-lsp.harness] or give it smaller inputs"
+        else:
+            step = ("check that its module imports and that it runs on these inputs with the "
+                    "project's interpreter")
+        return HarnessError(f"the original `{self.target.qualname}` {what}: {detail}; {step}")
 
     async def check(self, candidate: Candidate) -> Verdict | None:
         """Correctness only: None when the candidate agrees with the original on every input."""

@@ -69,7 +69,8 @@ class LLMAgent:
         key = os.environ.get(config.api_key_env, "") if config.api_key_env else ""
         if config.api_key_env and not key:
             raise AgentUnavailable(
-                f"agent `{self.name}`: the environment variable {config.api_key_env} is not set")
+                f"agent `{self.name}`: the environment variable {config.api_key_env} is not set; "
+                "set it to the endpoint's API key, or drop `api_key_env` if it needs none")
         self._client = AsyncOpenAI(
             api_key=key or "not-needed", base_url=config.base_url or None, max_retries=0,
             timeout=timeout_s, http_client=http_client)

@@ -54,6 +54,8 @@ class TeamResult:
     best: Attempt | None = None
     final: Verdict | None = None  # the best candidate re-measured
     notices: list[str] = field(default_factory=list)  # what the user should know, once each
+    asked: int = 0  # rounds in which the agents were asked for candidates
+    proposed: int = 0  # candidates they handed in, repeats included (0: nothing applied)
 
     @property
     def improved(self) -> bool:
@@ -124,6 +126,8 @@ async def run_team(
         report(round_no, best_speed, "agents proposing")
         proposals = await asyncio.gather(*(agent.propose(task) for agent in active),
                                          return_exceptions=True)
+        result.asked += 1
+        result.proposed += sum(isinstance(p, Candidate) for p in proposals)
         fresh: list[tuple[Agent, Candidate]] = []
         for agent, proposal in zip(list(active), proposals):
             if isinstance(proposal, BaseException):
