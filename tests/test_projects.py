@@ -270,3 +270,40 @@ def test_which_python_setting_editor_virtualenv_venv_own(tmp_path: Path,
     monkeypatch.delenv("VIRTUAL_ENV")
     (root / ".venv").rename(root / "gone")
     assert interpreter("", root).chosen_by == "lesson-lsp's own"
+
+
+async def test_a_function_only_called_with_uncopyable_arguments_says_so(tmp_path: Path) -> None:
+    root = package(tmp_path, **{"tests/test_more.py": """\
+        from pkg.core import untested
+
+
+        def test_untested():
+            assert untested(lambda: 1) == 0 or True
+        """})
+    with pytest.raises(inputs.InputsError, match=r"called it 1 times, but its arguments cannot "
+                                                 r"be copied"):
+        await reach(root / "src/pkg/core.py", "untested")
+
+
+def test_doctests_may_name_the_package_and_capture_reports_progress(tmp_path: Path) -> None:
+    root = package(tmp_path, **{"src/pkg/extra.py": '''\
+        def total(xs):
+            """
+            >>> pkg.extra.total([1, 2, 3])
+            6
+            """
+            t = 0
+            for x in xs:
+                t = t + x
+            return t
+        '''})
+    done = subprocess.run([PYTHON, "-m", "lesson_lsp.cli", "optimize", "src/pkg/extra.py::total",
+                           "--rounds", "1", "--json"], cwd=root, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["inputs_from"] == "doctest examples"
+    done = subprocess.run([PYTHON, "-m", "lesson_lsp.cli", "optimize", "src/pkg/core.py::dedupe",
+                           "--rounds", "1"], cwd=root, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "capturing calls from tests: " in done.stderr

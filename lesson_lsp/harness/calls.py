@@ -82,7 +82,13 @@ def doctest_inputs(steps: list[dict[str, Any]], module: types.ModuleType,
     # foo as its first argument to the `Foo.bar` the worker calls.
     method = isinstance(owner, type) and getattr(owner, name) is obj and hasattr(
         type(obj), "__get__")
-    replayed = doctests.replay(steps, module.__dict__, method)
+    # Examples often name the package (`semver.Version(...)`), as pytest's doctest namespace
+    # or a conftest provides: bind its top-level name when the module does not.
+    namespace = dict(module.__dict__)
+    top = module.__name__.partition(".")[0]
+    if top in sys.modules:
+        namespace.setdefault(top, sys.modules[top])
+    replayed = doctests.replay(steps, namespace, method)
     notes["inputs_from"] = replayed.origin()
     if not replayed.calls:
         raise WorkerError(f"inputs: {replayed.error()}")

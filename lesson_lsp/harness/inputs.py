@@ -123,6 +123,10 @@ async def captured(target: Path, qualname: str, config: Config, python: str = ""
     if found.error:
         return None, found.error
     count = found.calls.get(qualname, 0)
+    skipped = (found.meta.get("unpicklable") or {}).get(qualname, 0)
+    if not count and skipped:
+        return None, (f"the project's tests called it {skipped} times, but its arguments cannot "
+                      f"be copied (pickled) to run it again; {found.summary()}")
     if not count:
         return None, f"none of the project's tests called it; {found.summary()}"
     return InputSpec(str(target.resolve()), "",

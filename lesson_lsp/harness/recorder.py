@@ -27,6 +27,8 @@ from lesson_lsp.harness.calls import WorkerError
 
 LIMIT_PER_FUNCTION = 40  # distinct calls kept per function
 TRIES_PER_FUNCTION = 400  # calls pickled per function before giving up on new ones
+PICKLING_S_PER_FUNCTION = 1.0  # time spent copying one function's arguments, at most
+SOFT_BUDGET_S = 10.0  # after this, stop as soon as the function has calls
 MAX_CALL_BYTES = 1 << 20
 MAX_TOTAL_BYTES = 48 << 20
 TEST_TIMEOUT_S = 10.0
@@ -43,6 +45,7 @@ class Recorder:
         self.digests: dict[str, set[bytes]] = {}
         self.tries: dict[str, int] = {}
         self.unpicklable: dict[str, int] = {}
+        self.pickling_s: dict[str, float] = {}
         self.depth: dict[str, int] = {}
         self.total = 0
         self.wrapped = False
@@ -88,15 +91,19 @@ class Recorder:
     def record(self, qualname: str, args: tuple, kwargs: dict) -> None:
         kept = self.calls.setdefault(qualname, [])
         tries = self.tries.get(qualname, 0)
+        spent = self.pickling_s.get(qualname, 0.0)
         if len(kept) >= LIMIT_PER_FUNCTION or tries >= TRIES_PER_FUNCTION or \
-                self.total >= MAX_TOTAL_BYTES:
+                self.total >= MAX_TOTAL_BYTES or spent >= PICKLING_S_PER_FUNCTION:
             return
         self.tries[qualname] = tries + 1
+        started = time.perf_counter()
         try:
             data = pickle.dumps((args, kwargs), protocol=4)
         except Exception:  # one argument that cannot be copied skips this call only
             self.unpicklable[qualname] = self.unpicklable.get(qualname, 0) + 1
             return
+        finally:
+            self.pickling_s[qualname] = spent + time.perf_counter() - started
         digest = hashlib.sha1(data).digest()
         seen = self.digests.setdefault(qualname, set())
         if len(data) > MAX_CALL_BYTES or digest in seen:
@@ -149,39 +156,47 @@ class _TestTimeout(Exception):
 
 
 class Schedule:
-    """A pytest plugin: the tests that name the function first, stop when the budget is spent
-    or when the function has calls and no test left names it; progress on the report pipe."""
+    """A pytest plugin: the tests that name the function first, then those that name its
+    module; stop when the budget is spent, or after a short while once the function has calls
+    and no test left names it; progress on the report pipe."""
 
     def __init__(self, job: dict[str, Any], recorder: Recorder) -> None:
         self.recorder = recorder
         self.wanted = str(job["qualname"])
-        self.word = self.wanted.rsplit(".", 1)[-1]
-        self.deadline = time.monotonic() + float(job.get("capture_budget_s", 60.0))
+        self.words = (self.wanted.rsplit(".", 1)[-1], str(job["module_name"]).rsplit(".", 1)[-1])
+        self.started = time.monotonic()
+        self.deadline = self.started + float(job.get("capture_budget_s", 60.0))
         self.report_fd = int(job.get("report_fd", -1))
-        self.texts: dict[str, bool] = {}
+        self.texts: dict[str, int] = {}
         self.total = self.ran = self.passed = self.failed = 0
         self.stopped = ""
         self.last_report = 0.0
 
-    def names_it(self, item: Any) -> bool:
+    def rank(self, item: Any) -> int:
+        """0: its file names the function; 1: it names the module; 2: neither."""
         path = str(getattr(item, "path", "") or getattr(item, "fspath", ""))
         if path not in self.texts:
             try:
                 with open(path, encoding="utf-8", errors="replace") as handle:
-                    self.texts[path] = self.word in handle.read()
+                    text = handle.read()
             except OSError:
-                self.texts[path] = False
+                text = ""
+            self.texts[path] = next((i for i, w in enumerate(self.words) if w in text), 2)
         return self.texts[path]
 
+    def names_it(self, item: Any) -> bool:
+        return self.rank(item) == 0
+
     def pytest_collection_modifyitems(self, session: Any, config: Any, items: list) -> None:
-        items.sort(key=lambda item: not self.names_it(item))  # stable: file order kept
+        items.sort(key=self.rank)  # stable: file order kept within a rank
         self.total = len(items)
         self.report()
 
     def pytest_runtest_protocol(self, item: Any, nextitem: Any) -> bool | None:
         if time.monotonic() > self.deadline:
             self.stopped = "time budget spent"
-        elif self.recorder.calls.get(self.wanted) and not self.names_it(item):
+        elif self.recorder.calls.get(self.wanted) and not self.names_it(item) and \
+                time.monotonic() - self.started > SOFT_BUDGET_S:
             self.stopped = "enough calls"
         if self.stopped:
             item.session.shouldstop = self.stopped
@@ -234,8 +249,11 @@ def capture(job: dict[str, Any]) -> dict[str, Any]:
     os.chdir(root)  # pytest finds the project's own configuration (testpaths, rootdir) here
     out = io.StringIO()
     started = time.monotonic()
-    arguments = ["-q", "-p", "no:cacheprovider", "-p", "no:randomly", "--rootdir", root,
-                 "-W", "ignore", "--continue-on-collection-errors"]
+    # No coverage, no parallel workers, no random order: they write files, start processes or
+    # make the capture differ between runs. (An addopts that needs them is dropped below.)
+    arguments = ["-q", "-p", "no:cacheprovider", "-p", "no:randomly", "-p", "no:cov",
+                 "-p", "no:xdist", "--rootdir", root, "-W", "ignore",
+                 "--continue-on-collection-errors"]
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
         code = pytest.main(arguments, plugins=[schedule])
         if code in (3, 4) and not schedule.ran:  # the project's addopts need a missing plugin

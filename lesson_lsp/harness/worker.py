@@ -275,7 +275,10 @@ def run_job(job: dict[str, Any]) -> dict[str, Any]:
     else:
         module = load_module(job, candidate_text, _actor(job))
     target = callable_target(module, job["qualname"])
-    calls, hidden = load_inputs(job, module)
+    # Making the inputs can run the module's code (doctest examples call the function, captured
+    # objects unpickle): it is the loaded text's doing, and watched as such.
+    with guard.acting("original" if job["mode"] == "pair" else _actor(job)):
+        calls, hidden = load_inputs(job, module)
     if job.get("split") == "shown":
         calls = [c for c, held in zip(calls, hidden) if not held]
     if job["mode"] == "pair":
@@ -283,7 +286,8 @@ def run_job(job: dict[str, Any]) -> dict[str, Any]:
         # module's classes are instances of its own classes (`super()` needs that).
         own = load_module(job, candidate_text, "candidate")
         partner = callable_target(own, job["qualname"])
-        partner_calls, _ = load_inputs(job, own)
+        with guard.acting("candidate"):
+            partner_calls, _ = load_inputs(job, own)
         if job.get("split") == "shown":
             partner_calls = [c for c, held in zip(partner_calls, hidden) if not held]
         result = measure(target, calls, job, partner, partner_calls)
