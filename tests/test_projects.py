@@ -155,7 +155,7 @@ async def test_class_and_static_methods_are_called_as_the_tests_called_them(
     root = package(tmp_path)
     for qualname in ("Box.make", "Box.pair"):
         spec, base = await reach(root / "src/pkg/core.py", qualname)
-        assert spec.origin.startswith("1 calls captured")
+        assert spec.origin.startswith("1 call captured")
         assert "exc" not in base.outcomes[0], (qualname, base.outcomes)
 
 
@@ -307,3 +307,27 @@ def test_doctests_may_name_the_package_and_capture_reports_progress(tmp_path: Pa
                           timeout=300)
     assert done.returncode == 0, done.stderr
     assert "capturing calls from tests: " in done.stderr
+
+
+async def test_a_private_method_is_found_under_its_mangled_name(tmp_path: Path) -> None:
+    root = package(tmp_path, **{
+        "src/pkg/spec.py": """\
+            class _Spec:
+                def parts(self, text):
+                    return self.__split(text)
+
+                def __split(self, text):
+                    out = []
+                    for piece in text.split("/"):
+                        out = out + [piece]
+                    return out
+            """,
+        "tests/test_spec.py": """\
+            from pkg.spec import _Spec
+
+
+            def test_parts():
+                assert _Spec().parts("a/b") == ["a", "b"]
+            """})
+    spec, base = await reach(root / "src/pkg/spec.py", "_Spec.__split")
+    assert spec.origin.startswith("1 call captured") and "exc" not in base.outcomes[0]

@@ -32,6 +32,8 @@ def resolve(module: types.ModuleType, qualname: str) -> tuple[Any, Any, str]:
         owner = getattr(owner, part)
     name = parts[-1]
     if isinstance(owner, type):
+        if name.startswith("__") and not name.endswith("__") and name not in owner.__dict__:
+            name = f"_{owner.__name__.lstrip('_')}{name}"  # stored mangled, as Python does
         return owner.__dict__[name], owner, name
     return getattr(owner, name), owner, name
 

@@ -126,11 +126,12 @@ async def captured(target: Path, qualname: str, config: Config, python: str = ""
     skipped = (found.meta.get("unpicklable") or {}).get(qualname, 0)
     if not count and skipped:
         return None, (f"the project's tests called it {skipped} times, but its arguments cannot "
-                      f"be copied (pickled) to run it again; {found.summary()}")
+                      f"be copied (pickled, under 1 MB) to run it again; {found.summary()}")
     if not count:
         return None, f"none of the project's tests called it; {found.summary()}"
+    calls = "1 call" if count == 1 else f"{count} calls"
     return InputSpec(str(target.resolve()), "",
-                     f"{count} calls captured from the project's tests ({found.summary()})",
+                     f"{calls} captured from the project's tests ({found.summary()})",
                      pickle=str(found.path)), ""
 
 

@@ -104,9 +104,12 @@ class Recorder:
             return
         finally:
             self.pickling_s[qualname] = spent + time.perf_counter() - started
+        if len(data) > MAX_CALL_BYTES:  # counted with the uncopyable: not kept either
+            self.unpicklable[qualname] = self.unpicklable.get(qualname, 0) + 1
+            return
         digest = hashlib.sha1(data).digest()
         seen = self.digests.setdefault(qualname, set())
-        if len(data) > MAX_CALL_BYTES or digest in seen:
+        if digest in seen:
             return
         seen.add(digest)
         kept.append(data)
@@ -139,7 +142,7 @@ def _functions(module: types.ModuleType) -> list[tuple[str, Any, str, Any]]:
     def visit(owner: Any, prefix: str, depth: int) -> None:
         for attr, raw in list(vars(owner).items()):
             function = raw.__func__ if isinstance(raw, (staticmethod, classmethod)) else raw
-            qualname = prefix + attr
+            qualname = prefix + _unmangled(owner, attr)
             if isinstance(function, types.FunctionType):
                 if function.__module__ == name and function.__qualname__ == qualname:
                     found.append((qualname, owner, attr, raw))
@@ -149,6 +152,14 @@ def _functions(module: types.ModuleType) -> list[tuple[str, Any, str, Any]]:
 
     visit(module, "", 0)
     return found
+
+
+def _unmangled(owner: Any, attr: str) -> str:
+    """`__name` as written in the class body: Python stores it as `_Class__name`."""
+    mangled = f"_{getattr(owner, '__name__', '').lstrip('_')}__"
+    if isinstance(owner, type) and attr.startswith(mangled) and not attr.endswith("__"):
+        return attr[len(mangled) - 2:]
+    return attr
 
 
 class _TestTimeout(Exception):
@@ -168,7 +179,8 @@ class Schedule:
         self.deadline = self.started + float(job.get("capture_budget_s", 60.0))
         self.report_fd = int(job.get("report_fd", -1))
         self.texts: dict[str, int] = {}
-        self.total = self.ran = self.passed = self.failed = 0
+        self.total = self.ran = 0
+        self.outcomes: dict[str, bool] = {}  # test id → passed (a failing phase or subtest wins)
         self.stopped = ""
         self.last_report = 0.0
 
@@ -213,9 +225,17 @@ class Schedule:
 
     def pytest_runtest_logreport(self, report: Any) -> None:
         if report.failed:
-            self.failed += 1
+            self.outcomes[report.nodeid] = False
         elif report.when == "call" and report.passed:
-            self.passed += 1
+            self.outcomes.setdefault(report.nodeid, True)
+
+    @property
+    def passed(self) -> int:
+        return sum(self.outcomes.values())
+
+    @property
+    def failed(self) -> int:
+        return len(self.outcomes) - self.passed
 
     def report(self) -> None:
         now = time.monotonic()
