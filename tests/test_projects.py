@@ -331,3 +331,41 @@ async def test_a_private_method_is_found_under_its_mangled_name(tmp_path: Path) 
             """})
     spec, base = await reach(root / "src/pkg/spec.py", "_Spec.__split")
     assert spec.origin.startswith("1 call captured") and "exc" not in base.outcomes[0]
+
+
+async def test_regex_matches_and_test_defined_objects_are_captured(tmp_path: Path) -> None:
+    root = package(tmp_path, **{
+        "src/pkg/fields.py": """\
+            def named(match):
+                out = {}
+                for key in match.groupdict():
+                    out[key] = match.group(key)
+                return out
+
+
+            def area(shape):
+                return shape.w * shape.h
+            """,
+        "tests/test_fields.py": """\
+            import re
+
+            from pkg.fields import area, named
+
+
+            class Shape:
+                def __init__(self, w, h):
+                    self.w, self.h = w, h
+
+
+            def test_named():
+                m = re.compile(r"(?P<a>\\d+)-(?P<b>\\d+)").search("x 12-34 y")
+                assert named(m) == {"a": "12", "b": "34"}
+
+
+            def test_area():
+                assert area(Shape(2, 3)) == 6
+            """})
+    for qualname in ("named", "area"):
+        spec, base = await reach(root / "src/pkg/fields.py", qualname)
+        assert spec.origin.startswith("1 call captured"), spec.origin
+        assert "exc" not in base.outcomes[0], base.outcomes[0]

@@ -212,7 +212,11 @@ def captured_calls(path: str, qualname: str) -> list[tuple[tuple, dict]]:
     import pickle
 
     with open(path, "rb") as handle:
-        stored = pickle.load(handle)["functions"].get(qualname, [])
+        everything = pickle.load(handle)
+    stored = everything["functions"].get(qualname, [])
+    for entry in everything["meta"].get("test_paths") or []:
+        if entry not in sys.path:
+            sys.path.append(entry)  # last: test modules never shadow the project's own
     calls: list[tuple[tuple, dict]] = []
     failure = ""
     for data in stored:

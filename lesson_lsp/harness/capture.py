@@ -113,7 +113,7 @@ def _store(path: Path, payload: dict[str, Any], earlier: Capture | None,
             for qualname, calls in pickle.load(handle)["functions"].items():
                 functions.setdefault(qualname, calls)
     keys = ("collected", "ran", "passed", "failed", "complete", "stopped", "seconds",
-            "imported", "unpicklable")
+            "imported", "unpicklable", "test_paths")
     meta = {k: payload.get(k) for k in keys}
     meta["ran_for"] = sorted({wanted, *((earlier.meta.get("ran_for") or []) if earlier else [])})
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -17,6 +17,7 @@ import importlib.machinery
 import io
 import os
 import pickle
+import re
 import signal
 import sys
 import time
@@ -98,7 +99,7 @@ class Recorder:
         self.tries[qualname] = tries + 1
         started = time.perf_counter()
         try:
-            data = pickle.dumps((args, kwargs), protocol=4)
+            data = copy_call(args, kwargs)
         except Exception:  # one argument that cannot be copied skips this call only
             self.unpicklable[qualname] = self.unpicklable.get(qualname, 0) + 1
             return
@@ -114,6 +115,36 @@ class Recorder:
         seen.add(digest)
         kept.append(data)
         self.total += len(data)
+
+
+_MATCH = re.Match
+
+
+def rebuild_match(pattern: re.Pattern, string: Any, start: int, end: int,
+                  endpos: int) -> re.Match | None:
+    """A regex match made again where the test's was: the same span and groups."""
+    found = pattern.match(string, start, endpos)
+    if found is None or found.end() != end:
+        found = pattern.fullmatch(string, start, end)
+    return found
+
+
+class _Copier(pickle.Pickler):
+    """pickle, and regex matches (parsers hand them around) as a way to make them again."""
+
+    def reducer_override(self, obj: Any) -> Any:
+        if isinstance(obj, _MATCH):
+            again = rebuild_match(obj.re, obj.string, obj.start(), obj.end(), obj.endpos)
+            if again is None or again.span() != obj.span() or again.groups() != obj.groups():
+                raise pickle.PicklingError("a regex match that cannot be made again")
+            return rebuild_match, (obj.re, obj.string, obj.start(), obj.end(), obj.endpos)
+        return NotImplemented
+
+
+def copy_call(args: tuple, kwargs: dict) -> bytes:
+    buffer = io.BytesIO()
+    _Copier(buffer, protocol=4).dump((args, kwargs))
+    return buffer.getvalue()
 
 
 class _Wrapping:
@@ -247,6 +278,19 @@ class Schedule:
             os.write(self.report_fd, line.encode("utf-8"))
 
 
+def _quieted_plugins() -> list[str]:
+    """Coverage writes files and xdist starts processes (both refused in the sandbox): switched
+    off by their own options, so that a project whose addopts name them still parses."""
+    import importlib.util
+
+    found = []
+    if importlib.util.find_spec("pytest_cov") is not None:
+        found.append("--no-cov")
+    if importlib.util.find_spec("xdist") is not None:
+        found += ["-n", "0"]
+    return found
+
+
 def _alarm(signum: int, frame: Any) -> None:
     raise _TestTimeout(f"a test ran longer than {TEST_TIMEOUT_S:g} s")
 
@@ -269,15 +313,14 @@ def capture(job: dict[str, Any]) -> dict[str, Any]:
     os.chdir(root)  # pytest finds the project's own configuration (testpaths, rootdir) here
     out = io.StringIO()
     started = time.monotonic()
-    # No coverage, no parallel workers, no random order: they write files, start processes or
-    # make the capture differ between runs. (An addopts that needs them is dropped below.)
-    arguments = ["-q", "-p", "no:cacheprovider", "-p", "no:randomly", "-p", "no:cov",
-                 "-p", "no:xdist", "--rootdir", root, "-W", "ignore",
-                 "--continue-on-collection-errors"]
+    arguments = ["-q", "-p", "no:cacheprovider", "-p", "no:randomly", "--rootdir", root,
+                 "-W", "ignore", "--continue-on-collection-errors", *_quieted_plugins()]
+    before = list(sys.path)
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
         code = pytest.main(arguments, plugins=[schedule])
-        if code in (3, 4) and not schedule.ran:  # the project's addopts need a missing plugin
-            code = pytest.main([*arguments, "-o", "addopts="], plugins=[schedule])
+    # Where pytest imported the test modules from: an argument may be an object of a class a
+    # test module defines, which the worker can then import to unpickle it.
+    test_paths = [entry for entry in sys.path if entry not in before and os.path.isdir(entry)]
     signal.setitimer(signal.ITIMER_REAL, 0)
     functions = {q: [base64.b64encode(c).decode("ascii") for c in calls]
                  for q, calls in recorder.calls.items() if calls}
@@ -286,4 +329,5 @@ def capture(job: dict[str, Any]) -> dict[str, Any]:
             "passed": schedule.passed, "failed": schedule.failed,
             "complete": not schedule.stopped and schedule.ran == schedule.total,
             "stopped": schedule.stopped, "seconds": time.monotonic() - started,
+            "test_paths": test_paths,
             "pytest_exit": int(code), "pytest_tail": out.getvalue()[-1500:]}
