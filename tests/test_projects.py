@@ -369,3 +369,30 @@ async def test_regex_matches_and_test_defined_objects_are_captured(tmp_path: Pat
         spec, base = await reach(root / "src/pkg/fields.py", qualname)
         assert spec.origin.startswith("1 call captured"), spec.origin
         assert "exc" not in base.outcomes[0], base.outcomes[0]
+
+
+def test_what_the_modules_top_level_does_on_import_is_not_the_candidates(tmp_path: Path) -> None:
+    """The module reads a file while it is imported (as `importlib.metadata.version` does): the
+    candidate timed next to the original is imported the same way, so that read is no more its
+    doing than the original's."""
+    write(tmp_path, {"pyproject.toml": "", "mod.py": '''\
+        with open(__file__, encoding="utf-8") as _handle:
+            LINES = len(_handle.read().splitlines())
+
+
+        def total(xs):
+            """
+            >>> total(list(range(3000)))
+            4498500
+            """
+            t = 0
+            for x in xs:
+                t = t + x
+            return t
+        ''', "cand.py": "def total(xs):\n    return sum(xs)\n"})
+    done = subprocess.run([PYTHON, "-m", "lesson_lsp.cli", "verify", "mod.py::total",
+                           "--candidate", "cand.py", "--json"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    verdict = json.loads(done.stdout)
+    assert verdict["verdict"] in ("faster", "not-faster"), verdict

@@ -54,26 +54,21 @@ def load_module(job: dict[str, Any], text: str | None = None,
     (the candidate's final module text) or the editor's: exactly the text that would be
     written, nothing spliced in afterwards.
 
-    A second load (the candidate next to the original) makes a fresh module that takes over the
-    name, so the candidate's recursion and helpers resolve to its own copy."""
+    A second load (the candidate next to the original) imports a fresh module that takes over
+    the name, so the candidate's recursion and helpers resolve to its own copy. Both go through
+    the import system alike, so what the module's own top level does while it is imported is
+    judged the same way for both (guard.py exempts what happens during imports)."""
     for entry in reversed(job.get("sys_path", [])):
         if entry not in sys.path:
             sys.path.insert(0, entry)
     name = job["module_name"]
     loader = EditorText(name, job["module_path"],
                         job["module_source"] if text is None else text, actor)
-    if name not in sys.modules:
-        sys.meta_path.insert(0, loader)
-        try:
-            return importlib.import_module(name)
-        finally:
-            sys.meta_path.remove(loader)
-    # Already there: the second text of a pair, or a name the worker itself has imported (a
-    # script called `json.py`); the parent package, if any, is imported by now.
-    package = name.rpartition(".")[0]
-    if package:
-        importlib.import_module(package)
-    module = importlib.util.module_from_spec(loader.spec())
-    sys.modules[name] = module
-    loader.exec_module(module)
-    return module
+    # Already there: the original of a pair, or a name the worker itself has imported (a
+    # script called `json.py`); whoever holds the old module keeps it.
+    sys.modules.pop(name, None)
+    sys.meta_path.insert(0, loader)
+    try:
+        return importlib.import_module(name)
+    finally:
+        sys.meta_path.remove(loader)
