@@ -396,3 +396,27 @@ def test_what_the_modules_top_level_does_on_import_is_not_the_candidates(tmp_pat
     assert done.returncode == 0, done.stderr
     verdict = json.loads(done.stdout)
     assert verdict["verdict"] in ("faster", "not-faster"), verdict
+
+
+def test_a_fast_method_on_an_object_slow_to_copy_is_timed_in_bounded_time(
+        tmp_path: Path) -> None:
+    write(tmp_path, {"pyproject.toml": "", "cache.py": '''\
+        class Cache:
+            def __init__(self, n):
+                self.data = {i: str(i) for i in range(n)}
+                self.hits = 0
+
+            def get(self, key):
+                self.hits += 1
+                return self.data.get(key)
+
+
+        def inputs():
+            return [(Cache(5000), k) for k in range(4)]
+        ''', "cand.py": ("def get(self, key):\n    self.hits = self.hits + 1\n"
+                         "    return self.data.get(key)\n")})
+    done = subprocess.run([PYTHON, "-m", "lesson_lsp.cli", "verify", "cache.py::Cache.get",
+                           "--candidate", "cand.py", "--inputs", "cache.py::inputs", "--json"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["verdict"] in ("faster", "not-faster"), done.stdout

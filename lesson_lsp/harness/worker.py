@@ -41,6 +41,7 @@ _clock = time.perf_counter
 _process_clock = time.process_time
 _write = os.write
 _dumps = json.dumps
+MAX_COPYING_S = 0.1  # argument copies made for one timing sample, at most
 PRINT_CAP = 100_000  # characters of printed output kept per call, for the optional comparison
 
 
@@ -100,11 +101,14 @@ class Sampler:
         self.reusable = not fresh and (reuse or _immutable(calls))
         self.loops = 1
         self.timed = 0.0
+        self.copy_s = 0.0  # making one pass's argument copies (not timed, but it takes time)
 
     def run(self, loops: int) -> float:
         calls, target = self.calls, self.target
+        copying = _clock()
         batches = [calls] * loops if self.reusable else [fresh_copy(calls)
                                                          for _ in range(loops)]
+        self.copy_s = max(self.copy_s, (_clock() - copying) / loops)
         gc_was = gc.isenabled()
         gc.disable()
         try:
@@ -129,8 +133,12 @@ class Sampler:
     def calibrate(self, first: float, min_sample: float, deadline: float) -> None:
         """Find the loop count that makes one sample last at least `min_sample` seconds."""
         elapsed = first
-        while elapsed < min_sample and self.loops < 1 << 20 and _clock() < deadline:
-            self.loops = min(1 << 20, max(self.loops * 2, int(
+        # Copies are made before a sample: their time and memory bound the loop count, or a
+        # fast function on arguments that are slow to copy (a cache object) never finishes.
+        most = 1 << 20 if self.reusable else max(1, min(1 << 14, int(
+            MAX_COPYING_S / max(self.copy_s, 1e-9))))
+        while elapsed < min_sample and self.loops < most and _clock() < deadline:
+            self.loops = min(most, max(self.loops * 2, int(
                 self.loops * min_sample / max(elapsed, 1e-9) * 1.1)))
             elapsed = self.run(self.loops)
 
