@@ -3,6 +3,7 @@ where Python says it matters, objects by class and attributes."""
 
 from __future__ import annotations
 
+import json
 import math
 
 from lesson_lsp.harness.compare import Tolerance, difference, outcome_difference
@@ -74,3 +75,24 @@ def test_exceptions_and_printed_output() -> None:
     loud = {**quiet, "out": "hello\n"}
     assert outcome_difference(quiet, loud, TOL) is None
     assert "printed output" in (outcome_difference(quiet, loud, TOL, output=True) or "")
+
+
+def test_encoding_a_value_that_shares_its_parts_takes_bounded_time() -> None:
+    """A type tree whose nodes are shared (like sqlparse's token types) describes itself in
+    time exponential in its depth unless the description is bounded."""
+    import time
+
+    from lesson_lsp.harness.encode import MAX_NODES, encode
+
+    class Node:
+        def __init__(self, child: object) -> None:
+            self.left = self.right = child
+
+    value: object = 1
+    for _ in range(40):
+        value = Node(value)
+    started = time.perf_counter()
+    described = encode(value)
+    assert time.perf_counter() - started < 30
+    assert "more" in json.dumps(described) and MAX_NODES <= 10_000
+    assert encode(value) == described  # the same cut every time

@@ -15,17 +15,23 @@ from typing import Any
 _dumps = json.dumps
 MAX_DEPTH = 100
 GENERATOR_CAP = 10_000
+MAX_NODES = 10_000  # containers described per value: objects that share parts (a lexer's
+# token-type tree) would otherwise take time exponential in their depth
 
 
-def encode(value: Any, depth: int = 0, seen: set[int] | None = None) -> Any:
+def encode(value: Any, depth: int = 0, seen: set[int] | None = None,
+           budget: list[int] | None = None) -> Any:
     """A JSON tree that says exactly what `value` is, built without calling its `__eq__`.
 
     Tags keep types apart (1, 1.0 and True differ), dicts and sets are sorted so that order
     does not matter where Python says it does not, and objects are described by their class and
-    their attributes.
+    their attributes. Past MAX_NODES containers the rest is ["more"], alike for the original
+    and the candidate, whose values are described in the same order.
     """
     if seen is None:
         seen = set()
+    if budget is None:
+        budget = [MAX_NODES]
     if depth > MAX_DEPTH:
         return ["deep"]
     kind = type(value)
@@ -46,20 +52,24 @@ def encode(value: Any, depth: int = 0, seen: set[int] | None = None) -> Any:
     if kind in (bytes, bytearray):
         return [kind.__name__, value.hex()]
     if kind is complex:
-        return ["c", encode(value.real), encode(value.imag)]
+        return ["c", encode(value.real), encode(value.imag)]  # floats: no budget needed
     ident = id(value)
     if ident in seen:
         return ["cycle"]
+    budget[0] -= 1
+    if budget[0] < 0:
+        return ["more"]
     seen.add(ident)
     try:
-        return _encode_container(value, kind, depth, seen)
+        return _encode_container(value, kind, depth, seen, budget)
     finally:
         seen.discard(ident)
 
 
-def _encode_container(value: Any, kind: type, depth: int, seen: set[int]) -> Any:
+def _encode_container(value: Any, kind: type, depth: int, seen: set[int],
+                      budget: list[int]) -> Any:
     def sub(v: Any) -> Any:
-        return encode(v, depth + 1, seen)
+        return encode(v, depth + 1, seen, budget)
 
     if isinstance(value, (list, tuple)):
         iterate: Any = list.__iter__ if isinstance(value, list) else tuple.__iter__
