@@ -125,6 +125,8 @@ PACKAGES: tuple[Package, ...] = (
         "tabulate/__init__.py::_pad_row",
         "tabulate/__init__.py::_wrap_text_to_colwidths",
         "tabulate/__init__.py::_remove_separating_lines",
+        "tabulate/__init__.py::_normalize_tabular_data",
+        "tabulate/__init__.py::_align_header",
     )),
     Package("pathspec", "1.1.1", (PYTEST,), (
         "pathspec/util.py::normalize_file",
@@ -133,6 +135,7 @@ PACKAGES: tuple[Package, ...] = (
         "pathspec/patterns/gitignore/base.py::_GitIgnoreBasePattern.escape",
         "pathspec/util.py::check_match_file",
         "pathspec/patterns/gitignore/spec.py::GitIgnoreSpecPattern.__normalize_segments",
+        "pathspec/patterns/gitignore/base.py::_GitIgnoreBasePattern._translate_segment_glob",
     )),
     Package("webcolors", "25.10.0", (PYTEST,), (
         "src/webcolors/_normalization.py::normalize_hex",
@@ -149,6 +152,11 @@ PACKAGES: tuple[Package, ...] = (
         "sqlparse/keywords.py::find_delimited_spans",
         "sqlparse/lexer.py::Lexer.get_tokens",
         "sqlparse/utils.py::imt",
+        "sqlparse/engine/statement_splitter.py::StatementSplitter.process",
+        "sqlparse/sql.py::TokenList._get_first_name",
+        "sqlparse/filters/reindent.py::ReindentFilter._process_identifierlist",
+        "sqlparse/filters/reindent.py::ReindentFilter._process_case",
+        "sqlparse/filters/aligned_indent.py::AlignedIndentFilter._process_identifierlist",
     )),
     Package("idna", "3.20", (PYTEST, HYPOTHESIS), (
         "idna/core.py::check_bidi",
