@@ -25,7 +25,7 @@ SKIP_DIRS = {".git", ".hg", ".venv", "venv", "env", "node_modules", ".lesson-lsp
              ".pytest_cache", ".ruff_cache", ".eggs"}
 _STATE_SUFFIXES = (".py", ".pyi", ".toml", ".cfg", ".ini", ".pth")
 _MAX_FILES = 20_000
-_locks: dict[str, asyncio.Lock] = {}
+_locks: dict[tuple[int, str], asyncio.Lock] = {}  # per event loop: a lock is bound to one
 
 
 @dataclass
@@ -135,7 +135,7 @@ async def capture(root: Path, location: ModuleLocation, qualname: str, python: s
     from lesson_lsp.harness import sandbox
 
     path = _cache_file(root, location, python)
-    lock = _locks.setdefault(str(path), asyncio.Lock())
+    lock = _locks.setdefault((id(asyncio.get_running_loop()), str(path)), asyncio.Lock())
     async with lock:
         earlier = _load(path) if path.is_file() else None
         if earlier is not None and (qualname in earlier.calls or earlier.meta.get("complete")
