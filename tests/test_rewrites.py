@@ -63,14 +63,24 @@ COMMON = '''def common(xs, ys):
 def test_membership_set_applies() -> None:
     out = run(membership_set, COMMON, "common")
     assert out is not None
-    assert "ys_set = set(ys)" in out.source and "# the scan" in out.source
+    assert "ys_set = set(ys) if ys.__class__ in (list, tuple) else ys" in out.source
+    assert "# the scan" in out.source
     assert _namespace(out)["common"]([1, 2, 3], [3, 1]) == 2
+
+
+def test_membership_set_keeps_substring_tests_on_a_str() -> None:
+    """parse's strf_date_convert: `"%" + c in fmt` on a str tests substrings, not characters."""
+    source = ('def kinds(fmt):\n    return [c for c in "aAdHM" if "%" + c in fmt]\n')
+    out = run(membership_set, source, "kinds")
+    assert out is not None
+    assert _namespace(out)["kinds"]("%d %H") == ["d", "H"]
+    assert _namespace(out)["kinds"](["%d", "%H"]) == ["d", "H"]
 
 
 def test_membership_set_in_comprehension() -> None:
     source = "def keep(xs, ys):\n    return [x for x in xs if x not in ys]\n"
     out = run(membership_set, source, "keep")
-    assert out is not None and "ys_set = set(ys)" in out.source
+    assert out is not None and "ys_set = set(ys) if" in out.source
     assert _namespace(out)["keep"]([1, 2, 3], [2]) == [1, 3]
 
 

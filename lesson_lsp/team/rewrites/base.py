@@ -210,8 +210,9 @@ class SwapMembership(AroundStatement):
     """Builds `set_name = set(name)` before the anchor and turns `x in name` inside it into
     `x in set_name`."""
 
-    def __init__(self, anchor: cst.CSTNode, name: str, set_name: str) -> None:
-        super().__init__(anchor, [cst.parse_statement(f"{set_name} = set({name})")])
+    def __init__(self, anchor: cst.CSTNode, name: str, set_name: str,
+                 build: str = "") -> None:
+        super().__init__(anchor, [cst.parse_statement(build or f"{set_name} = set({name})")])
         self.name, self.set_name = name, set_name
 
     def leave_ComparisonTarget(self, original: cst.ComparisonTarget,

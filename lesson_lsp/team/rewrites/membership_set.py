@@ -108,7 +108,10 @@ def apply(source: str, context: RewriteContext) -> Rewrite | None:
 
 
 def _rewrite(module: cst.Module, anchor: cst.CSTNode, name: str, set_name: str) -> Rewrite:
-    new_module = module.visit(SwapMembership(anchor, name, set_name))
+    # Only a list or tuple becomes a set: `in` on a str tests substrings (parse's
+    # `"%" + c in format`), and other containers answer `in` their own way already.
+    build = f"{set_name} = set({name}) if {name}.__class__ in (list, tuple) else {name}"
+    new_module = module.visit(SwapMembership(anchor, name, set_name, build))
     return Rewrite(
         new_module.code,
         (),
