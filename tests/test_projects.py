@@ -420,3 +420,22 @@ def test_a_fast_method_on_an_object_slow_to_copy_is_timed_in_bounded_time(
                           cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["verdict"] in ("faster", "not-faster"), done.stdout
+
+
+async def test_from_the_editor_a_package_function_with_unsaved_text_is_optimized(
+        tmp_path: Path) -> None:
+    """No configuration, a function of a package with relative imports, captured inputs, and
+    the editor's unsaved text (the disk holds another body): the edit lands on that text."""
+    from tests.lsp_client import optimize_in_server
+
+    root = package(tmp_path)
+    disk = (root / "src/pkg/core.py").read_text(encoding="utf-8")
+    (root / "src/pkg/core.py").write_text(disk.replace(
+        "    out = []\n    for x in xs:", "    out = list(dict.fromkeys(xs))\n    return out\n"
+        "    for x in xs:"), encoding="utf-8")
+    line = disk.splitlines().index("def dedupe(xs, key=None):")
+    summary, edited = await optimize_in_server(root, disk, None, position=(line, 4),
+                                               name="src/pkg/core.py")
+    assert summary["improved"], summary
+    assert "out_set" in edited and "from .helpers import norm" in edited
+    assert "dict.fromkeys" not in edited  # the editor's text was optimized, not the file's
