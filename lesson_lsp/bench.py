@@ -130,11 +130,11 @@ async def _wrong_edit(file: SourceFile, text: str, target: Target, config: Confi
     return written != text or await harness.check_text(written) is not None
 
 
-def bench_config(folder: Path, team: str | None, rounds: int, lessons: int, bank: Path,
+def bench_config(folder: Path, team: str | None, rounds: int, lessons: bool, bank: Path,
                  project: Path | None = None, rules: bool = True) -> Config:
     """The rewrite agents named in `team` (default: all of them unless `project` configures a
-    team) plus `project`'s configured team and LLM settings; `rules = False` keeps LLM agents
-    only, as the ablation needs."""
+    team) plus `project`'s configured team and LLM settings, with its k lessons per prompt (4
+    if it sets none) or none; `rules = False` keeps LLM agents only, as the ablation needs."""
     base = Config()
     if project is not None:
         try:
@@ -146,7 +146,8 @@ def bench_config(folder: Path, team: str | None, rounds: int, lessons: int, bank
         AgentConfig(name=name.strip(), kind="rewrite")
         for name in names.split(",") if name.strip() and rules)
     return replace(
-        base, rounds=rounds, team=members, lessons_per_prompt=lessons, bank=str(bank),
+        base, rounds=rounds, team=members, bank=str(bank),
+        lessons_per_prompt=(base.lessons_per_prompt or 4) if lessons else 0,
         harness=replace(base.harness, timeout_s=60.0), root=str(folder.resolve()),
         inputs={},
     )
@@ -264,20 +265,17 @@ def main(folder: Path, team: str | None, rounds: int, lessons: bool, as_json: bo
     jobs = jobs or max(1, (os.cpu_count() or 2) - 1)
     echo = None if as_json else (lambda line: print(line, file=sys.stderr, flush=True))
     with tempfile.TemporaryDirectory(prefix="lesson-bench-") as scratch:
+        config = bench_config(folder, team, rounds, True, bank or Path(scratch) / "bank.db",
+                              project, rules=lessons)
         if lessons:
-            config = bench_config(folder, team, rounds, 4, bank or Path(scratch) / "bank.db",
-                                  project)
             arms = [("lessons on", config, *_arm(folder, config, jobs, echo))]
         else:
-            config = bench_config(folder, team, rounds, 4, bank or Path(scratch) / "bank.db",
-                                  project, rules=False)
             if not config.team:
                 raise BenchError(
                     "--no-lessons compares an LLM team with and without lessons, and rule "
                     "agents ignore lessons: configure `kind = \"openai\"` agents in "
                     "[tool.lesson-lsp.team] and pass that project with --config")
-            k = (load(project).lessons_per_prompt if project is not None else 4) or 4
-            config = replace(config, lessons_per_prompt=k)
+            k = config.lessons_per_prompt
             bare = replace(config, lessons_per_prompt=0, bank=str(Path(scratch) / "k0.db"))
             arms = [(f"with lessons (k={k})", config, *_arm(folder, config, jobs, echo)),
                     ("without lessons (k=0)", bare, *_arm(folder, bare, jobs, echo))]
