@@ -65,7 +65,6 @@ async def counted_run(path: Path, source: str, qualname: str, spec: InputSpec,
     return run, team
 
 
-
 RULES_OFF = "rule agents: off in both arms (they ignore lessons); the same LLM team in both"
 
 # (label, summary key, format) of the rows the ablation prints side by side

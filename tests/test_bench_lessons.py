@@ -3,6 +3,7 @@ lessons, rule agents off, over a real-HTTP OpenAI-compatible endpoint."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
@@ -12,6 +13,10 @@ import threading
 from collections import Counter
 from pathlib import Path
 
+from lesson_lsp.ablation import Counted
+from lesson_lsp.bench import TaskResult, by_round
+from lesson_lsp.team.agents import Task
+from lesson_lsp.team.bank import Lesson
 from tests.conftest import PYTHON
 from tests.fake_openai import Reply, ScriptedEndpoint, Seen, fenced
 
@@ -85,8 +90,9 @@ def test_ablation_prints_both_arms_rules_off_and_lessons_per_round(tmp_path: Pat
     server, _ = scripted()
     with server:
         project = team_project(tmp_path, server.url)
-        done = bench(str(folder), "--config", str(project), "--rounds", "2", "--no-lessons",
-                     "--jobs", "2")
+        # A rule agent named on the command line stays out of both arms all the same.
+        done = bench(str(folder), "--config", str(project), "--team", "memoize", "--rounds", "2",
+                     "--no-lessons", "--jobs", "2")
     assert done.returncode == 0, done.stderr
     out = done.stdout
     print(out)
@@ -111,3 +117,26 @@ def test_ablation_without_an_llm_team_says_what_to_do(tmp_path: Path) -> None:
     done = bench(str(suite(tmp_path)), "--rounds", "1", "--no-lessons")
     assert done.returncode == 2
     assert "rule agents ignore lessons" in done.stderr and "--config" in done.stderr
+
+
+def test_counted_agents_note_the_lessons_of_every_prompt() -> None:
+    """The wrapper hands every call through and notes len(task.lessons) per round."""
+    class Inner:
+        name, model, tokens_used = "x", "x-model", 7
+
+        async def propose(self, task: Task) -> None:
+            return None
+
+        async def lesson(self, task: object, candidate: object, verdict: object) -> str:
+            return "lesson"
+
+    agent = Counted(Inner())
+    lessons = [Lesson(text=f"l{i}", outcome="faster", speedup=2.0, function="f",
+                      fingerprint="p", code="", agent="x") for i in range(3)]
+    for shown in ([], lessons):
+        asyncio.run(agent.propose(Task(name="f", qualname="f", source="", lessons=shown)))
+    assert agent.lessons == [0, 3] and agent.tokens_used == 7 and agent.model == "x-model"
+    results = [TaskResult("a", "f", prompts=[2, 2], prompt_lessons=[0, 6]),
+               TaskResult("b", "g", prompts=[2], prompt_lessons=[1])]
+    assert by_round(results) == [{"round": 1, "lessons": 1, "prompts": 4},
+                                 {"round": 2, "lessons": 6, "prompts": 2}]
