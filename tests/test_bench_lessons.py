@@ -60,9 +60,10 @@ def scripted() -> tuple[ScriptedEndpoint, Counter[str]]:
     lock = threading.Lock()
 
     def script(seen: Seen) -> Reply:
-        if "state the lesson" in seen.prompt:
-            return Reply("Lesson: keep the work per call small and the results equal.")
         model = str(seen.body.get("model", ""))
+        if "state the lesson" in seen.prompt:  # a text of its own per agent and function
+            head = next((h for h in FAST if h in seen.prompt), "?")
+            return Reply(f"Lesson from {model} on {head}: keep the results equal.")
         for head in FAST:
             if head in seen.prompt:
                 with lock:
@@ -110,7 +111,11 @@ def test_ablation_prints_both_arms_rules_off_and_lessons_per_round(tmp_path: Pat
     assert prompts == 4 and lessons >= prompts  # every round-2 prompt held a lesson
     # No rule agent took part: only the two LLM agents were asked, in both arms.
     assert rows["agents asked"] == ["fast, wrong", "fast, wrong"]
-    assert server.chats(), "the LLM team was asked"
+    # What the endpoint received agrees: 2 arms × 2 rounds × 2 tasks × 2 agents proposals, and
+    # only the lessons arm's round 2 (4 prompts) carried lesson texts.
+    proposing = [c.prompt for c in server.chats() if "state the lesson" not in c.prompt]
+    assert len(proposing) == 16
+    assert sum("Lesson from" in prompt for prompt in proposing) == 4
 
 
 def test_ablation_without_an_llm_team_says_what_to_do(tmp_path: Path) -> None:
