@@ -23,7 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from lesson_lsp import sourcefile
-from lesson_lsp.config import AgentConfig, Config, HarnessConfig
+from lesson_lsp.ablation import RULES_OFF, ablation_table, counted_run
+from lesson_lsp.config import AgentConfig, Config, ConfigError, load
 from lesson_lsp.extract import ExtractError, function_named
 from lesson_lsp.harness.inputs import InputSpec
 from lesson_lsp.harness.verify import (
@@ -35,7 +36,7 @@ from lesson_lsp.harness.verify import (
     Harness,
     Target,
 )
-from lesson_lsp.optimize import OptimizeError, optimize
+from lesson_lsp.optimize import OptimizeError
 from lesson_lsp.sourcefile import SourceFile, SourceFileError
 
 
@@ -58,6 +59,9 @@ class TaskResult:
     error: str = ""
     seconds: float = 0.0
     hits: dict[str, int] = field(default_factory=dict)
+    prompt_lessons: list[int] = field(default_factory=list)  # per round, over the agents
+    prompts: list[int] = field(default_factory=list)  # agents asked per round
+    asked: list[str] = field(default_factory=list)  # the team members that were asked
 
 
 def load_manifest(folder: Path) -> dict[str, str]:
@@ -83,11 +87,19 @@ async def run_task(folder: Path, stem: str, qualname: str, config: Config) -> Ta
         span = function_named(source, qualname)
         spec = InputSpec(str(path.resolve()), "bench_inputs", "bench_inputs()",
                          hidden="hidden_inputs")
-        run = await optimize(path, source, span, config, inputs_spec=spec)
+        run, team = await counted_run(path, source, qualname, spec, config)
     except (OSError, SourceFileError, ExtractError, OptimizeError) as exc:
         result.error = str(exc)
         result.seconds = time.perf_counter() - started
         return result
+    result.asked = sorted(member.name for member in team if member.lessons)
+    for member in team:
+        for round_no, count in enumerate(member.lessons):
+            if round_no == len(result.prompts):
+                result.prompts.append(0)
+                result.prompt_lessons.append(0)
+            result.prompts[round_no] += 1
+            result.prompt_lessons[round_no] += count
     attempts = run.result.attempts
     result.candidates = len(attempts)
     result.ran = sum(a.verdict.verdict not in (ERROR, TIMEOUT) for a in attempts)
@@ -118,12 +130,26 @@ async def _wrong_edit(file: SourceFile, text: str, target: Target, config: Confi
     return written != text or await harness.check_text(written) is not None
 
 
-def bench_config(folder: Path, team: str, rounds: int, lessons: bool, bank: Path) -> Config:
-    members = tuple(AgentConfig(name=name.strip(), kind="rewrite")
-                    for name in team.split(",") if name.strip())
-    return Config(
-        rounds=rounds, team=members, lessons_per_prompt=4 if lessons else 0,
-        bank=str(bank), harness=HarnessConfig(timeout_s=60.0), root=str(folder.resolve()),
+def bench_config(folder: Path, team: str | None, rounds: int, lessons: bool, bank: Path,
+                 project: Path | None = None, rules: bool = True) -> Config:
+    """The rewrite agents named in `team` (default: all of them unless `project` configures a
+    team) plus `project`'s configured team and LLM settings, with its k lessons per prompt (4
+    if it sets none) or none; `rules = False` keeps LLM agents only, as the ablation needs."""
+    base = Config()
+    if project is not None:
+        try:
+            base = load(project)
+        except ConfigError as exc:
+            raise BenchError(str(exc)) from exc
+    names = team if team is not None else ("" if base.team else "all")
+    members = tuple(m for m in base.team if rules or m.kind == "openai") + tuple(
+        AgentConfig(name=name.strip(), kind="rewrite")
+        for name in names.split(",") if name.strip() and rules)
+    return replace(
+        base, rounds=rounds, team=members, bank=str(bank),
+        lessons_per_prompt=(base.lessons_per_prompt or 4) if lessons else 0,
+        harness=replace(base.harness, timeout_s=60.0), root=str(folder.resolve()),
+        inputs={},
     )
 
 
@@ -169,7 +195,18 @@ def summary(results: list[TaskResult], wall: float) -> dict[str, Any]:
         "errors": sum(bool(r.error) for r in results),
         "agent_hits": dict(hits.most_common()),
         "wall_s": wall,
+        "prompt_lessons": by_round(results),
+        "agents_asked": ", ".join(sorted({a for r in results for a in r.asked})) or "none",
     }
+
+
+def by_round(results: list[TaskResult]) -> list[dict[str, int]]:
+    """Lessons placed in the agents' prompts, per round, summed over tasks and agents."""
+    rounds = max((len(r.prompts) for r in results), default=0)
+    return [{"round": n + 1,
+             "lessons": sum(r.prompt_lessons[n] for r in results if n < len(r.prompts)),
+             "prompts": sum(r.prompts[n] for r in results if n < len(r.prompts))}
+            for n in range(rounds)]
 
 
 def table(results: list[TaskResult], totals: dict[str, Any], label: str) -> str:
@@ -190,6 +227,9 @@ def table(results: list[TaskResult], totals: dict[str, Any], label: str) -> str:
         f"correct {t['candidates_correct_pct']:.1f}% · unsafe {t['candidates_unsafe']}",
         "agent hits (faster verdicts): " + (", ".join(
             f"{k} {v}" for k, v in t["agent_hits"].items()) or "none"),
+        "lessons in prompts by round: " + (" · ".join(
+            f"r{x['round']} {x['lessons']} in {x['prompts']} prompts"
+            for x in t["prompt_lessons"]) or "none"),
     ]
     return "\n".join(lines)
 
@@ -214,29 +254,55 @@ def plot(results: list[TaskResult], path: Path) -> None:
     figure.savefig(path, dpi=120)
 
 
-def main(folder: Path, team: str, rounds: int, lessons: bool, as_json: bool,
-         plot_path: Path | None, jobs: int | None, bank: Path | None) -> int:
+def main(folder: Path, team: str | None, rounds: int, lessons: bool, as_json: bool,
+         plot_path: Path | None, jobs: int | None, bank: Path | None,
+         project: Path | None = None) -> int:
+    """One arm; with `lessons = False`, the ablation: the project's LLM team with its k lessons
+    per prompt, then the same team with k = 0, rule agents off in both."""
     folder = folder.resolve()
     if not folder.is_dir():
         raise BenchError(f"{folder}: no such directory")
     jobs = jobs or max(1, (os.cpu_count() or 2) - 1)
+    echo = None if as_json else (lambda line: print(line, file=sys.stderr, flush=True))
     with tempfile.TemporaryDirectory(prefix="lesson-bench-") as scratch:
-        config = bench_config(folder, team, rounds, lessons, bank or Path(scratch) / "bank.db")
-        started = time.perf_counter()
-        echo = None if as_json else (lambda line: print(line, file=sys.stderr, flush=True))
-        results = asyncio.run(run_suite(folder, config, jobs, echo))
-        wall = time.perf_counter() - started
-    totals = summary(results, wall)
-    label = (f"{folder.name} · team {team} · {rounds} rounds · "
-             f"lessons {'on' if lessons else 'off'} · {jobs} job(s)")
+        config = bench_config(folder, team, rounds, True, bank or Path(scratch) / "bank.db",
+                              project, rules=lessons)
+        if lessons:
+            arms = [("lessons on", config, *_arm(folder, config, jobs, echo))]
+        else:
+            if not config.team:
+                raise BenchError(
+                    "--no-lessons compares an LLM team with and without lessons, and rule "
+                    "agents ignore lessons: configure `kind = \"openai\"` agents in "
+                    "[tool.lesson-lsp.team] and pass that project with --config")
+            k = config.lessons_per_prompt
+            bare = replace(config, lessons_per_prompt=0, bank=str(Path(scratch) / "k0.db"))
+            arms = [(f"with lessons (k={k})", config, *_arm(folder, config, jobs, echo)),
+                    ("without lessons (k=0)", bare, *_arm(folder, bare, jobs, echo))]
+    names = ", ".join(m.name for m in config.team) if config.team else "all rewrite agents"
+    label = f"{folder.name} · team {names} · {rounds} rounds · {jobs} job(s)"
     if plot_path is not None:
-        plot(results, plot_path)
+        plot(arms[0][2], plot_path)
     if as_json:
-        print(json.dumps({"label": label, "summary": totals,
-                          "tasks": [asdict(r) for r in results]}, indent=2))
+        print(json.dumps({"label": label, "rules": RULES_OFF if not lessons else "as configured",
+                          "arms": [{"arm": name, "lessons_per_prompt": c.lessons_per_prompt,
+                                    "summary": totals, "tasks": [asdict(r) for r in results]}
+                                   for name, c, results, totals in arms],
+                          "summary": arms[0][3],
+                          "tasks": [asdict(r) for r in arms[0][2]]}, indent=2))
+    elif lessons:
+        print(table(arms[0][2], arms[0][3], f"{label} · lessons on"))
     else:
-        print(table(results, totals, label))
+        print(ablation_table([(name, results, totals) for name, _, results, totals in arms],
+                             label))
     return 0
+
+
+def _arm(folder: Path, config: Config, jobs: int,
+         echo: Any) -> tuple[list[TaskResult], dict[str, Any]]:
+    started = time.perf_counter()
+    results = asyncio.run(run_suite(folder, config, jobs, echo))
+    return results, summary(results, time.perf_counter() - started)
 
 
 __all__ = ["BenchError", "main"]

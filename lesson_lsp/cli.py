@@ -211,7 +211,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
     try:
         return bench.main(Path(args.tasks), args.team, args.rounds, not args.no_lessons,
                           args.json, Path(args.plot) if args.plot else None, args.jobs,
-                          Path(args.bank) if args.bank else None)
+                          Path(args.bank) if args.bank else None,
+                          Path(args.config) if args.config else None)
     except bench.BenchError as exc:
         raise UsageError(str(exc)) from exc
 
@@ -262,10 +263,15 @@ def parser() -> argparse.ArgumentParser:
 
     ben = sub.add_parser("bench", help="run the team on a task suite and print the table")
     ben.add_argument("tasks", nargs="?", default="benchmarks/tasks", metavar="TASKS_DIR")
-    ben.add_argument("--team", default="all",
-                     help="rewrite agents, comma-separated (default: all)")
+    ben.add_argument("--team", help="rewrite agents, comma-separated (default: all, unless "
+                                    "--config gives a team)")
+    ben.add_argument("--config", metavar="PROJECT",
+                     help="a pyproject.toml (or its folder) whose [tool.lesson-lsp] team and "
+                          "LLM settings to use")
     ben.add_argument("--rounds", type=int, default=3)
-    ben.add_argument("--no-lessons", action="store_true", help="the ablation: k = 0")
+    ben.add_argument("--no-lessons", action="store_true",
+                     help="the ablation: the configured LLM team with lessons and with k = 0, "
+                          "rule agents off in both, side by side")
     ben.add_argument("--jobs", type=int, help="tasks at once (default: cores − 1)")
     ben.add_argument("--bank", help="a lesson bank to use and keep (default: a fresh one)")
     ben.add_argument("--json", action="store_true")

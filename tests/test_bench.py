@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from pathlib import Path
 
@@ -67,12 +68,13 @@ def test_bench_reports_the_lessonl_table(tmp_path: Path) -> None:
     assert (folder / "t1_fib.py").read_text() == FIB
 
 
-def test_bench_table_ablation_and_plot(tmp_path: Path) -> None:
+def test_bench_table_and_plot(tmp_path: Path) -> None:
     folder = suite(tmp_path)
     picture = tmp_path / "speedups.png"
-    done = bench(str(folder), "--rounds", "1", "--no-lessons", "--plot", str(picture))
+    done = bench(str(folder), "--rounds", "1", "--plot", str(picture))
     assert done.returncode == 0, done.stderr
-    assert "lessons off" in done.stdout and "wrong edits 0" in done.stdout
+    assert "lessons on" in done.stdout and "wrong edits 0" in done.stdout
+    assert re.search(r"lessons in prompts by round: r1 \d+ in \d+ prompts", done.stdout)
     assert "agent hits (faster verdicts): memoize 1" in done.stdout
     assert picture.read_bytes().startswith(b"\x89PNG") and picture.stat().st_size > 5000
 
