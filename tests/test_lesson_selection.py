@@ -11,6 +11,16 @@ import pytest
 from lesson_lsp.harness.verify import ERROR, FASTER, NOT_FASTER, Verdict
 from lesson_lsp.team.bank import RULE, Bank, Lesson
 from lesson_lsp.team.loop import credited, speed_of
+from tests.fake_openai import Reply, ScriptedEndpoint, Seen, fenced
+from tests.test_llm_team import (
+    FAST_FIB,
+    WRONG_FIB,
+    bank_file,
+    is_lesson_prompt,
+    model_of,
+    optimize,
+    project,
+)
 
 PAIRS = "def pairs(xs):\n    out = []\n    for a in xs:\n        for b in xs:\n" \
         "            if a < b:\n                out.append((a, b))\n    return out\n"
@@ -150,3 +160,69 @@ def test_an_old_bank_is_migrated(tmp_path: Path) -> None:
     assert kinds == {"r": RULE, "l": "llm"}
     add(bank, "memoize it", 12.0, "fp")  # found by its normalized text
     assert {x.id: (x.count, x.speedup) for x in bank.all()}["r"] == (2, 12.0)
+
+
+WINNER = "WINNER-LESSON: iterate with two running values instead of recursing."
+
+
+def prefill_other_functions(folder: Path) -> None:
+    """High-speedup lessons about other functions: one relevant (a memoized fib elsewhere, with
+    the winner's very text), the rest not."""
+    bank = Bank(bank_file(folder))
+    memo = "import functools\n@functools.cache\ndef fib(n):\n    if n < 2:\n        return n\n" \
+           "    return fib(n - 1) + fib(n - 2)\n"
+    for text, speedup, code in [
+        ("OTHER-MEMO: cache the recursion.", 950.0, memo),
+        (WINNER.upper(), 800.0, memo),  # the same lesson, banked for another function
+        ("OTHER-SET: use a set for membership.", 40.0, "def common(xs, ys):\n    ys = set(ys)"),
+        ("OTHER-SORT: sort once.", 300.0, "def rank(xs):\n    return sorted(xs)"),
+    ]:
+        bank.add(Lesson(text=text, outcome="faster", speedup=speedup, function="other",
+                        fingerprint=f"other-{speedup}", code=code, agent="a"))
+    bank.close()
+
+
+def lesson_lines(prompt: str) -> list[str]:
+    return [line.split("] ", 1)[1].casefold() for line in prompt.splitlines()
+            if line.startswith("- [") and "] " in line]
+
+
+def test_round_two_holds_this_runs_winner_despite_other_functions_lessons(tmp_path) -> None:
+    def script(seen: Seen) -> Reply:
+        quick = model_of(seen) == "quick-model"
+        if is_lesson_prompt(seen):
+            return Reply(WINNER if quick and "a, b = b, a + b" in seen.prompt else
+                         "BROKE-LESSON: doubling n is not Fibonacci.")
+        return Reply(fenced(FAST_FIB if quick else WRONG_FIB))
+
+    with ScriptedEndpoint(script) as server:
+        folder = project(tmp_path, server.url, ["quick", "wrong"])
+        prefill_other_functions(folder)
+        result, _ = optimize(folder, "--rounds", "2")
+        proposals = [s for s in server.chats() if not is_lesson_prompt(s)]
+    assert result["improved"]
+    by_model = {m: [s.prompt for s in proposals if model_of(s) == m]
+                for m in ("quick-model", "wrong-model")}
+    assert all(len(prompts) == 2 for prompts in by_model.values())
+    for first, second in by_model.values():
+        # Round 1: the relevant other function's lessons carry over, the unrelated do not.
+        assert "OTHER-MEMO" in first and "OTHER-SET" not in first and "OTHER-SORT" not in first
+        # Round 2: this run's round-1 winner, once.
+        assert lesson_lines(second).count(WINNER.casefold()) == 1
+        assert "BROKE-LESSON" in second
+    for prompt in (p for prompts in by_model.values() for p in prompts):
+        lines = lesson_lines(prompt)
+        assert lines and len(lines) == len(set(lines)) <= 4  # no lesson twice
+
+
+def test_no_lessons_in_round_one_under_the_paper_preset(tmp_path: Path) -> None:
+    def script(seen: Seen) -> Reply:
+        return Reply("a lesson") if is_lesson_prompt(seen) else Reply(fenced(FAST_FIB))
+
+    with ScriptedEndpoint(script) as server:
+        folder = project(tmp_path, server.url, ["solo"], extra='preset = "paper"')
+        prefill_other_functions(folder)
+        optimize(folder, "--rounds", "1")
+        proposals = [s for s in server.chats() if not is_lesson_prompt(s)]
+    assert len(proposals) == 1 and lesson_lines(proposals[0].prompt) == []
+    assert "OTHER-MEMO" not in proposals[0].prompt
