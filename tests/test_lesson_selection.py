@@ -226,3 +226,26 @@ def test_no_lessons_in_round_one_under_the_paper_preset(tmp_path: Path) -> None:
         proposals = [s for s in server.chats() if not is_lesson_prompt(s)]
     assert len(proposals) == 1 and lesson_lines(proposals[0].prompt) == []
     assert "OTHER-MEMO" not in proposals[0].prompt
+
+
+def test_credit_under_restart_from_best_and_rule_lessons_marked(tmp_path: Path) -> None:
+    """Round 2 is given round 1's best; the same code again (a loop variable renamed) is about
+    as fast as what it was given, so its lesson must not bank round 1's speedup again."""
+    def script(seen: Seen) -> Reply:
+        if is_lesson_prompt(seen):
+            return Reply("ROUND-2-LESSON" if "for i in" in seen.prompt else "ROUND-1-LESSON")
+        first = "ROUND-1-LESSON" not in seen.prompt
+        return Reply(fenced(FAST_FIB if first else FAST_FIB.replace("for _ in", "for i in")))
+
+    with ScriptedEndpoint(script) as server:
+        folder = project(tmp_path, server.url, ["solo"],
+                         extra='restart_from = "best"\n\n[[tool.lesson-lsp.team]]\nname = "all"\n'
+                               'kind = "rewrite"\n')
+        result, _ = optimize(folder, "--rounds", "2")
+    assert result["improved"] and result["speedup"] > 10
+    rows = {text: (speedup, outcome, kind) for text, speedup, outcome, kind in sqlite3.connect(
+        bank_file(folder)).execute("SELECT text, speedup, outcome, kind FROM lessons")}
+    assert rows["ROUND-1-LESSON"][0] > 10 and rows["ROUND-1-LESSON"][2] == "llm"
+    assert rows["ROUND-2-LESSON"][0] < 2  # against the code it was given, not the original
+    rules = [kind for text, (_, _, kind) in rows.items() if not text.startswith("ROUND-")]
+    assert rules and set(rules) == {RULE}  # the rewrite agents' template lessons

@@ -288,8 +288,10 @@ class Bank:
                 texts.add(normalized(lesson.text))
         return chosen
 
-    def without_embedding(self) -> list[Lesson]:
-        return self._rows("WHERE embedding = ''")
+    def without_embedding(self, limit: int = 500) -> list[Lesson]:
+        """The newest lessons not embedded yet, `limit` at a time (one request to the endpoint);
+        older ones get theirs in later rounds and are compared lexically until then."""
+        return self._rows("WHERE embedding = ''", (), limit)
 
     def set_embedding(self, lesson_id: str, vector: list[float]) -> None:
         if not self.read_only:
