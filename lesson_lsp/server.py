@@ -20,6 +20,7 @@ from pygls.protocol import LanguageServerProtocol
 from pygls.uris import to_fs_path
 
 from lesson_lsp import __version__
+from lesson_lsp.candidate import to_column0
 from lesson_lsp.config import ConfigError, load
 from lesson_lsp.documents import lsp_workspace
 from lesson_lsp.edits import Plan, PlanError, check, workspace_edit
@@ -32,6 +33,7 @@ from lesson_lsp.positions import encoding_name
 from lesson_lsp.rebase import OwnEdits, replan
 from lesson_lsp.runqueue import RunQueue, WorkProgress
 from lesson_lsp.team.bank import Bank
+from lesson_lsp.team.loop import fingerprint
 
 COMMAND = "lesson-lsp.optimize"
 TITLE = "Optimize with lesson team"
@@ -323,7 +325,8 @@ def _banked(ls: LessonServer, uri: str, span: FunctionSpan) -> str:
         return ""
     bank = Bank(bank_path)
     try:
-        lessons = [x for x in bank.select(3, span.source) if x.outcome == "faster"]
+        own = fingerprint(to_column0(span.source, span.indent))  # as the loop keys lessons
+        lessons = [x for x in bank.select(3, span.source, own) if x.outcome == "faster"]
     finally:
         bank.close()
     if not lessons:

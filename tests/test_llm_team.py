@@ -13,8 +13,11 @@ from pathlib import Path
 
 import pytest
 
+from lesson_lsp.candidate import to_column0
+from lesson_lsp.extract import function_named
 from lesson_lsp.storage import project_cache
 from lesson_lsp.team.bank import Bank, Lesson
+from lesson_lsp.team.loop import fingerprint
 from tests.conftest import EXAMPLES, PYTHON
 from tests.fake_openai import Reply, ScriptedEndpoint, Seen, fenced
 
@@ -104,6 +107,12 @@ def test_lessons_flow_into_the_next_round_and_the_key_stays_put(tmp_path: Path) 
     assert all(KEY not in place for place in places)
 
 
+def fib_print(folder: Path) -> str:
+    """The bank's key for `fib` of examples/slow.py, as the loop computes it."""
+    span = function_named((folder / "slow.py").read_text(encoding="utf-8"), "fib")
+    return fingerprint(to_column0(span.source, span.indent))
+
+
 def test_selection_half_by_speedup_rest_by_relevance(tmp_path: Path) -> None:
     seen_prompts: list[str] = []
 
@@ -124,14 +133,18 @@ def test_selection_half_by_speedup_rest_by_relevance(tmp_path: Path) -> None:
             ("IRRELEVANT", 0.0, "import socket"), ("SLIGHT", 1.05, "def fib(n): return n"),
         ]:
             bank.add(Lesson(text=text, outcome="faster" if speedup else "incorrect",
-                            speedup=speedup, function="x", fingerprint="x", code=code, agent="a"))
+                            speedup=speedup, function="fib", fingerprint=fib_print(folder),
+                            code=code, agent="a"))
+        bank.add(Lesson(text="OTHER-999", outcome="faster", speedup=999.0, function="g",
+                        fingerprint="g", code="def g(): return 1", agent="a"))
         bank.close()
         optimize(folder, "--rounds", "1")
     first = seen_prompts[0]
-    shown = re.findall(r"\] (TOP-\d|RELEVANT|IRRELEVANT|SLIGHT)\b", first)
-    assert shown[:2] == ["TOP-1", "TOP-2"]  # ⌈4/2⌉ by speedup × factor
+    shown = re.findall(r"\] (TOP-\d|RELEVANT|IRRELEVANT|SLIGHT|OTHER-999)\b", first)
+    assert shown[:2] == ["TOP-1", "TOP-2"]  # ⌈4/2⌉ of fib's own lessons by speedup × factor
     assert "RELEVANT" in shown[2:] and "IRRELEVANT" not in shown and len(shown) == 4
-    # Factors moved: nothing this round beat the shown "worked" lessons, so they sank.
+    assert "OTHER-999" not in shown  # another function's, and not relevant: never shown
+    # Factors moved: the one reader's candidate was incorrect (0×), so the shown sank to 0.9.
     rows = dict(sqlite3.connect(bank_file(folder)).execute(
         "SELECT text, factor FROM lessons"))
     assert rows["TOP-1"] == pytest.approx(0.9) and rows["TOP-3"] == 1.0

@@ -155,10 +155,15 @@ async def test_hover_finds_the_lessons_the_cli_banked(client: LanguageClient) ->
     assert done.returncode == 0, done.stderr
     faster = [x for x in json.loads(done.stdout)["lessons"] if x["outcome"] == "faster"]
     uri = open_doc(client, root / "slow.py")
-    line = next(i for i, ln in enumerate((root / "slow.py").read_text().splitlines())
-                if ln.startswith("def count_common"))
+    lines = (root / "slow.py").read_text().splitlines()
+    line = next(i for i, ln in enumerate(lines) if ln.startswith("def fib"))
     hover = await client.text_document_hover_async(lsp.HoverParams(
         text_document=lsp.TextDocumentIdentifier(uri=uri), position=lsp.Position(line + 2, 4)))
+    # Lessons are per function (issue 14): fib's do not reach an unrelated count_common.
+    other = next(i for i, ln in enumerate(lines) if ln.startswith("def count_common"))
+    assert await client.text_document_hover_async(lsp.HoverParams(
+        text_document=lsp.TextDocumentIdentifier(uri=uri),
+        position=lsp.Position(other + 2, 4))) is None
     if not faster:  # the hover shows only lessons that paid; timing decides whether fib's did
         return
     assert hover is not None

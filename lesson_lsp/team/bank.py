@@ -1,5 +1,10 @@
 """The lesson bank: lessons outlive a run (SQLite, WAL) and the best and most relevant ones are
 selected into the next prompts, as in LessonL (see shared LESSONL.md).
+
+Lessons belong to a function (its `fingerprint`): selection and factors work per function, as
+in the paper; another function's lesson reaches a prompt only when its code is close enough
+(`RELEVANCE_THRESHOLD`). The bank is deduplicated (one row per function and normalized text) and
+bounded (`PER_FUNCTION`, `TOTAL`), the weakest lessons forgotten first.
 """
 
 from __future__ import annotations
@@ -29,10 +34,29 @@ CREATE TABLE IF NOT EXISTS lessons (
     factor REAL NOT NULL DEFAULT 1.0,
     uses INTEGER NOT NULL DEFAULT 0,
     created REAL NOT NULL,
-    embedding TEXT NOT NULL DEFAULT ''
+    embedding TEXT NOT NULL DEFAULT '',
+    kind TEXT NOT NULL DEFAULT 'llm',
+    count INTEGER NOT NULL DEFAULT 1,
+    norm TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS lessons_fingerprint ON lessons (fingerprint);
 """
+# Columns added since the first schema, with their definition, for banks made before them.
+_ADDED = {
+    "embedding": "TEXT NOT NULL DEFAULT ''",
+    "kind": "TEXT NOT NULL DEFAULT 'llm'",
+    "count": "INTEGER NOT NULL DEFAULT 1",
+    "norm": "TEXT NOT NULL DEFAULT ''",
+}
+PER_FUNCTION = 50  # lessons kept per function: enough for the prompts of many runs
+TOTAL = 5000  # lessons kept in all: relevance over them all stays well under a second
+# Another function's lesson is shown only when its code is this close to the function's (token
+# cosine, `similarity`): a memoized `fib` scores 0.73 against the naive `fib`, a look-alike
+# recursion (`lucas`) 0.65, unrelated loops 0.16-0.41. Embedding cosines run higher for any two
+# pieces of code, hence the stricter bar for them.
+RELEVANCE_THRESHOLD = 0.5
+EMBEDDING_THRESHOLD = 0.8
+RULE, LLM = "rule", "llm"
 
 
 @dataclass
@@ -51,6 +75,8 @@ class Lesson:
     created: float = field(default_factory=time.time)
     id: str = field(default_factory=lambda: uuid.uuid4().hex)
     embedding: str = ""  # JSON vector of `code` from the endpoint, when one is configured
+    kind: str = LLM  # RULE: a rewrite rule's template, never in the speedup half of a prompt
+    count: int = 1  # how many times this lesson (same function, same normalized text) was added
 
     @property
     def score(self) -> float:
@@ -58,6 +84,14 @@ class Lesson:
 
 
 _COLUMNS = [f.name for f in fields(Lesson)]
+_SPACE = re.compile(r"\s+")
+
+
+def normalized(text: str) -> str:
+    """The text a duplicate is recognised by: case, spacing and end punctuation aside."""
+    return _SPACE.sub(" ", text.casefold()).strip(" .;:!")
+
+
 _TOKEN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|\S")
 
 
@@ -88,8 +122,10 @@ class Bank:
     aside (`notice` says where) and a fresh bank takes its place; a bank that cannot be written
     is used read-only."""
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, per_function: int = PER_FUNCTION,
+                 total: int = TOTAL) -> None:
         self.path = Path(path)
+        self.per_function, self.total = per_function, total
         self.notice = ""
         self.read_only = False
         if str(path) != ":memory:":
@@ -114,15 +150,28 @@ class Bank:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=FULL")
             db.executescript(_SCHEMA)
-            columns = {row[1] for row in db.execute("PRAGMA table_info(lessons)")}
-            if "embedding" not in columns:  # a bank from before embeddings
-                db.execute("ALTER TABLE lessons ADD COLUMN embedding TEXT NOT NULL DEFAULT ''")
+            self._migrate(db)
             if db.execute("PRAGMA quick_check").fetchone()[0] != "ok":
                 raise sqlite3.DatabaseError("integrity check failed")
         except sqlite3.DatabaseError:
             db.close()
             raise
         return db
+
+    @staticmethod
+    def _migrate(db: sqlite3.Connection) -> None:
+        """Bring a bank made by an older version up to the schema: new columns, rule lessons
+        marked (their agent's model is "rewrite"), normalized texts filled in."""
+        columns = {row[1] for row in db.execute("PRAGMA table_info(lessons)")}
+        for name, definition in _ADDED.items():
+            if name not in columns:
+                db.execute(f"ALTER TABLE lessons ADD COLUMN {name} {definition}")
+        if "kind" not in columns:
+            db.execute("UPDATE lessons SET kind = ? WHERE model = 'rewrite'", (RULE,))
+        missing = db.execute("SELECT id, text FROM lessons WHERE norm = ''").fetchall()
+        db.executemany("UPDATE lessons SET norm = ? WHERE id = ?",
+                       [(normalized(text), row_id) for row_id, text in missing])
+        db.execute("CREATE INDEX IF NOT EXISTS lessons_norm ON lessons (fingerprint, norm)")
 
     def _open_read_only(self) -> sqlite3.Connection:
         self.read_only = True
@@ -135,15 +184,49 @@ class Bank:
         self._db.close()
 
     def add(self, lesson: Lesson) -> Lesson:
+        """Bank `lesson`, or, when the function already has it (same normalized text), update
+        that row: the better speedup (with its code) is kept and its count bumped. Returns the
+        lesson as banked. The function's and the bank's caps then forget the weakest."""
         if self.read_only:
             return lesson
-        values = [getattr(lesson, c) for c in _COLUMNS]
-        placeholders = ", ".join("?" for _ in _COLUMNS)
-        self._db.execute(f"INSERT INTO lessons ({', '.join(_COLUMNS)}) VALUES ({placeholders})",
-                         values)
+        norm = normalized(lesson.text)
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            found = self._rows("WHERE fingerprint = ? AND norm = ?", (lesson.fingerprint, norm), 1)
+            if found:
+                kept = found[0]
+                kept.count += 1
+                if lesson.speedup > kept.speedup:
+                    kept.speedup, kept.code, kept.outcome = \
+                        lesson.speedup, lesson.code, lesson.outcome
+                self._db.execute(
+                    "UPDATE lessons SET count = ?, speedup = ?, code = ?, outcome = ? "
+                    "WHERE id = ?", (kept.count, kept.speedup, kept.code, kept.outcome, kept.id))
+                lesson = kept
+            else:
+                names = [*_COLUMNS, "norm"]
+                self._db.execute(
+                    f"INSERT INTO lessons ({', '.join(names)}) "
+                    f"VALUES ({', '.join('?' for _ in names)})",
+                    [*(getattr(lesson, c) for c in _COLUMNS), norm])
+            self._forget("WHERE fingerprint = ?", (lesson.fingerprint,), self.per_function)
+            self._forget("", (), self.total)
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
         return lesson
 
-    def _rows(self, where: str = "", args: tuple = (), limit: int = 1000) -> list[Lesson]:
+    def _forget(self, where: str, args: tuple, cap: int) -> None:
+        """Keep at most `cap` rows of `where`: the weakest (speedup × factor), then the oldest,
+        go first."""
+        count = self._db.execute(f"SELECT COUNT(*) FROM lessons {where}", args).fetchone()[0]
+        if count > cap:
+            self._db.execute(
+                f"DELETE FROM lessons WHERE id IN (SELECT id FROM lessons {where} "
+                "ORDER BY speedup * factor ASC, created ASC LIMIT ?)", (*args, count - cap))
+
+    def _rows(self, where: str = "", args: tuple = (), limit: int = -1) -> list[Lesson]:
         cursor = self._db.execute(
             f"SELECT {', '.join(_COLUMNS)} FROM lessons {where} ORDER BY created DESC LIMIT ?",
             (*args, limit))
@@ -164,46 +247,70 @@ class Bank:
         cursor = self._db.execute("DELETE FROM lessons WHERE factor <= ?", (max_factor,))
         return cursor.rowcount
 
-    def select(self, k: int, code: str, pool: int = 500,
+    def select(self, k: int, code: str, fingerprint: str = "",
                vector: list[float] | None = None) -> list[Lesson]:
-        """LessonL selection: up to ⌈k/2⌉ lessons with the best speedup × factor (≥ 1.1), the
-        rest by relevance to `code` (cosine of embeddings when `vector`, the embedding of
-        `code`, is given and a lesson has one; else lexical); all when the bank holds ≤ k."""
+        """LessonL selection for the function `fingerprint` (whose code is `code`): all of its
+        lessons when it has ≤ k; else up to ⌈k/2⌉ of its LLM lessons with the best speedup ×
+        factor (≥ 1.1), the rest by relevance (cosine of embeddings when `vector`, the embedding
+        of `code`, is given and a lesson has one; else lexical). Other functions' lessons only
+        fill the relevance part, and only above the threshold. No text is chosen twice."""
         if k <= 0:
             return []
-        lessons = self._rows(limit=pool)
-        if len(lessons) <= k:
-            return lessons
-        good = sorted((x for x in lessons if x.score >= 1.1), key=lambda x: -x.score)
-        chosen = good[: math.ceil(k / 2)]
-        taken = {x.id for x in chosen}
 
         def relevance(lesson: Lesson) -> float:
             if vector is not None and lesson.embedding:
                 return cosine(vector, json.loads(lesson.embedding))
             return similarity(lesson.code, code)
 
-        rest = sorted((x for x in lessons if x.id not in taken), key=lambda x: -relevance(x))
-        return chosen + rest[: k - len(chosen)]
+        def bar(lesson: Lesson) -> float:
+            return EMBEDDING_THRESHOLD if vector is not None and lesson.embedding else \
+                RELEVANCE_THRESHOLD
 
-    def without_embedding(self, pool: int = 500) -> list[Lesson]:
-        return [x for x in self._rows(limit=pool) if not x.embedding]
+        own = self.for_function(fingerprint) if fingerprint else []
+        if len(own) <= k:
+            chosen = own
+        else:
+            good = sorted((x for x in own if x.kind != RULE and x.score >= 1.1),
+                          key=lambda x: -x.score)
+            chosen = good[: math.ceil(k / 2)]
+        taken = {x.id for x in chosen}
+        scored = [(relevance(x), x) for x in own if x.id not in taken]
+        for other in self._rows("WHERE fingerprint != ?", (fingerprint,)):
+            score = relevance(other)
+            if score >= bar(other):
+                scored.append((score, other))
+        texts = {normalized(x.text) for x in chosen}
+        for _, lesson in sorted(scored, key=lambda pair: -pair[0]):
+            if len(chosen) >= k:
+                break
+            if normalized(lesson.text) not in texts:
+                chosen.append(lesson)
+                texts.add(normalized(lesson.text))
+        return chosen
+
+    def without_embedding(self, limit: int = 500) -> list[Lesson]:
+        """The newest lessons not embedded yet, `limit` at a time (one request to the endpoint);
+        older ones get theirs in later rounds and are compared lexically until then."""
+        return self._rows("WHERE embedding = ''", (), limit)
 
     def set_embedding(self, lesson_id: str, vector: list[float]) -> None:
         if not self.read_only:
             self._db.execute("UPDATE lessons SET embedding = ? WHERE id = ?",
                              (json.dumps(vector), lesson_id))
 
-    def update_factors(self, shown: list[Lesson], reached: list[float]) -> None:
-        """After a round: a lesson whose readers beat its own speedup gains (1.1), else it sinks
-        (0.9); the factor is the running average of those marks."""
-        best = max(reached, default=0.0)
-        if self.read_only:
+    def update_factors(self, shown: list[Lesson], reached: list[float],
+                       fingerprint: str | None = None) -> None:
+        """The reference rule (LessonL `lesson.py`): after a round, a shown lesson's factor is
+        replaced by the mean, over the agents that read it, of 1.1 (that agent's speedup beat
+        the lesson's) or 0.9. `reached` holds the readers' speedups (0 for a failed candidate).
+        Speedups are only comparable within one function: with `fingerprint`, other functions'
+        lessons keep their factor. Without readers nothing moves."""
+        if self.read_only or not reached:
             return
         for lesson in shown:
-            mark = 1.1 if best > lesson.speedup else 0.9
-            factor = (lesson.factor * lesson.uses + mark) / (lesson.uses + 1) if lesson.uses \
-                else mark
-            lesson.factor, lesson.uses = factor, lesson.uses + 1
+            if fingerprint is not None and lesson.fingerprint != fingerprint:
+                continue
+            marks = [1.1 if speed > lesson.speedup else 0.9 for speed in reached]
+            lesson.factor, lesson.uses = sum(marks) / len(marks), lesson.uses + 1
             self._db.execute("UPDATE lessons SET factor = ?, uses = ? WHERE id = ?",
-                             (factor, lesson.uses, lesson.id))
+                             (lesson.factor, lesson.uses, lesson.id))

@@ -3,6 +3,9 @@
 Agents of a round propose concurrently; their candidates are timed one at a time so that
 measurements do not disturb each other. The best verified candidate is re-measured before it is
 returned. Cancelling the task that runs `run_team` stops every agent and sandbox process.
+
+Lessons are credited against the code the agent was given (see `credited`); only LLM agents
+read lessons, so only their results move the shown lessons' factors.
 """
 
 from __future__ import annotations
@@ -12,13 +15,13 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from lesson_lsp.candidate import Candidate
 from lesson_lsp.config import Config
 from lesson_lsp.harness.verify import ERROR, FASTER, NOT_FASTER, Baseline, Harness, Verdict
 from lesson_lsp.team.agents import Agent, AgentUnavailable, Task
-from lesson_lsp.team.bank import Bank, Lesson
+from lesson_lsp.team.bank import LLM, RULE, Bank, Lesson
 from lesson_lsp.team.embeddings import ERRORS as EMBEDDING_ERRORS
 from lesson_lsp.team.embeddings import Embedder
 
@@ -106,7 +109,7 @@ async def run_team(
         if config.token_budget and tokens_used(agents) >= config.token_budget:
             result.notices.append("the token budget was spent before the last round")
             break
-        base = result.best.candidate if (config.restart_from == "best" and result.best) else None
+        base = result.best if (config.restart_from == "best" and result.best) else None
         vector = None
         if embedder is not None:
             try:
@@ -115,20 +118,25 @@ async def run_team(
                 result.notices.append(f"the embedding endpoint failed ({type(exc).__name__}); "
                                       "lessons were chosen by lexical similarity")
                 embedder = None
+        # Under the paper's preset, round 1 starts from the original alone, without lessons.
+        fresh_start = config.preset == "paper" and round_no == 1
         task = Task(
             name=name, qualname=qualname,
-            source=base.source if base else source,
-            imports=base.imports if base else (),
+            source=base.candidate.source if base else source,
+            imports=base.candidate.imports if base else (),
             is_method=is_method, profile=baseline.profile,
-            lessons=bank.select(config.lessons_per_prompt, source, vector=vector),
+            lessons=[] if fresh_start else bank.select(
+                config.lessons_per_prompt, source, original_print, vector=vector),
             original=source, context=context,
         )
+        given = base.verdict.speedup if base else 1.0
         report(round_no, best_speed, "agents proposing")
         proposals = await asyncio.gather(*(agent.propose(task) for agent in active),
                                          return_exceptions=True)
         result.asked += 1
         result.proposed += sum(isinstance(p, Candidate) for p in proposals)
         fresh: list[tuple[Agent, Candidate]] = []
+        readers: list[Candidate] = []  # what the LLM agents, who read the lessons, proposed
         for agent, proposal in zip(list(active), proposals):
             if isinstance(proposal, BaseException):
                 if not isinstance(proposal, Exception):
@@ -138,12 +146,14 @@ async def run_team(
                 log.warning("%s", message)
                 result.notices.append(message + "; the rest of the team went on without it")
                 active.remove(agent)
-            elif isinstance(proposal, Candidate) and proposal.key not in seen:
-                fresh.append((agent, proposal))
+            elif isinstance(proposal, Candidate):
+                if agent.model != "rewrite":
+                    readers.append(proposal)
+                if proposal.key not in seen:
+                    fresh.append((agent, proposal))
         if not fresh:
             report(round_no, best_speed, "no new candidates")
             break
-        reached: list[float] = []
         for index, (agent, candidate) in enumerate(fresh, 1):
             report(round_no, best_speed, f"checking candidate {index}/{len(fresh)} ({agent.name})")
             if candidate.source.strip():
@@ -151,27 +161,46 @@ async def run_team(
             else:
                 verdict = Verdict(ERROR, detail=candidate.note or "the answer held no code")
             seen[candidate.key] = verdict
-            reached.append(verdict.speedup if verdict.verdict == FASTER else 0.0)
             attempt = Attempt(agent.name, round_no, candidate, verdict)
-            text = await agent.lesson(task, candidate, verdict)
+            own = credited(verdict, given)
+            text = await agent.lesson(task, candidate, own)
             if text:
                 attempt.lesson = bank.add(Lesson(
-                    text=text, outcome=verdict.verdict,
-                    speedup=verdict.speedup if verdict.verdict in (FASTER, NOT_FASTER) else 0.0,
+                    text=text, outcome=own.verdict,
+                    speedup=own.speedup if own.verdict in (FASTER, NOT_FASTER) else 0.0,
                     function=qualname, fingerprint=original_print,
                     code=candidate.source or candidate.raw,
-                    agent=agent.name, model=agent.model, round=round_no))
+                    agent=agent.name, model=agent.model, round=round_no,
+                    kind=RULE if agent.model == "rewrite" else LLM))
             result.attempts.append(attempt)
             if verdict.verdict == FASTER and verdict.speedup > best_speed:
                 best_speed = verdict.speedup
                 result.best = attempt
-        bank.update_factors(task.lessons, reached)
+        reached = [speed_of(seen[c.key], given) for c in readers if c.key in seen]
+        bank.update_factors(task.lessons, reached, original_print)
         if not active:
             break
     if result.best is not None:
         report(config.rounds, best_speed, "re-measuring the best candidate")
         result.final = await harness.time(result.best.candidate, processes=4)
     return result
+
+
+def credited(verdict: Verdict, given: float) -> Verdict:
+    """The verdict against the code the agent was given: the harness times a candidate against
+    the original, so under `restart_from = "best"` (given: the best candidate so far, `given`×
+    faster than the original) its speedup is divided by `given`. A rule that changes nothing on
+    top of a 10× candidate is then "1.0×", not "10×"; below the paper's 1.1 it is not faster."""
+    if given == 1.0 or verdict.verdict not in (FASTER, NOT_FASTER):
+        return verdict
+    speedup = verdict.speedup / given
+    return replace(verdict, speedup=speedup, original_s=verdict.original_s / given,
+                   verdict=FASTER if speedup >= 1.1 else NOT_FASTER)
+
+
+def speed_of(verdict: Verdict, given: float) -> float:
+    """A reader's speedup for the factor rule: against the code it was given, 0 when failed."""
+    return credited(verdict, given).speedup if verdict.verdict == FASTER else 0.0
 
 
 def tokens_used(agents: list[Agent]) -> int:
