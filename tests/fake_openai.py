@@ -1,7 +1,8 @@
 """A scripted OpenAI-compatible HTTP server on 127.0.0.1, for tests and offline benchmarks.
 
 It speaks the endpoints lesson-lsp uses (POST /v1/chat/completions, /v1/embeddings, and
-GET /v1/models, answered from `models` or 404 when it is None) over real HTTP; what it answers comes from a script: a function from the request body to a `Reply`.
+GET /v1/models, answered from `models` or 404 when it is None) over real HTTP; what it answers
+comes from a script: a function from the request body to a `Reply`.
 Every request is recorded (body and headers) so tests can check what the client sent.
 """
 
