@@ -4,14 +4,16 @@ CLI against a scripted endpoint over real HTTP, as in test_llm_team.py."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
 import pytest
 
 from lesson_lsp.config import AgentConfig, Config, ConfigError, merge
+from lesson_lsp.team.agents import AgentUnavailable, Task
 from lesson_lsp.team.bank import Bank, Lesson
-from lesson_lsp.team.llm_agent import lesson_lines, reported_window
+from lesson_lsp.team.llm_agent import LLMAgent, lesson_lines, reported_window
 from lesson_lsp.team.prompts.fit import (
     CUT,
     DoesNotFit,
@@ -107,6 +109,24 @@ def test_context_tokens_is_validated_and_accepts_camel_case() -> None:
             merge(Config(), {"team": [{**team[0], "contextTokens": bad}]}, "test")
 
 
+def test_a_function_too_long_for_the_window_is_one_sentence_naming_context_tokens() -> None:
+    task = Task(name="f", qualname="f", source="def f():\n" + "    x = 1\n" * 400, original="")
+
+    async def propose() -> None:
+        with ScriptedEndpoint(lambda seen: Reply(fenced(FAST_FIB))) as server:
+            agent = LLMAgent(AgentConfig("tiny", "openai", "m", base_url=server.url,
+                                         context_tokens=512))
+            try:
+                with pytest.raises(AgentUnavailable, match=r"context_tokens = 512") as raised:
+                    await agent.propose(task)
+            finally:
+                await agent.close()
+            assert server.chats() == []  # nothing sent that the model would have cut
+        assert "agent `tiny`: the instruction and the function need about" in str(raised.value)
+
+    asyncio.run(propose())
+
+
 def _fits(seen: Seen, window: int) -> bool:
     return estimate_tokens(seen.prompt) + int(seen.body["max_tokens"]) <= window
 
@@ -173,6 +193,8 @@ def test_a_context_length_400_retries_once_without_lessons(tmp_path: Path) -> No
     with_lessons = [s for s in proposals if "LESSON-R1" in s.prompt]
     retries = [s for s in proposals[2:] if "LESSON-R1" not in s.prompt]
     assert len(with_lessons) == 2 and len(retries) == 2  # round 2: each agent once more
+    # Both agents wrote the same lesson in round 1; each prompt shows it once.
+    assert all(s.prompt.count("LESSON-R1") == 1 for s in with_lessons)
     assert all("Lessons from earlier attempts" not in s.prompt for s in retries)
     assert {c["agent"] for c in result["candidates"] if c["round"] == 2} == {"tight", "roomy"}
     assert len(models) == 2  # /models asked once per agent (404 here: the default window)
