@@ -196,6 +196,8 @@ def test_a_context_length_400_retries_once_without_lessons(tmp_path: Path) -> No
     # Both agents wrote the same lesson in round 1; each prompt shows it once.
     assert all(s.prompt.count("LESSON-R1") == 1 for s in with_lessons)
     assert all("Lessons from earlier attempts" not in s.prompt for s in retries)
+    assert max(map(estimate_tokens, (s.prompt for s in retries))) <= \
+        min(map(estimate_tokens, (s.prompt for s in with_lessons))) * 3 // 4
     assert {c["agent"] for c in result["candidates"] if c["round"] == 2} == {"tight", "roomy"}
     assert len(models) == 2  # /models asked once per agent (404 here: the default window)
     assert all(s.body["max_tokens"] == answer_tokens(4096, FIB) for s in proposals)

@@ -210,11 +210,16 @@ class LLMAgent:
                                       temperature=self.temperature, max_tokens=answer_room)
         except ContextTooLong:
             # Our estimate was short for this tokenizer: once more, lean (no lessons, half the
-            # context); a second refusal drops the agent.
+            # context, within 3/4 of what was refused); a second refusal drops the agent.
             log.info("agent %s: prompt too long for the endpoint; retrying without lessons",
                      self.name)
-            half = "\n".join(task.context.splitlines()[: len(task.context.splitlines()) // 2])
-            prompt = self._prompt(task, budget, [], half)
+            lines = task.context.splitlines()
+            half = "\n".join(lines[: len(lines) // 2])
+            try:
+                prompt = self._prompt(task, min(budget, estimate_tokens(prompt) * 3 // 4), [],
+                                      half)
+            except AgentUnavailable:  # that leaves too little: the instruction and function
+                prompt = self._prompt(task, budget, [], "")
             answer = await self._chat([{"role": "user", "content": prompt}],
                                       temperature=self.temperature, max_tokens=answer_room)
         try:
