@@ -34,6 +34,9 @@ class AgentConfig:
     base_url: str = ""
     api_key_env: str = ""
     temperature: float = 0.2
+    # The model's window in tokens; 0: what the endpoint's /models reports, else 4096. Prompts
+    # are trimmed to fit it (team/prompts/fit.py).
+    context_tokens: int = 0
 
 
 @dataclass(frozen=True)
@@ -124,6 +127,7 @@ def _agent(index: int, raw: Any) -> AgentConfig:
     if not isinstance(raw, Mapping):
         raise ConfigError(f"setting `team[{index}]` must be a table with `name` and `kind`")
     known = {f.name for f in fields(AgentConfig)}
+    raw = {_snake(k): v for k, v in raw.items()}  # editors send camelCase
     unknown = set(raw) - known
     if unknown:
         raise ConfigError(
@@ -140,7 +144,12 @@ def _agent(index: int, raw: Any) -> AgentConfig:
         temperature=float(
             _typed(f"team[{index}].temperature", raw.get("temperature", 0.2), (int, float))
         ),
+        context_tokens=_typed(f"team[{index}].context_tokens", raw.get("context_tokens", 0),
+                              int),
     )
+    if "context_tokens" in raw and agent.context_tokens < 512:
+        raise ConfigError(f"setting `team[{index}].context_tokens` must be at least 512 (the "
+                          f"model's window in tokens), not {agent.context_tokens}")
     if agent.kind not in ("openai", "rewrite"):
         raise ConfigError(f"setting `team[{index}].kind` must be `openai` or `rewrite`")
     if agent.kind == "openai" and not agent.model:

@@ -1,7 +1,8 @@
 """A scripted OpenAI-compatible HTTP server on 127.0.0.1, for tests and offline benchmarks.
 
-It speaks the two endpoints lesson-lsp uses (POST /v1/chat/completions, /v1/embeddings) over
-real HTTP; what it answers comes from a script: a function from the request body to a `Reply`.
+It speaks the endpoints lesson-lsp uses (POST /v1/chat/completions, /v1/embeddings, and
+GET /v1/models, answered from `models` or 404 when it is None) over real HTTP; what it answers
+comes from a script: a function from the request body to a `Reply`.
 Every request is recorded (body and headers) so tests can check what the client sent.
 """
 
@@ -67,8 +68,10 @@ def embedding(texts: list[str], model: str) -> bytes:
 class ScriptedEndpoint:
     """`with ScriptedEndpoint(script) as server:` … `server.url` is the base_url."""
 
-    def __init__(self, script: Callable[[Seen], Reply]) -> None:
+    def __init__(self, script: Callable[[Seen], Reply],
+                 models: list[dict[str, Any]] | None = None) -> None:
         self.script = script
+        self.models = models
         self.seen: list[Seen] = []
         self.hangups: list[float] = []  # time.monotonic() when a held request's client left
         self._lock = threading.Lock()
@@ -79,6 +82,15 @@ class ScriptedEndpoint:
 
             def log_message(self, *args: Any) -> None:
                 pass
+
+            def do_GET(self) -> None:
+                with endpoint._lock:
+                    endpoint.seen.append(Seen(self.path, {}, dict(self.headers.items())))
+                if endpoint.models is None or not self.path.endswith("/models"):
+                    self._send(404, b'{"error": {"message": "not found"}}', {})
+                else:
+                    self._send(200, json.dumps({"object": "list",
+                                                "data": endpoint.models}).encode(), {})
 
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", 0))
