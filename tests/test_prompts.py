@@ -231,4 +231,4 @@ def test_the_lesson_prompt_shows_the_code_the_agent_was_given(tmp_path: Path) ->
     assert FIB in lessons[0] and "than the original" not in lessons[0]
     given = lessons[1].split("```")[1]  # the first block: what the agent rewrote
     assert "a, b = b, a + b" in given and "fib(n - 1)" not in given
-    assert "than the original function" in lessons[1]
+    assert "than the code you were given" in lessons[1]

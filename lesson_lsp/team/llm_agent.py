@@ -236,10 +236,10 @@ class LLMAgent:
         code = "\n".join([*candidate.imports, candidate.source]) if candidate.source else \
             candidate.raw
         # The code the agent rewrote: under restart_from = "best", the best so far, not the
-        # original; its speedup is still measured against the original, and the prompt says so.
+        # original; the loop credits the verdict against it (loop.credited), as the prompt says.
         given = "\n".join([*task.imports, task.source]) if task.imports else task.source
         against = "" if given.strip() == task.original.strip() else \
-            " than the original function (the code above already held earlier rounds' gains)"
+            " than the code you were given (which already held earlier rounds' gains)"
         details = {"detail": verdict.detail, "failing_input": verdict.failing_input,
                    "expected": verdict.expected, "actual": verdict.actual}
 
