@@ -149,7 +149,7 @@ async def test_two_servers_share_one_bank_and_a_killed_one_loses_no_acknowledged
     finally:
         for editor in windows:
             await editor.stop()
-    assert all(r["improved"] for r in results)
+    assert all(r["improved"] for r in results), results
     acknowledged = {text for r in results for text in r["lessons"]}
     assert acknowledged
     assert acknowledged <= {x.text for x in Bank(bank).all(limit=10_000)}

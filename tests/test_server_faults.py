@@ -154,7 +154,9 @@ async def test_runs_queue_and_the_same_function_is_not_run_twice(
         client: LanguageClient) -> None:
     first = asyncio.ensure_future(client.workspace_execute_command_async(
         command(client.uri, 3)))  # type: ignore[attr-defined]
-    await wait_for(lambda: workers() > 0)
+    # Its progress, not just a process in the runs folder (the previous test's last ones may
+    # still be going): the first run is then registered as running.
+    await wait_for(lambda: workers() > 0 and bool(client.progress_reports))
     second = asyncio.ensure_future(client.workspace_execute_command_async(
         command(client.uri, 10)))  # type: ignore[attr-defined]
     again = await client.workspace_execute_command_async(
