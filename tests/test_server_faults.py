@@ -100,6 +100,12 @@ async def wait_for(condition, seconds: float = 60.0) -> None:
 CANCEL_BOUND_S = 1.0
 
 
+def started_here(client: LanguageClient):
+    """This test's run has begun: its progress came and a sandbox process runs (a process
+    alone could still be the previous test's last one)."""
+    return lambda: bool(client.progress_reports) and workers() > 0
+
+
 async def assert_all_gone_within(seconds: float) -> float:
     started = time.monotonic()
     await wait_for(lambda: workers() == 0, 10)
@@ -124,8 +130,7 @@ async def test_progress_cancel_stops_every_process_within_a_second(
         client: LanguageClient) -> None:
     run = asyncio.ensure_future(client.workspace_execute_command_async(
         command(client.uri, 3)))  # type: ignore[attr-defined]
-    # The progress may reach us after the first sandbox process started (a busy machine).
-    await wait_for(lambda: workers() > 0 and bool(client.progress_reports))
+    await wait_for(started_here(client))
     assert await answers_fast(client) < 1.0  # the server answers while the team works
     token = next(iter(client.progress_reports))
     client.window_work_done_progress_cancel(lsp.WorkDoneProgressCancelParams(token=token))
@@ -141,7 +146,7 @@ async def test_cancel_request_stops_every_process_within_a_second(
     run = asyncio.ensure_future(client.protocol.send_request_async(
         lsp.WORKSPACE_EXECUTE_COMMAND, command(client.uri, 3),  # type: ignore[attr-defined]
         msg_id="optimize-1"))
-    await wait_for(lambda: workers() > 0)
+    await wait_for(started_here(client))
     client.protocol.notify(lsp.CANCEL_REQUEST, lsp.CancelParams(id="optimize-1"))
     await assert_all_gone_within(CANCEL_BOUND_S)
     with pytest.raises(Exception):  # noqa: B017
@@ -154,9 +159,7 @@ async def test_runs_queue_and_the_same_function_is_not_run_twice(
         client: LanguageClient) -> None:
     first = asyncio.ensure_future(client.workspace_execute_command_async(
         command(client.uri, 3)))  # type: ignore[attr-defined]
-    # Its progress, not just a process in the runs folder (the previous test's last ones may
-    # still be going): the first run is then registered as running.
-    await wait_for(lambda: workers() > 0 and bool(client.progress_reports))
+    await wait_for(started_here(client))  # the first run is then registered as running
     second = asyncio.ensure_future(client.workspace_execute_command_async(
         command(client.uri, 10)))  # type: ignore[attr-defined]
     again = await client.workspace_execute_command_async(
