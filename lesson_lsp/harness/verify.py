@@ -193,10 +193,10 @@ class Harness:
             profile = prof.payload.get("profile", "")
         # The original alone, timed once: what "next to the candidate" is compared with.
         self.reuse_args = not any(o.get("mutates") for o in outcomes)
-        solo = await self._run(self._job("time", None, split="shown"))
-        if solo.payload is None or solo.payload.get("status") != "ok":
+        solo, samples = await self._alone()
+        if not samples:
             raise self._refusal("could not be timed", solo.detail)
-        samples = [float(x) for x in solo.payload["samples"]]
+        assert solo.payload is not None
         return Baseline(
             outcomes, sum(first.payload["cold_s"]), len(outcomes), profile,
             held_out=int(first.payload.get("held_out", 0)),
@@ -298,12 +298,12 @@ class Harness:
             first_o.append(float(payload["first_pass_s"]))
             first_c.append(float(payload["partner_first_pass_s"]))
         summary = timing.summarize(groups_o, groups_c)
-        alone = base.solo_s * max(1.5, 1 + 4 * base.solo_noise)
-        if base.solo_s > 0 and summary.original_s > alone:
+        allowance = max(1.5, 1 + 4 * base.solo_noise)
+        if base.solo_s > 0 and summary.original_s > base.solo_s * allowance:
             # The machine may just be busier than when the original was timed alone: time it
             # alone again, now, before blaming the candidate.
-            now = await self._solo()
-            if now is None or summary.original_s > now * max(1.5, 1 + 4 * base.solo_noise):
+            _, now = await self._alone()
+            if not now or summary.original_s > statistics.median(now) * allowance:
                 return Verdict(ERROR, detail=(
                     f"the original ran {summary.original_s / base.solo_s:.1f}× slower next to "
                     "the candidate than alone: the candidate interferes with it"))
@@ -325,12 +325,13 @@ class Harness:
             detail=f"{speedup:.2f}× (needs ≥ {floor:.2f}× to count){capped}",
         )
 
-    async def _solo(self) -> float | None:
-        """The original's median time per pass, timed alone now (None if it failed)."""
+    async def _alone(self) -> tuple[sandbox.SandboxResult, list[float]]:
+        """The original timed alone (for the baseline, and again to tell a busy machine from an
+        interfering candidate): the run, and its samples per pass (none if it failed)."""
         solo = await self._run(self._job("time", None, split="shown"))
         if solo.payload is None or solo.payload.get("status") != "ok":
-            return None
-        return statistics.median(float(x) for x in solo.payload["samples"])
+            return solo, []
+        return solo, [float(x) for x in solo.payload["samples"]]
 
     async def evaluate(self, candidate: Candidate, processes: int | None = None) -> Verdict:
         """Correct first (cheap to refute), then timed."""
