@@ -32,10 +32,17 @@ def resolve(module: types.ModuleType, qualname: str) -> tuple[Any, Any, str]:
         owner = getattr(owner, part)
     name = parts[-1]
     if isinstance(owner, type):
-        if name.startswith("__") and not name.endswith("__") and name not in owner.__dict__:
-            name = f"_{owner.__name__.lstrip('_')}{name}"  # stored mangled, as Python does
+        if name not in owner.__dict__:
+            name = mangled(owner, name)
         return owner.__dict__[name], owner, name
     return getattr(owner, name), owner, name
+
+
+def mangled(owner: type, name: str) -> str:
+    """How a class stores `__name` written in its body: `_Class__name` (dunders are kept)."""
+    if name.startswith("__") and not name.endswith("__"):
+        return f"_{owner.__name__.lstrip('_')}{name}"
+    return name
 
 
 def callable_target(module: types.ModuleType, qualname: str) -> Any:

@@ -24,7 +24,7 @@ import time
 import types
 from typing import Any
 
-from lesson_lsp.harness.calls import WorkerError
+from lesson_lsp.harness.calls import WorkerError, mangled
 
 LIMIT_PER_FUNCTION = 40  # distinct calls kept per function
 TRIES_PER_FUNCTION = 400  # calls pickled per function before giving up on new ones
@@ -186,10 +186,12 @@ def _functions(module: types.ModuleType) -> list[tuple[str, Any, str, Any]]:
 
 
 def _unmangled(owner: Any, attr: str) -> str:
-    """`__name` as written in the class body: Python stores it as `_Class__name`."""
-    mangled = f"_{getattr(owner, '__name__', '').lstrip('_')}__"
-    if isinstance(owner, type) and attr.startswith(mangled) and not attr.endswith("__"):
-        return attr[len(mangled) - 2:]
+    """`__name` as written in the class body, for the attribute `_Class__name` (calls.mangled
+    says how Python stores it)."""
+    if isinstance(owner, type):
+        written = attr[len(owner.__name__.lstrip("_")) + 1:]
+        if written != attr and mangled(owner, written) == attr:
+            return written
     return attr
 
 
