@@ -23,7 +23,7 @@ def fib(n):
 
 def test_faster_candidate(project: Path) -> None:
     result = verify(project, FAST_FIB)
-    assert result["verdict"] == "faster"
+    assert result["verdict"] == "faster", result
     assert result["speedup"] > 10
     assert result["original_s"] > result["candidate_s"] > 0
 
