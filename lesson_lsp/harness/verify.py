@@ -300,8 +300,8 @@ class Harness:
             # A process may start slowly on a busy machine: the original alone, again now,
             # tells that from a candidate whose clock hides its time.
             solo, _ = await self._alone()
-            now = solo.wall_s - float((solo.payload or {}).get("worker_s", solo.wall_s))
-            if unaccounted > 3 * max(base.unaccounted_s, now) + 1.0:
+            slow = solo.wall_s - float((solo.payload or {}).get("worker_s", solo.wall_s))
+            if unaccounted > 3 * max(base.unaccounted_s, slow) + 1.0:
                 return Verdict(ERROR, detail="reported time disagrees with the wall clock")
         summary = timing.summarize(groups_o, groups_c)
         allowance = max(1.5, 1 + 4 * base.solo_noise)
