@@ -9,15 +9,9 @@ from __future__ import annotations
 
 import libcst as cst
 
-from lesson_lsp.team.rewrites.base import (
-    Rewrite,
-    RewriteContext,
-    Rule,
-    names_in,
-    parse_function,
-    with_comments_of,
-    with_function,
-)
+from lesson_lsp.team.rewrites.base import Rewrite, RewriteContext, Rule, parse_function
+from lesson_lsp.team.rewrites.bindings import names_in
+from lesson_lsp.team.rewrites.edits import with_comments_of, with_function
 
 
 def _append_of(statement: cst.BaseStatement, name: str) -> cst.BaseExpression | None:

@@ -10,18 +10,11 @@ from __future__ import annotations
 
 import libcst as cst
 
-from lesson_lsp.team.rewrites.base import (
-    Rewrite,
-    RewriteContext,
-    Rule,
-    SwapMembership,
-    fresh_name,
-    is_len_argument,
-    membership_tests,
-    names_in,
-    outer_loops,
-    parse_with_parents,
-)
+from lesson_lsp.team.rewrites.base import Rewrite, RewriteContext, Rule, parse_with_parents
+from lesson_lsp.team.rewrites.bindings import fresh_name, names_in
+from lesson_lsp.team.rewrites.edits import SwapMembership
+from lesson_lsp.team.rewrites.loops import outer_loops
+from lesson_lsp.team.rewrites.shapes import is_len_argument, membership_tests
 
 _LOOPS = (cst.For, cst.While)
 

@@ -9,15 +9,10 @@ from __future__ import annotations
 
 import libcst as cst
 
-from lesson_lsp.team.rewrites.base import (
-    Rewrite,
-    RewriteContext,
-    Rule,
-    is_len_argument,
-    names_in,
-    parse_with_parents,
-    with_function,
-)
+from lesson_lsp.team.rewrites.base import Rewrite, RewriteContext, Rule, parse_with_parents
+from lesson_lsp.team.rewrites.bindings import names_in
+from lesson_lsp.team.rewrites.edits import with_function
+from lesson_lsp.team.rewrites.shapes import is_len_argument
 
 
 def _fresh_lists(fn: cst.FunctionDef) -> set[str]:

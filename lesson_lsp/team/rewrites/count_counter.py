@@ -10,18 +10,11 @@ from __future__ import annotations
 
 import libcst as cst
 
-from lesson_lsp.team.rewrites.base import (
-    AroundStatement,
-    Rewrite,
-    RewriteContext,
-    Rule,
-    fresh_name,
-    is_len_argument,
-    may_import,
-    names_in,
-    outer_loops,
-    parse_with_parents,
-)
+from lesson_lsp.team.rewrites.base import Rewrite, RewriteContext, Rule, parse_with_parents
+from lesson_lsp.team.rewrites.bindings import fresh_name, may_import, names_in
+from lesson_lsp.team.rewrites.edits import AroundStatement
+from lesson_lsp.team.rewrites.loops import outer_loops
+from lesson_lsp.team.rewrites.shapes import is_len_argument
 
 
 def _use(name: cst.Name, parent_of: dict[cst.CSTNode, cst.CSTNode]) -> str | None:

@@ -16,15 +16,9 @@ from __future__ import annotations
 import libcst as cst
 import libcst.matchers as m
 
-from lesson_lsp.team.rewrites.base import (
-    Rewrite,
-    RewriteContext,
-    Rule,
-    parse_with_parents,
-    read_outside,
-    with_comments_of,
-    with_function,
-)
+from lesson_lsp.team.rewrites.base import Rewrite, RewriteContext, Rule, parse_with_parents
+from lesson_lsp.team.rewrites.edits import with_comments_of, with_function
+from lesson_lsp.team.rewrites.loops import read_outside
 
 
 def _constant(node: cst.BaseExpression) -> bool:

@@ -9,15 +9,9 @@ from __future__ import annotations
 
 import libcst as cst
 
-from lesson_lsp.team.rewrites.base import (
-    Rewrite,
-    RewriteContext,
-    Rule,
-    is_len_argument,
-    may_import,
-    names_in,
-    parse_with_parents,
-)
+from lesson_lsp.team.rewrites.base import Rewrite, RewriteContext, Rule, parse_with_parents
+from lesson_lsp.team.rewrites.bindings import may_import, names_in
+from lesson_lsp.team.rewrites.shapes import is_len_argument
 
 _OK_METHODS = {"append", "extend", "pop", "insert", "popleft", "appendleft", "count", "clear"}
 

@@ -13,16 +13,10 @@ from __future__ import annotations
 import libcst as cst
 import libcst.matchers as m
 
-from lesson_lsp.team.rewrites.base import (
-    Rewrite,
-    RewriteContext,
-    Rule,
-    call_to,
-    is_builtin,
-    may_import,
-    parse_with_parents,
-    read_outside,
-)
+from lesson_lsp.team.rewrites.base import Rewrite, RewriteContext, Rule, parse_with_parents
+from lesson_lsp.team.rewrites.bindings import is_builtin, may_import
+from lesson_lsp.team.rewrites.loops import read_outside
+from lesson_lsp.team.rewrites.shapes import call_to
 
 _EXITS = (cst.Return, cst.Break, cst.Raise)
 

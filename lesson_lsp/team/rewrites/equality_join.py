@@ -18,19 +18,15 @@ from __future__ import annotations
 import libcst as cst
 import libcst.matchers as m
 
-from lesson_lsp.team.rewrites.base import (
-    AroundStatement,
-    Rewrite,
-    RewriteContext,
-    Rule,
+from lesson_lsp.team.rewrites.base import Rewrite, RewriteContext, Rule, parse_with_parents
+from lesson_lsp.team.rewrites.bindings import (
     bound_names,
     fresh_name,
     is_builtin,
     names_in,
-    parse_with_parents,
     target_names,
-    with_comments_of,
 )
+from lesson_lsp.team.rewrites.edits import AroundStatement, with_comments_of
 
 
 def _equal(test: cst.BaseExpression, a: str, b: str) -> bool:

@@ -14,21 +14,12 @@ from __future__ import annotations
 import libcst as cst
 import libcst.matchers as m
 
-from lesson_lsp.team.rewrites.base import (
-    AroundStatement,
-    Rewrite,
-    RewriteContext,
-    Rule,
-    bound_names,
-    call_to,
-    calls_leave_alone,
-    fresh_name,
-    is_builtin,
-    names_in,
-    parse_with_parents,
-    reads,
-    within,
-)
+from lesson_lsp.team.rewrites.base import Rewrite, RewriteContext, Rule, parse_with_parents
+from lesson_lsp.team.rewrites.bindings import bound_names, fresh_name, is_builtin, names_in
+from lesson_lsp.team.rewrites.edits import AroundStatement
+from lesson_lsp.team.rewrites.effects import calls_leave_alone, reads
+from lesson_lsp.team.rewrites.loops import within
+from lesson_lsp.team.rewrites.shapes import call_to
 
 _FUNCTIONS = ("len", "max", "min", "sum")
 

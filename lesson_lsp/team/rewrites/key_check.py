@@ -14,20 +14,10 @@ from __future__ import annotations
 import libcst as cst
 import libcst.matchers as m
 
-from lesson_lsp.team.rewrites.base import (
-    Rewrite,
-    RewriteContext,
-    Rule,
-    bound_names,
-    is_builtin,
-    operand,
-    param_names,
-    parse_function,
-    side_effect_free,
-    with_comments_of,
-    with_function,
-    without,
-)
+from lesson_lsp.team.rewrites.base import Rewrite, RewriteContext, Rule, parse_function
+from lesson_lsp.team.rewrites.bindings import bound_names, is_builtin, param_names
+from lesson_lsp.team.rewrites.edits import operand, with_comments_of, with_function, without
+from lesson_lsp.team.rewrites.effects import side_effect_free
 
 _DICT = m.Dict() | m.DictComp() | m.Call(func=m.Name("dict"), args=[])
 _FILLERS = frozenset({"append", "add", "extend"})

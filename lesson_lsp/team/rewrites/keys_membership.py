@@ -10,13 +10,8 @@ from __future__ import annotations
 import libcst as cst
 import libcst.matchers as m
 
-from lesson_lsp.team.rewrites.base import (
-    Rewrite,
-    RewriteContext,
-    Rule,
-    parse_function,
-    with_function,
-)
+from lesson_lsp.team.rewrites.base import Rewrite, RewriteContext, Rule, parse_function
+from lesson_lsp.team.rewrites.edits import with_function
 
 _KEYS = m.Call(func=m.Attribute(value=m.Name(), attr=m.Name("keys")), args=[])
 

@@ -12,16 +12,11 @@ from __future__ import annotations
 
 import libcst as cst
 
-from lesson_lsp.team.rewrites.base import (
-    Rewrite,
-    RewriteContext,
-    Rule,
-    call_to,
-    is_builtin,
-    parse_function,
-    side_effect_free,
-    with_function,
-)
+from lesson_lsp.team.rewrites.base import Rewrite, RewriteContext, Rule, parse_function
+from lesson_lsp.team.rewrites.bindings import is_builtin
+from lesson_lsp.team.rewrites.edits import with_function
+from lesson_lsp.team.rewrites.effects import side_effect_free
+from lesson_lsp.team.rewrites.shapes import call_to
 
 
 def _lazy_enough(module: cst.Module, comp: cst.ListComp) -> bool:

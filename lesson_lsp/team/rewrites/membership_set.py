@@ -9,18 +9,10 @@ from __future__ import annotations
 
 import libcst as cst
 
-from lesson_lsp.team.rewrites.base import (
-    Rewrite,
-    RewriteContext,
-    Rule,
-    SwapMembership,
-    fresh_name,
-    is_len_argument,
-    membership_tests,
-    names_in,
-    param_names,
-    parse_with_parents,
-)
+from lesson_lsp.team.rewrites.base import Rewrite, RewriteContext, Rule, parse_with_parents
+from lesson_lsp.team.rewrites.bindings import fresh_name, names_in, param_names
+from lesson_lsp.team.rewrites.edits import SwapMembership
+from lesson_lsp.team.rewrites.shapes import is_len_argument, membership_tests
 
 _LOOPS = (cst.For, cst.While)
 _COMPS = (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)

@@ -8,16 +8,10 @@ from __future__ import annotations
 
 import libcst as cst
 
-from lesson_lsp.team.rewrites.base import (
-    Rewrite,
-    RewriteContext,
-    Rule,
-    fresh_name,
-    has_any,
-    may_import,
-    parse_function,
-    with_function,
-)
+from lesson_lsp.team.rewrites.base import Rewrite, RewriteContext, Rule, parse_function
+from lesson_lsp.team.rewrites.bindings import fresh_name, may_import
+from lesson_lsp.team.rewrites.edits import with_function
+from lesson_lsp.team.rewrites.shapes import has_any
 
 _MUTATORS = {"append", "extend", "insert", "pop", "remove", "clear", "update", "add", "sort",
              "reverse", "setdefault", "popitem", "discard", "write"}

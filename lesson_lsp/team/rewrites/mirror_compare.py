@@ -16,14 +16,9 @@ from typing import Any  # libcst's matcher types do not compose under mypy
 import libcst as cst
 import libcst.matchers as m
 
-from lesson_lsp.team.rewrites.base import (
-    Rewrite,
-    RewriteContext,
-    Rule,
-    is_builtin,
-    parse_function,
-    with_function,
-)
+from lesson_lsp.team.rewrites.base import Rewrite, RewriteContext, Rule, parse_function
+from lesson_lsp.team.rewrites.bindings import is_builtin
+from lesson_lsp.team.rewrites.edits import with_function
 
 
 def _len(s: Any) -> Any:

@@ -14,22 +14,17 @@ from __future__ import annotations
 import libcst as cst
 import libcst.matchers as m
 
-from lesson_lsp.team.rewrites.base import (
-    AroundStatement,
-    Parents,
-    Rewrite,
-    RewriteContext,
-    Rule,
+from lesson_lsp.team.rewrites.base import Parents, Rewrite, RewriteContext, Rule, parse_with_parents
+from lesson_lsp.team.rewrites.bindings import (
     bound_names,
-    calls_leave_alone,
     fresh_name,
     is_builtin,
-    loop_of,
     may_import,
     names_in,
-    parse_with_parents,
-    reads,
 )
+from lesson_lsp.team.rewrites.edits import AroundStatement
+from lesson_lsp.team.rewrites.effects import calls_leave_alone, reads
+from lesson_lsp.team.rewrites.loops import loop_of
 
 _RANGE_SUM = m.Call(func=m.Name("sum"), args=[m.Arg(
     keyword=None, star="",

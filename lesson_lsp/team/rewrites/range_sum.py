@@ -12,17 +12,11 @@ from __future__ import annotations
 
 import libcst as cst
 
-from lesson_lsp.team.rewrites.base import (
-    Rewrite,
-    RewriteContext,
-    Rule,
-    call_to,
-    is_builtin,
-    operand,
-    parse_function,
-    pure_arithmetic,
-    with_function,
-)
+from lesson_lsp.team.rewrites.base import Rewrite, RewriteContext, Rule, parse_function
+from lesson_lsp.team.rewrites.bindings import is_builtin
+from lesson_lsp.team.rewrites.edits import operand, with_function
+from lesson_lsp.team.rewrites.effects import pure_arithmetic
+from lesson_lsp.team.rewrites.shapes import call_to
 
 
 def _closed_form(call: cst.Call) -> cst.BaseExpression | None:

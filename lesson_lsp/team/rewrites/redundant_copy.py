@@ -11,15 +11,10 @@ from __future__ import annotations
 
 import libcst as cst
 
-from lesson_lsp.team.rewrites.base import (
-    Rewrite,
-    RewriteContext,
-    Rule,
-    call_to,
-    is_builtin,
-    parse_function,
-    with_function,
-)
+from lesson_lsp.team.rewrites.base import Rewrite, RewriteContext, Rule, parse_function
+from lesson_lsp.team.rewrites.bindings import is_builtin
+from lesson_lsp.team.rewrites.edits import with_function
+from lesson_lsp.team.rewrites.shapes import call_to
 
 _CONSUMERS = ("sorted", "set", "frozenset", "tuple", "sum", "min", "max", "any", "all")
 

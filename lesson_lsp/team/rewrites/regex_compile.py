@@ -12,16 +12,10 @@ from __future__ import annotations
 import libcst as cst
 import libcst.matchers as m
 
-from lesson_lsp.team.rewrites.base import (
-    AroundStatement,
-    Rewrite,
-    RewriteContext,
-    Rule,
-    fresh_name,
-    loop_of,
-    may_import,
-    parse_with_parents,
-)
+from lesson_lsp.team.rewrites.base import Rewrite, RewriteContext, Rule, parse_with_parents
+from lesson_lsp.team.rewrites.bindings import fresh_name, may_import
+from lesson_lsp.team.rewrites.edits import AroundStatement
+from lesson_lsp.team.rewrites.loops import loop_of
 
 # function → how many positional arguments it takes besides the pattern, without flags
 _ARITY = {"match": 1, "search": 1, "fullmatch": 1, "findall": 1, "finditer": 1, "split": 1,

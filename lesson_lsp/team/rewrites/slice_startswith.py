@@ -13,16 +13,10 @@ from __future__ import annotations
 import libcst as cst
 import libcst.matchers as m
 
-from lesson_lsp.team.rewrites.base import (
-    Rewrite,
-    RewriteContext,
-    Rule,
-    bound_names,
-    call_to,
-    is_builtin,
-    parse_with_parents,
-    with_function,
-)
+from lesson_lsp.team.rewrites.base import Rewrite, RewriteContext, Rule, parse_with_parents
+from lesson_lsp.team.rewrites.bindings import bound_names, is_builtin
+from lesson_lsp.team.rewrites.edits import with_function
+from lesson_lsp.team.rewrites.shapes import call_to
 
 
 def _window(node: cst.BaseExpression) -> tuple[str, str, str] | None:

@@ -14,22 +14,11 @@ from __future__ import annotations
 import libcst as cst
 import libcst.matchers as m
 
-from lesson_lsp.team.rewrites.base import (
-    UNSAFE_BUILTINS,
-    Rewrite,
-    RewriteContext,
-    Rule,
-    bound_names,
-    is_builtin,
-    loop_of,
-    may_import,
-    names_in,
-    parents,
-    parse_with_parents,
-    reads,
-    with_comments_of,
-    without,
-)
+from lesson_lsp.team.rewrites.base import Rewrite, RewriteContext, Rule, parents, parse_with_parents
+from lesson_lsp.team.rewrites.bindings import bound_names, is_builtin, may_import, names_in
+from lesson_lsp.team.rewrites.edits import with_comments_of, without
+from lesson_lsp.team.rewrites.effects import UNSAFE_BUILTINS, reads
+from lesson_lsp.team.rewrites.loops import loop_of
 
 _KEY = m.Name() | m.Attribute() | m.Lambda()
 

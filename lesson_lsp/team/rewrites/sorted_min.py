@@ -10,13 +10,8 @@ from __future__ import annotations
 
 import libcst as cst
 
-from lesson_lsp.team.rewrites.base import (
-    Rewrite,
-    RewriteContext,
-    Rule,
-    parse_function,
-    with_function,
-)
+from lesson_lsp.team.rewrites.base import Rewrite, RewriteContext, Rule, parse_function
+from lesson_lsp.team.rewrites.edits import with_function
 
 
 def _first_of_sorted(node: cst.Subscript) -> tuple[str, cst.Call] | None:

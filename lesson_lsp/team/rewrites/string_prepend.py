@@ -12,17 +12,10 @@ from __future__ import annotations
 import libcst as cst
 import libcst.matchers as m
 
-from lesson_lsp.team.rewrites.base import (
-    AroundStatement,
-    Rewrite,
-    RewriteContext,
-    Rule,
-    fresh_name,
-    is_builtin,
-    names_in,
-    parse_with_parents,
-    self_contained_loops,
-)
+from lesson_lsp.team.rewrites.base import Rewrite, RewriteContext, Rule, parse_with_parents
+from lesson_lsp.team.rewrites.bindings import fresh_name, is_builtin, names_in
+from lesson_lsp.team.rewrites.edits import AroundStatement
+from lesson_lsp.team.rewrites.loops import self_contained_loops
 
 
 def _string_names(fn: cst.FunctionDef) -> set[str]:

@@ -15,18 +15,10 @@ from __future__ import annotations
 
 import libcst as cst
 
-from lesson_lsp.team.rewrites.base import (
-    Rewrite,
-    RewriteContext,
-    Rule,
-    is_builtin,
-    may_import,
-    names_in,
-    parse_with_parents,
-    read_outside,
-    with_comments_of,
-    with_function,
-)
+from lesson_lsp.team.rewrites.base import Rewrite, RewriteContext, Rule, parse_with_parents
+from lesson_lsp.team.rewrites.bindings import is_builtin, may_import, names_in
+from lesson_lsp.team.rewrites.edits import with_comments_of, with_function
+from lesson_lsp.team.rewrites.loops import read_outside
 
 _PURE = frozenset({"abs", "len", "int", "ord", "bool", "float"})
 

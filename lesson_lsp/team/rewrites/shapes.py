@@ -1,0 +1,57 @@
+"""What a node is or holds, by its syntax alone: a call, a membership test, a kind of node."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+
+def has_any(node: cst.CSTNode, kinds: tuple[type[cst.CSTNode], ...]) -> bool:
+    hit = False
+
+    class Finder(cst.CSTVisitor):
+        def on_visit(self, n: cst.CSTNode) -> bool:
+            nonlocal hit
+            if isinstance(n, kinds):
+                hit = True
+            return not hit
+
+    node.visit(Finder())
+    return hit
+
+
+def call_to(node: cst.CSTNode, name: str, args: int | None = None) -> bool:
+    """`node` is `name(…)` with plain positional arguments (exactly `args` of them if given)."""
+    if not (isinstance(node, cst.Call) and isinstance(node.func, cst.Name)
+            and node.func.value == name):
+        return False
+    if any(a.keyword is not None or a.star for a in node.args):
+        return False
+    return args is None or len(node.args) == args
+
+
+def is_len_argument(name: cst.Name, parent_of: dict[cst.CSTNode, cst.CSTNode]) -> bool:
+    """`name` is the argument of a call to `len`."""
+    arg = parent_of.get(name)
+    call = parent_of.get(arg) if isinstance(arg, cst.Arg) else None
+    return isinstance(call, cst.Call) and isinstance(call.func, cst.Name) and \
+        call.func.value == "len"
+
+
+def membership_tests(node: cst.CSTNode) -> list[cst.ComparisonTarget]:
+    """Every `… in NAME` / `… not in NAME` under `node`."""
+    found: list[cst.ComparisonTarget] = []
+
+    class Finder(cst.CSTVisitor):
+        def visit_ComparisonTarget(self, target: cst.ComparisonTarget) -> None:
+            if isinstance(target.operator, (cst.In, cst.NotIn)) and \
+                    isinstance(target.comparator, cst.Name):
+                found.append(target)
+
+    node.visit(Finder())
+    return found
+
+
+def is_membership_of(target: cst.ComparisonTarget, name: str) -> bool:
+    """`target` is `in NAME` or `not in NAME`."""
+    return isinstance(target.operator, (cst.In, cst.NotIn)) and \
+        isinstance(target.comparator, cst.Name) and target.comparator.value == name
