@@ -64,9 +64,11 @@ def _parser() -> Parser:
     return Parser(Language(tree_sitter_python.language()))
 
 
-def parse(data: bytes) -> Tree:
-    """The tree of UTF-8 `data`, whose rows are the LSP's lines whatever the line endings."""
-    return _parser().parse(rows_as_lsp_lines(data))
+def parse(data: bytes, old: Tree | None = None) -> Tree:
+    """The tree of UTF-8 `data`, whose rows are the LSP's lines whatever the line endings
+    (`old`: the tree before an edit, already told of it with `Tree.edit`)."""
+    data = rows_as_lsp_lines(data)
+    return _parser().parse(data) if old is None else _parser().parse(data, old)
 
 
 def _definition(node: Node) -> Node:
@@ -83,7 +85,7 @@ def _name(node: Node) -> str:
     return name.text.decode("utf-8") if name is not None and name.text is not None else "?"
 
 
-def _outer(node: Node) -> Node:
+def outer_node(node: Node) -> Node:
     """The node whose range an edit replaces: the decorated_definition when there is one."""
     parent = node.parent
     return parent if parent is not None and parent.type == "decorated_definition" else node
@@ -126,7 +128,7 @@ def _content_end(node: Node) -> tuple[int, tuple[int, int]]:
 
 
 def _span(fn: Node, data: bytes, index: LineIndex, encoding: str) -> FunctionSpan:
-    outer = _outer(fn)
+    outer = outer_node(fn)
     end_byte, _ = _content_end(fn)
     start, end = byte_to_offset(data, outer.start_byte), byte_to_offset(data, end_byte)
     sl, sc = index.position(start, encoding)
@@ -158,7 +160,7 @@ def _span(fn: Node, data: bytes, index: LineIndex, encoding: str) -> FunctionSpa
 
 
 def _check_parses(fn: Node, span: FunctionSpan) -> None:
-    if _outer(fn).has_error:
+    if outer_node(fn).has_error:
         raise ExtractError(
             f"`{span.qualname}` (line {span.def_line + 1}) does not parse: "
             "fix its syntax error first, then try again"
@@ -185,6 +187,22 @@ def _innermost_at(root: Node, start: int, end: int) -> tuple[Node | None, Node |
         if definition.type == "function_definition":
             found = definition
         node = nxt
+
+
+def function_node_at(root: Node, start: int, end: int) -> Node | None:
+    """The innermost function whose range (decorators included) holds bytes [start, end]."""
+    return _innermost_at(root, start, end)[0]
+
+
+def code_end(fn: Node) -> int:
+    """The byte where `fn`'s code ends (trailing comments are not its code)."""
+    return _content_end(fn)[0]
+
+
+def qualified_name(fn: Node) -> tuple[str, bool]:
+    """Python's __qualname__ of `fn`, and whether it is nested in another function."""
+    qualname, _, nested = _qualname(fn)
+    return qualname, nested
 
 
 def _first_code_offset(index: LineIndex, line: int) -> int:

@@ -9,10 +9,15 @@ are never timed), as the harness measures them.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from lesson_lsp.harness.timing import format_seconds
-from lesson_lsp.harness.verify import FASTER, NOT_FASTER, Verdict
+from lesson_lsp.harness.verdicts import FASTER, NOT_FASTER
 from lesson_lsp.team.bank import Lesson
-from lesson_lsp.team.loop import Attempt, TeamResult
+
+if TYPE_CHECKING:  # hover reads lessons without loading the harness and the team
+    from lesson_lsp.harness.verify import Verdict
+    from lesson_lsp.team.loop import Attempt, TeamResult
 
 # What a user pastes to let a model try what no offline rule covers (keys: README, config.py).
 LLM_TEAM_SNIPPET = """\

@@ -7,12 +7,13 @@ import asyncio
 import contextlib
 import uuid
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types as lsp
 from pygls.lsp.server import LanguageServer
 
-from lesson_lsp.team.loop import Progress
+if TYPE_CHECKING:  # the team loads on the first run, not with the server
+    from lesson_lsp.team.loop import Progress
 
 
 class WorkProgress:

@@ -1,18 +1,18 @@
-"""The language server: the "Optimize with lesson team" code action, the optimize command with
-cancellable progress, a versioned edit, and hover with the result and its lessons.
+"""The language server: the "Optimize with lesson team" code action, hover, and the command that
+runs the team (`command.py`).
 
-Listing code actions only parses (milliseconds); all real work happens in the command, on the
-event loop, with user code in sandbox subprocesses, so the server keeps answering meanwhile.
+A language server starts with every editor window and is asked for code actions on every cursor
+move, so this module imports only what those need: pygls, lsprotocol and tree-sitter. Each open
+document keeps its tree (`trees.py`), edited on every change, so that a code action or a hover is
+a lookup. The team, the harness and the LLM client load on the first optimize.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types as lsp
 from pygls.lsp.server import LanguageServer
@@ -20,23 +20,19 @@ from pygls.protocol import LanguageServerProtocol
 from pygls.uris import to_fs_path
 
 from lesson_lsp import __version__
-from lesson_lsp.candidate import to_column0
-from lesson_lsp.config import ConfigError, load
 from lesson_lsp.documents import lsp_workspace
-from lesson_lsp.edits import Plan, PlanError, check, workspace_edit
-from lesson_lsp.extract import ExtractError, FunctionSpan, function_at
-from lesson_lsp.harness import sandbox
-from lesson_lsp.harness.verify import sha256
-from lesson_lsp.messages import lesson_line
-from lesson_lsp.optimize import OptimizeError, Run, optimize
 from lesson_lsp.positions import encoding_name
-from lesson_lsp.rebase import OwnEdits, replan
-from lesson_lsp.runqueue import RunQueue, WorkProgress
-from lesson_lsp.team.bank import Bank
-from lesson_lsp.team.loop import fingerprint
+from lesson_lsp.runqueue import RunQueue
+from lesson_lsp.trees import DocumentTree, DocumentTrees, FunctionAt
+
+if TYPE_CHECKING:
+    from lesson_lsp.banked import BankedLessons
+    from lesson_lsp.optimize import Run
+    from lesson_lsp.rebase import OwnEdits
 
 COMMAND = "lesson-lsp.optimize"
 TITLE = "Optimize with lesson team"
+CONFIG_FILES = ("pyproject.toml",)
 log = logging.getLogger("lesson_lsp")
 
 
@@ -68,13 +64,32 @@ class LessonServer(LanguageServer):
         self.settings: dict[str, Any] = {}
         self.runs: dict[tuple[str, str], Run] = {}
         self.active: set[tuple[str, str]] = set()  # (uri, qualname) of runs under way
-        self.own_edits = OwnEdits()  # what this server's applied edits did to each document
+        self.own_edits: OwnEdits | None = None  # made by the first run (command.py)
         self.queue = RunQueue(max(1, (os.cpu_count() or 2) - 1))
+        self.trees = DocumentTrees()
+        self._banked: BankedLessons | None = None
 
     @property
     def encoding(self) -> str:
         """The negotiated position encoding as "utf-16", "utf-8" or "utf-32"."""
         return encoding_name(self.workspace.position_encoding)
+
+    @property
+    def banked(self) -> BankedLessons:
+        """Banked lessons for hover; the bank's modules load with the first hover."""
+        if self._banked is None:
+            from lesson_lsp.banked import BankedLessons
+
+            self._banked = BankedLessons()
+        return self._banked
+
+    def tree(self, uri: str) -> DocumentTree:
+        """The document's tree (made now if the client never opened it)."""
+        tree = self.trees.get(uri)
+        if tree is None:
+            document = self.workspace.get_text_document(uri)
+            tree = self.trees.open(uri, document.source, document.version)
+        return tree
 
     def tell(self, kind: lsp.MessageType, text: str) -> None:
         log.log(logging.ERROR if kind == lsp.MessageType.Error else logging.INFO, text)
@@ -98,7 +113,7 @@ def on_initialize(ls: LessonServer, params: lsp.InitializeParams) -> None:
 
 @server.feature(lsp.INITIALIZED)
 def on_initialized(ls: LessonServer, params: lsp.InitializedParams) -> None:
-    log.info("lesson-lsp %s: sandbox isolation: %s", __version__, sandbox.isolation().describe())
+    log.info("lesson-lsp %s ready", __version__)
 
 
 @server.feature(lsp.SHUTDOWN)
@@ -112,15 +127,38 @@ def on_configuration(ls: LessonServer, params: lsp.DidChangeConfigurationParams)
     settings = params.settings
     if isinstance(settings, dict):
         ls.settings = settings.get("lesson-lsp", settings) or {}
+    if ls._banked is not None:
+        ls._banked.forget_settings()
 
 
-def _span_at(ls: LessonServer, uri: str, rng: lsp.Range) -> FunctionSpan | None:
-    document = ls.workspace.get_text_document(uri)
-    try:
-        return function_at(document.source, rng.start.line, rng.start.character,
-                           rng.end.line, rng.end.character, ls.encoding)
-    except ExtractError:
-        return None
+@server.feature(lsp.TEXT_DOCUMENT_DID_OPEN)
+def on_open(ls: LessonServer, params: lsp.DidOpenTextDocumentParams) -> None:
+    item = params.text_document
+    ls.trees.open(item.uri, item.text, item.version)
+
+
+@server.feature(lsp.TEXT_DOCUMENT_DID_CHANGE)
+def on_change(ls: LessonServer, params: lsp.DidChangeTextDocumentParams) -> None:
+    ls.trees.change(params.text_document.uri, params.content_changes,
+                    params.text_document.version, ls.encoding)
+
+
+@server.feature(lsp.TEXT_DOCUMENT_DID_SAVE)
+def on_save(ls: LessonServer, params: lsp.DidSaveTextDocumentParams) -> None:
+    if ls._banked is not None and params.text_document.uri.endswith(CONFIG_FILES):
+        ls._banked.forget_settings()
+
+
+@server.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)
+def on_close(ls: LessonServer, params: lsp.DidCloseTextDocumentParams) -> None:
+    ls.trees.close(params.text_document.uri)
+    if ls.own_edits is not None:
+        ls.own_edits.forget(params.text_document.uri)
+
+
+def _function_at(ls: LessonServer, uri: str, rng: lsp.Range) -> FunctionAt | None:
+    return ls.tree(uri).function_at((rng.start.line, rng.start.character),
+                                    (rng.end.line, rng.end.character), ls.encoding)
 
 
 @server.feature(
@@ -129,13 +167,12 @@ def _span_at(ls: LessonServer, uri: str, rng: lsp.Range) -> FunctionSpan | None:
 )
 def code_action(ls: LessonServer, params: lsp.CodeActionParams) -> list[lsp.CodeAction]:
     uri = params.text_document.uri
-    span = _span_at(ls, uri, params.range)
-    if span is None or span.nested:
+    found = _function_at(ls, uri, params.range)
+    if found is None or found.nested or not found.well_formed:
         return []
-    document = ls.workspace.get_text_document(uri)
     argument = {"uri": uri, "position": {"line": params.range.start.line,
                                          "character": params.range.start.character},
-                "version": document.version}
+                "version": ls.tree(uri).version}
     return [lsp.CodeAction(
         title=TITLE,
         kind=lsp.CodeActionKind.RefactorRewrite,
@@ -143,196 +180,31 @@ def code_action(ls: LessonServer, params: lsp.CodeActionParams) -> list[lsp.Code
     )]
 
 
-def _field(value: Any, name: str) -> Any:
-    return value.get(name) if isinstance(value, dict) else getattr(value, name, None)
-
-
 @server.command(COMMAND)
 async def optimize_command(ls: LessonServer, *args: Any) -> dict[str, Any] | None:
-    if not args or _field(args[0], "uri") is None or _field(args[0], "position") is None:
-        ls.tell(lsp.MessageType.Error, f"{COMMAND} needs {{uri, position, version}}; use the "
-                f"code action \"{TITLE}\" (or update the editor extension)")
-        return None
-    uri, position, version = (_field(args[0], k) for k in ("uri", "position", "version"))
-    document = ls.workspace.get_text_document(uri)
-    if version is not None and document.version != version:
-        ls.tell(lsp.MessageType.Warning,
-                "The file changed since the action was offered; run it again.")
-        return None
-    source, optimized_version = document.source, document.version
-    line, character = _field(position, "line"), _field(position, "character")
-    # The work runs in a task of its own, which both cancel paths (the progress' cancel button
-    # and $/cancelRequest) cancel; this handler then answers normally, exactly once.
-    work = asyncio.ensure_future(_optimize(ls, uri, source, optimized_version, line, character))
-    request = ls.protocol.msg_id
-    if request is not None:
-        ls.requests[request] = work
-    try:
-        return await asyncio.shield(work)
-    except asyncio.CancelledError:
-        work.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await work
-        return None
-    finally:
-        if request is not None:
-            ls.requests.pop(request, None)
+    from lesson_lsp import command  # the team, the harness and the LLM client: first use only
 
-
-async def _optimize(ls: LessonServer, uri: str, source: str, optimized_version: int | None,
-                    line: Any, character: Any) -> dict[str, Any] | None:
-    task = asyncio.current_task()
-    assert task is not None
-    progress = WorkProgress(ls, task)
-    key: tuple[str, str] | None = None
-    try:
-        span = function_at(source, int(line), int(character), encoding=ls.encoding)
-        path = to_fs_path(uri)
-        if path is None:
-            raise OptimizeError(f"{uri} is not a file on disk; save it in the project, then "
-                                "run the action again")
-        config = load(Path(path), ls.settings)
-        key = (uri, span.qualname)
-        if key in ls.active:
-            key = None
-            raise OptimizeError(f"`{span.qualname}` is being optimized already; wait for that "
-                                "run or cancel it")
-        ls.active.add(key)
-        await progress.begin(f"Lesson team: {span.name}")
-        async with ls.queue.slot(progress):
-            run = await optimize(Path(path), source, span, config, on_progress=progress.report)
-        if run.interpreter is not None:
-            log.info("%s: ran with %s; inputs: %s", span.qualname, run.interpreter.describe(),
-                     run.inputs_from)
-    except asyncio.CancelledError:
-        progress.end("cancelled")
-        ls.tell(lsp.MessageType.Info, "Lesson team cancelled; nothing was changed.")
-        return None
-    except (ExtractError, OptimizeError, ConfigError) as exc:
-        progress.end("failed")
-        ls.tell(lsp.MessageType.Error, f"Lesson team: {exc}")
-        return None
-    except Exception as exc:  # the server must stay up whatever happens in a run
-        log.exception("optimize failed")
-        progress.end("failed")
-        ls.tell(lsp.MessageType.Error, f"Lesson team failed unexpectedly: {exc!r}; the file is "
-                "unchanged. Run it again; if it recurs, report it with the server's log "
-                "(lesson-lsp serve --log-file FILE)")
-        return None
-    finally:
-        if key is not None:
-            ls.active.discard(key)
-    progress.end(run.headline())
-    ls.runs[(uri, span.qualname)] = run
-    for notice in run.result.notices:
-        ls.tell(lsp.MessageType.Warning, f"Lesson team: {notice}")
-    summary = {"improved": run.improved, "speedup": run.speedup, "function": span.qualname,
-               "lessons": [x.text for x in run.result.lessons]}  # banked before this answer
-    if not run.improved:
-        lessons = "\n".join(run.lesson_lines()[:2])
-        advice = run.advice()
-        ls.tell(lsp.MessageType.Info, f"{run.headline()}. The file is unchanged."
-                + (f"\nLessons:\n{lessons}" if lessons else "")
-                + (f"\n{advice}" if advice else ""))
-        return summary
-    if uri not in ls.workspace.text_documents:
-        ls.tell(lsp.MessageType.Warning,
-                f"{run.headline()}, but the file was closed or renamed during the run, so the "
-                "edit was not applied. Open it and run the action again.")
-        return {**summary, "applied": False}
-    current = ls.workspace.get_text_document(uri)
-    final, version = run.plan, optimized_version
-    if final is None:
-        return {**summary, "applied": False}
-    if current.version != optimized_version or current.source != source:
-        final = await replan(ls.own_edits, uri, run, current.source)
-        if final is None:
-            ls.tell(lsp.MessageType.Warning,
-                    f"{run.headline()}, but the file changed during the run, so the edit was "
-                    "not applied. Run the action again.")
-            return {**summary, "applied": False}
-        log.info("%s: the file changed only by the team's own edits; edit planned again and "
-                 "verified on version %s", span.qualname, current.version)
-        version = current.version
-    if not _sendable(ls, final):
-        return {**summary, "applied": False}
-    summary["text_sha256"] = sha256(final.text)  # what the edit gives, as verified
-    answer = await ls.workspace_apply_edit_async(lsp.ApplyWorkspaceEditParams(
-        edit=workspace_edit(uri, version, final.edits), label=run.headline()))
-    applied = bool(answer and answer.applied)
-    if applied:
-        ls.own_edits.record(uri, final.source, final.text)
-    else:
-        reason = answer.failure_reason if answer and answer.failure_reason else \
-            "the document changed"
-        ls.tell(lsp.MessageType.Warning,
-                f"{run.headline()}, but the editor refused the edit ({reason}). Run it again.")
-    return {**summary, "applied": applied}
-
-
-def _sendable(ls: LessonServer, final: Plan) -> bool:
-    """The edit, applied by the LSP's rules in the negotiated encoding, gives exactly the text
-    the harness verified; otherwise nothing is sent and the user is told why."""
-    try:
-        if final.encoding != ls.encoding:
-            raise PlanError(f"it was planned in {final.encoding} columns, the editor counts "
-                            f"{ls.encoding}")
-        check(final)
-    except PlanError as exc:
-        log.error("edit withheld: %s", exc)
-        ls.tell(lsp.MessageType.Error, f"Lesson team: the edit was not sent: {exc}; the file "
-                "is unchanged. Run the action again; if it recurs, report it.")
-        return False
-    return True
-
-
-@server.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)
-def on_close(ls: LessonServer, params: lsp.DidCloseTextDocumentParams) -> None:
-    ls.own_edits.forget(params.text_document.uri)
+    return await command.optimize_command(ls, *args)
 
 
 @server.feature(lsp.TEXT_DOCUMENT_HOVER)
 def hover(ls: LessonServer, params: lsp.HoverParams) -> lsp.Hover | None:
-    uri = params.text_document.uri
-    position = params.position
-    span = _span_at(ls, uri, lsp.Range(start=position, end=position))
-    if span is None:
+    uri, position = params.text_document.uri, params.position
+    found = _function_at(ls, uri, lsp.Range(start=position, end=position))
+    if found is None:
         return None
-    run = ls.runs.get((uri, span.qualname))
+    run = ls.runs.get((uri, found.qualname))
     if run is not None:
         text = run.markdown()
     else:
-        text = _banked(ls, uri, span)
+        path = to_fs_path(uri)
+        text = ls.banked.text(path, ls.settings, found.source, found.indent) if path else ""
         if not text:
             return None
     return lsp.Hover(
         contents=lsp.MarkupContent(kind=lsp.MarkupKind.Markdown, value=text),
-        range=lsp.Range(start=lsp.Position(span.start_line, span.start_col),
-                        end=lsp.Position(span.end_line, span.end_col)),
+        range=lsp.Range(start=lsp.Position(*found.start), end=lsp.Position(*found.end)),
     )
-
-
-def _banked(ls: LessonServer, uri: str, span: FunctionSpan) -> str:
-    """Lessons from earlier runs that may apply to this function (never creates a bank)."""
-    path = to_fs_path(uri)
-    if path is None:
-        return ""
-    try:
-        bank_path = load(Path(path), ls.settings).bank_path()
-    except ConfigError:
-        return ""
-    if not bank_path.is_file():
-        return ""
-    bank = Bank(bank_path)
-    try:
-        own = fingerprint(to_column0(span.source, span.indent))  # as the loop keys lessons
-        lessons = [x for x in bank.select(3, span.source, own) if x.outcome == "faster"]
-    finally:
-        bank.close()
-    if not lessons:
-        return ""
-    return "\n".join(["**lesson team · banked lessons that may apply**", "",
-                      *(lesson_line(x) for x in lessons)])
 
 
 _MESSAGE_TYPES = {logging.ERROR: lsp.MessageType.Error, logging.WARNING: lsp.MessageType.Warning,

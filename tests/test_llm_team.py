@@ -16,8 +16,7 @@ import pytest
 from lesson_lsp.candidate import to_column0
 from lesson_lsp.extract import function_named
 from lesson_lsp.storage import project_cache
-from lesson_lsp.team.bank import Bank, Lesson
-from lesson_lsp.team.loop import fingerprint
+from lesson_lsp.team.bank import Bank, Lesson, fingerprint
 from tests.conftest import EXAMPLES, PYTHON
 from tests.fake_openai import Reply, ScriptedEndpoint, Seen, fenced
 

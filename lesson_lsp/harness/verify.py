@@ -27,11 +27,16 @@ from lesson_lsp.edits import Plan, PlanError, plan
 from lesson_lsp.harness import admission, guard, sandbox, scale, timing
 from lesson_lsp.harness.compare import Tolerance, describe, outcome_difference, show
 from lesson_lsp.harness.target import HarnessError, Target
+from lesson_lsp.harness.verdicts import (
+    ERROR,
+    FASTER,
+    INCORRECT,
+    NOT_FASTER,
+    TIMEOUT,
+    UNSAFE,
+)
 
 COLD_MEASURABLE_S = 1e-3
-FASTER, NOT_FASTER, INCORRECT, ERROR, TIMEOUT = (
-    "faster", "not-faster", "incorrect", "error", "timeout")
-UNSAFE = "unsafe"
 SHOWN_ATTEMPTS = 3  # attempts named in an unsafe verdict's detail
 
 

@@ -9,6 +9,7 @@ bounded (`PER_FUNCTION`, `TOTAL`), the weakest lessons forgotten first.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import re
@@ -57,6 +58,11 @@ TOTAL = 5000  # lessons kept in all: relevance over them all stays well under a 
 RELEVANCE_THRESHOLD = 0.5
 EMBEDDING_THRESHOLD = 0.8
 RULE, LLM = "rule", "llm"
+
+
+def fingerprint(source: str) -> str:
+    """Identity of a function's code, whitespace aside: the bank's key for its lessons."""
+    return hashlib.sha256(" ".join(source.split()).encode("utf-8")).hexdigest()[:16]
 
 
 @dataclass

@@ -11,7 +11,6 @@ read lessons, so only their results move the shown lessons' factors.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import time
 from collections.abc import Callable
@@ -21,7 +20,7 @@ from lesson_lsp.candidate import Candidate
 from lesson_lsp.config import Config
 from lesson_lsp.harness.verify import ERROR, FASTER, NOT_FASTER, Baseline, Harness, Verdict
 from lesson_lsp.team.agents import Agent, AgentUnavailable, Task
-from lesson_lsp.team.bank import LLM, RULE, Bank, Lesson
+from lesson_lsp.team.bank import LLM, RULE, Bank, Lesson, fingerprint
 from lesson_lsp.team.embeddings import ERRORS as EMBEDDING_ERRORS
 from lesson_lsp.team.embeddings import Embedder
 
@@ -68,11 +67,6 @@ class TeamResult:
     @property
     def lessons(self) -> list[Lesson]:
         return [a.lesson for a in self.attempts if a.lesson is not None]
-
-
-def fingerprint(source: str) -> str:
-    """Identity of a function's code, whitespace aside."""
-    return hashlib.sha256(" ".join(source.split()).encode("utf-8")).hexdigest()[:16]
 
 
 async def run_team(
