@@ -443,6 +443,7 @@ class Measured:
     titles: list[str] = field(default_factory=list)
     notifications: dict[str, int] = field(default_factory=dict)
     server_requests: dict[str, int] = field(default_factory=dict)
+    pids: list[int] = field(default_factory=list)  # every process it ran (all gone by the end)
 
     def note_titles(self, actions: Any) -> None:
         for action in actions or []:
@@ -460,9 +461,10 @@ class Bench:
     timeout: float
 
 
-async def start_once(bench: Bench, server: Server) -> float:
+async def start_once(bench: Bench, server: Server, out: Measured) -> float:
     started = time.perf_counter()
     rpc = await Rpc.spawn(server, bench.folder, bench.env)
+    out.pids.append(rpc.pid)
     try:
         await rpc.request("initialize", initialize_params(bench.folder), bench.timeout)
         return time.perf_counter() - started
@@ -517,6 +519,7 @@ async def hovering(rpc: Rpc, bench: Bench, plan: Plan, out: Measured) -> None:
 
 async def session(bench: Bench, server: Server, plan: Plan, out: Measured) -> None:
     rpc = await Rpc.spawn(server, bench.folder, bench.env)
+    out.pids.append(rpc.pid)
     try:
         await rpc.request("initialize", initialize_params(bench.folder), bench.timeout)
         rpc.notify("initialized", {})
@@ -558,10 +561,11 @@ async def measure(args: argparse.Namespace, folder: Path) -> dict[str, Measured]
         return SERVERS if i % 2 == 0 else SERVERS[::-1]
 
     for server in SERVERS:  # warm the disk cache; not counted
-        await start_once(bench, server)
+        await start_once(bench, server, results[server.name])
     for i in range(args.starts):
         for server in order(i):
-            results[server.name].initialize.append(await start_once(bench, server))
+            measured = results[server.name]
+            measured.initialize.append(await start_once(bench, server, measured))
     hover_count = args.hovers if args.hovers is not None else min(100, args.requests)
     for r in range(args.rounds):
         seed = args.seed * 1000 + r
