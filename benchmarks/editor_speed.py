@@ -160,8 +160,8 @@ class Layout:
     """Where things are in the generated file (0-based lines, UTF-16 columns)."""
 
     lines: list[str]
-    functions: list[int] = field(default_factory=list)  # non-blank lines of a def or its body
-    others: list[int] = field(default_factory=list)  # blank, top-level and class-level lines
+    functions: list[int] = field(default_factory=list)  # lines of a function (see owners)
+    others: list[int] = field(default_factory=list)  # top-level, class-level and blank lines
     names: list[tuple[int, int]] = field(default_factory=list)  # inside each function's name
     spots: list[tuple[int, int]] = field(default_factory=list)  # where typing keeps it parseable
 
@@ -174,23 +174,40 @@ def utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
+def owners(lines: list[str]) -> list[int | None]:
+    """For each line, the line of the def it belongs to: its decorators, its body, and blank
+    lines between two lines of it (inside a docstring, say); None outside any function."""
+    found: list[int | None] = []
+    inside: tuple[int, int] | None = None  # (line, indentation) of the def we are in
+    for number, line in enumerate(lines):
+        indent = len(line) - len(line.lstrip())
+        if line.strip() and inside is not None and indent <= inside[1]:
+            inside = None
+        if _DEF.match(line):
+            inside = (number, indent)
+        found.append(inside[0] if inside is not None and line.strip() else None)
+    for number in reversed(range(len(lines) - 1)):
+        if lines[number].lstrip().startswith("@"):
+            found[number] = found[number + 1]
+    previous: int | None = None
+    for number, line in enumerate(lines):
+        if line.strip():
+            previous = found[number]
+            continue
+        following = next((found[k] for k in range(number + 1, len(lines)) if lines[k].strip()),
+                         None)
+        found[number] = previous if previous == following else None
+    return found
+
+
 def layout(text: str) -> Layout:
     found = Layout(text.split("\n")[:-1])
-    inside: int | None = None  # indentation of the def we are in
-    for number, line in enumerate(found.lines):
-        indent = len(line) - len(line.lstrip())
-        if line.strip() and inside is not None and indent <= inside:
-            inside = None
-        match = _DEF.match(line)
-        if match:
-            inside = indent
-            found.names.append((number, indent + len("def ") + 1))
-        if inside is None or not line.strip():
-            found.others.append(number)
-            continue
-        found.functions.append(number)
+    for number, (line, owner) in enumerate(zip(found.lines, owners(found.lines))):
+        (found.others if owner is None else found.functions).append(number)
+        if _DEF.match(line):
+            found.names.append((number, line.index("def ") + len("def ") + 1))
         spot = _SPOT.match(line)
-        if spot and not match:
+        if owner is not None and owner != number and spot:
             found.spots.append((number, len(spot.group(1)) + (2 if line.lstrip()[0] == "#" else 1)))
     return found
 
