@@ -121,4 +121,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Run as `python -m lesson_lsp.cli`, this module is `__main__`; `commands` imports it as
+    # `lesson_lsp.cli`: one module, so that the UsageError raised is the one caught.
+    from lesson_lsp import cli
+
+    sys.exit(cli.main())

@@ -11,8 +11,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
-import tree_sitter_python
 from tree_sitter import Language, Node, Parser, Tree
+
+try:  # the grammar alone: the package's __init__ also loads importlib.resources (for queries)
+    from tree_sitter_python._binding import language as _python_language
+except ImportError:  # pragma: no cover (a future layout of the package)
+    from tree_sitter_python import language as _python_language
 
 from lesson_lsp.positions import (
     UTF16,
@@ -61,7 +65,7 @@ class FunctionSpan:
 
 @lru_cache(maxsize=1)
 def _parser() -> Parser:
-    return Parser(Language(tree_sitter_python.language()))
+    return Parser(Language(_python_language()))
 
 
 def parse(data: bytes, old: Tree | None = None) -> Tree:
