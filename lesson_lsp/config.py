@@ -73,6 +73,7 @@ class Config:
     preset: str = ""  # "paper": the LessonL paper's settings, which other keys then override
     interpreter: str = ""  # the project's Python (or its virtualenv); empty: found (project.py)
     editor_interpreter: str = ""  # the editor's selected environment: used when no `interpreter`
+    trace_lens_min_share: float = 0.05  # a traced function gets a code lens from this share on
     root: str = ""
 
     def bank_path(self, create: bool = False) -> Path:
@@ -203,6 +204,11 @@ def merge(config: Config, raw: Mapping[str, Any], source: str) -> Config:
                 raise ConfigError(f"setting `{key}` is too small: {value}")
         elif key in ("time_budget_s", "llm_timeout_s"):
             values[key] = float(_typed(key, value, (int, float)))
+        elif key == "trace_lens_min_share":
+            values[key] = float(_typed(key, value, (int, float)))
+            if not 0 <= values[key] <= 1:
+                raise ConfigError(f"setting `{key}` is a share of the workload, from 0 to 1, "
+                                  f"not {value}")
         elif key == "team":
             if not isinstance(value, list):
                 raise ConfigError("setting `team` must be a list of agents")

@@ -50,6 +50,12 @@ class WorkProgress:
             self.ls.work_done_progress.report(
                 self.token, lsp.WorkDoneProgressReport(message=progress.text(), percentage=done))
 
+    def say(self, message: str) -> None:
+        """A progress message with no percentage (a trace cannot know how far it is)."""
+        if self.active:
+            self.ls.work_done_progress.report(self.token,
+                                              lsp.WorkDoneProgressReport(message=message))
+
     def end(self, message: str) -> None:
         if self.active:
             self.ls.work_done_progress.end(self.token, lsp.WorkDoneProgressEnd(message=message))

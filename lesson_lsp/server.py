@@ -1,5 +1,6 @@
-"""The language server: the "Optimize with lesson team" code action, hover, and the command that
-runs the team (`command.py`).
+"""The language server: the "Optimize with lesson team" code action, hover, the command that
+runs the team (`command.py`), code lenses on the functions a workload trace found hot
+(`lenses.py`) and the command that traces a workload (`trace_command.py`).
 
 A language server starts with every editor window and is asked for code actions on every cursor
 move, so this module imports only what those need: pygls, lsprotocol and tree-sitter. Each open
@@ -27,10 +28,12 @@ from lesson_lsp.trees import DocumentTree, DocumentTrees, FunctionAt
 
 if TYPE_CHECKING:
     from lesson_lsp.banked import BankedLessons
+    from lesson_lsp.lenses import HotFunctions
     from lesson_lsp.optimize import Run
     from lesson_lsp.rebase import OwnEdits
 
 COMMAND = "lesson-lsp.optimize"
+TRACE = "lesson-lsp.trace"
 TITLE = "Optimize with lesson team"
 CONFIG_FILES = ("pyproject.toml",)
 log = logging.getLogger("lesson_lsp")
@@ -68,6 +71,7 @@ class LessonServer(LanguageServer):
         self.queue = RunQueue(max(1, (os.cpu_count() or 2) - 1))
         self.trees = DocumentTrees()
         self._banked: BankedLessons | None = None
+        self._hot: HotFunctions | None = None
 
     @property
     def encoding(self) -> str:
@@ -82,6 +86,20 @@ class LessonServer(LanguageServer):
 
             self._banked = BankedLessons()
         return self._banked
+
+    @property
+    def hot(self) -> HotFunctions:
+        """The project's trace for code lenses and hover; loads with the first of them."""
+        if self._hot is None:
+            from lesson_lsp.lenses import HotFunctions
+
+            self._hot = HotFunctions()
+        return self._hot
+
+    def forget_settings(self) -> None:
+        for kept in (self._banked, self._hot):
+            if kept is not None:
+                kept.forget_settings()
 
     def tree(self, uri: str) -> DocumentTree:
         """The document's tree (made now if the client never opened it)."""
@@ -127,8 +145,7 @@ def on_configuration(ls: LessonServer, params: lsp.DidChangeConfigurationParams)
     settings = params.settings
     if isinstance(settings, dict):
         ls.settings = settings.get("lesson-lsp", settings) or {}
-    if ls._banked is not None:
-        ls._banked.forget_settings()
+    ls.forget_settings()
 
 
 @server.feature(lsp.TEXT_DOCUMENT_DID_OPEN)
@@ -145,8 +162,8 @@ def on_change(ls: LessonServer, params: lsp.DidChangeTextDocumentParams) -> None
 
 @server.feature(lsp.TEXT_DOCUMENT_DID_SAVE)
 def on_save(ls: LessonServer, params: lsp.DidSaveTextDocumentParams) -> None:
-    if ls._banked is not None and params.text_document.uri.endswith(CONFIG_FILES):
-        ls._banked.forget_settings()
+    if params.text_document.uri.endswith(CONFIG_FILES):
+        ls.forget_settings()
 
 
 @server.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)
@@ -187,20 +204,36 @@ async def optimize_command(ls: LessonServer, *args: Any) -> dict[str, Any] | Non
     return await command.optimize_command(ls, *args)
 
 
+@server.command(TRACE)
+async def trace_command(ls: LessonServer, *args: Any) -> dict[str, Any] | None:
+    from lesson_lsp import trace_command  # the tracer loads when it runs, not with the server
+
+    return await trace_command.trace_command(ls, *args)
+
+
+@server.feature(lsp.TEXT_DOCUMENT_CODE_LENS, lsp.CodeLensOptions(resolve_provider=False))
+def code_lens(ls: LessonServer, params: lsp.CodeLensParams) -> list[lsp.CodeLens]:
+    uri = params.text_document.uri
+    path = to_fs_path(uri)
+    return ls.hot.lenses(uri, path, ls.tree(uri), ls.settings, ls.encoding) if path else []
+
+
 @server.feature(lsp.TEXT_DOCUMENT_HOVER)
 def hover(ls: LessonServer, params: lsp.HoverParams) -> lsp.Hover | None:
     uri, position = params.text_document.uri, params.position
     found = _function_at(ls, uri, lsp.Range(start=position, end=position))
     if found is None:
         return None
+    path = to_fs_path(uri)
     run = ls.runs.get((uri, found.qualname))
     if run is not None:
         text = run.markdown()
     else:
-        path = to_fs_path(uri)
         text = ls.banked.text(path, ls.settings, found.source, found.indent) if path else ""
-        if not text:
-            return None
+    traced = ls.hot.hover(path, ls.settings, found) if path else ""
+    text = "\n\n".join(filter(None, (traced, text)))
+    if not text:
+        return None
     return lsp.Hover(
         contents=lsp.MarkupContent(kind=lsp.MarkupKind.Markdown, value=text),
         range=lsp.Range(start=lsp.Position(*found.start), end=lsp.Position(*found.end)),

@@ -12,7 +12,7 @@ The bytes are UTF-8 with every lone "\\r" read as "\\n" (same length, see
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Container, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import accumulate
 from typing import Any
@@ -34,6 +34,26 @@ class FunctionAt:
     indent: str
     start: tuple[int, int]  # LSP line and column (negotiated encoding), decorators included
     end: tuple[int, int]
+
+
+# Nodes whose children may hold a function's `def` (statements, not expressions): listing a
+# file's functions walks only these.
+_HOLDERS = frozenset({
+    "module", "block", "class_definition", "function_definition", "decorated_definition",
+    "if_statement", "elif_clause", "else_clause", "try_statement", "except_clause",
+    "except_group_clause", "finally_clause", "with_statement", "for_statement",
+    "while_statement", "match_statement", "case_clause", "ERROR",
+})
+
+
+def _function_nodes(root: Node) -> Iterator[Node]:
+    """Every `def` under `root`, in source order, without walking into expressions."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node.type == "function_definition":
+            yield node
+        stack.extend(reversed([c for c in node.children if c.type in _HOLDERS]))
 
 
 def _line_starts(data: bytes) -> list[int]:
@@ -142,6 +162,16 @@ class DocumentTree:
             first = last = self.starts[line] + len(content) - len(content.lstrip())
             fn = function_node_at(self.tree.root_node, first, last)
         return None if fn is None else self._describe(fn, encoding)
+
+    def functions(self, encoding: str,
+                  wanted: Container[str] | None = None) -> list[FunctionAt]:
+        """The document's functions (those whose qualname is in `wanted`, if given), in source
+        order: what code lenses annotate."""
+        found = []
+        for fn in _function_nodes(self.tree.root_node):
+            if wanted is None or qualified_name(fn)[0] in wanted:
+                found.append(self._describe(fn, encoding))
+        return found
 
     def _describe(self, fn: Node, encoding: str) -> FunctionAt:
         qualname, nested = qualified_name(fn)

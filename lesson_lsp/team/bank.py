@@ -9,7 +9,6 @@ bounded (`PER_FUNCTION`, `TOTAL`), the weakest lessons forgotten first.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import re
@@ -19,6 +18,8 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+
+from lesson_lsp.fingerprint import fingerprint as fingerprint  # the bank's key for lessons
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS lessons (
@@ -58,11 +59,6 @@ TOTAL = 5000  # lessons kept in all: relevance over them all stays well under a 
 RELEVANCE_THRESHOLD = 0.5
 EMBEDDING_THRESHOLD = 0.8
 RULE, LLM = "rule", "llm"
-
-
-def fingerprint(source: str) -> str:
-    """Identity of a function's code, whitespace aside: the bank's key for its lessons."""
-    return hashlib.sha256(" ".join(source.split()).encode("utf-8")).hexdigest()[:16]
 
 
 @dataclass
