@@ -1,5 +1,6 @@
 // lesson-lsp for VS Code: a thin client. It starts the server, passes settings, and offers
-// "Lesson team: optimize function at cursor"; everything else is the server's.
+// "Lesson team: optimize function at cursor" and "Lesson team: trace workload"; everything else
+// (code lenses on hot functions included) is the server's.
 import * as vscode from "vscode";
 import {
   DidChangeConfigurationNotification, LanguageClient, LanguageClientOptions, ServerOptions,
@@ -7,6 +8,7 @@ import {
 import { pythonEnvironments, PythonEnvironments } from "./python";
 import { findServer } from "./server";
 import { LAUNCH_KEYS, SECTION, serverSettings } from "./settings";
+import { TRACE_WORKLOAD, traceWorkload } from "./trace";
 
 export const ACTION_TITLE = "Optimize with lesson team";
 let client: LanguageClient | undefined;
@@ -97,6 +99,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     output,
     vscode.commands.registerCommand("lesson-lsp.optimizeAtCursor", optimizeAtCursor),
     vscode.commands.registerCommand("lesson-lsp.restart", restart),
+    vscode.commands.registerCommand(TRACE_WORKLOAD, () => traceWorkload(context)),
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (!event.affectsConfiguration(SECTION)) {
         return;

@@ -53,7 +53,8 @@ function fakePython(active, environments = {}) {
 }
 
 function fakeVscode(settings, python) {
-  const calls = { commands: [], errors: [], channels: [], infos: [], lines: [] };
+  const calls = { commands: [], errors: [], channels: [], infos: [], lines: [], handlers: {},
+    executed: [], inputs: [], answers: [] };
   const configurationChanged = emitter();
   const vscode = {
     calls,
@@ -73,14 +74,16 @@ function fakeVscode(settings, python) {
       },
       showErrorMessage: async (message) => { calls.errors.push(message); },
       showInformationMessage: async (message) => { calls.infos.push(message); },
+      showInputBox: async (options) => { calls.inputs.push(options); return calls.answers.shift(); },
       activeTextEditor: undefined,
     },
     commands: {
-      registerCommand: (name) => {
+      registerCommand: (name, handler) => {
         calls.commands.push(name);
+        calls.handlers[name] = handler;
         return { dispose: () => {} };
       },
-      executeCommand: async () => [],
+      executeCommand: async (...args) => { calls.executed.push(args); return []; },
     },
     extensions: {
       getExtension: (id) => (id === "ms-python.python" && python
@@ -147,10 +150,11 @@ test("the manifest mirrors the server's settings and offers the command", () => 
   assert.deepStrictEqual(manifest.activationEvents, ["onLanguage:python"]);
   const titles = manifest.contributes.commands.map((c) => c.title);
   assert.ok(titles.includes("Lesson team: optimize function at cursor"));
+  assert.ok(titles.includes("Lesson team: trace workload"));
   const properties = manifest.contributes.configuration.properties;
   for (const key of ["path", "serverInterpreter", "interpreter", "rounds", "timeBudgetS",
     "tokenBudget", "lessonsPerPrompt", "restartFrom", "preset", "bank", "team", "harness",
-    "inputs"]) {
+    "inputs", "traceLensMinShare"]) {
     assert.ok(`lesson-lsp.${key}` in properties, key);
   }
   assert.match(properties["lesson-lsp.serverInterpreter"].description, /lesson-lsp installed/);
@@ -163,7 +167,7 @@ test("activation starts the server from lesson-lsp.serverInterpreter with the se
   const { extension, vscode, started } = load({ serverInterpreter: python, rounds: 2 });
   await extension.activate(context());
   assert.deepStrictEqual(vscode.calls.commands.sort(),
-    ["lesson-lsp.optimizeAtCursor", "lesson-lsp.restart"]);
+    ["lesson-lsp.optimizeAtCursor", "lesson-lsp.restart", "lesson-lsp.traceWorkload"]);
   assert.deepStrictEqual(vscode.calls.channels, ["Lesson team"]);
   assert.deepStrictEqual(vscode.calls.errors, []);
   assert.strictEqual(started.length, 1);
@@ -325,3 +329,37 @@ test("a missing server is one clear message, not a crash", async () => {
   // The user's setting is reported, not silently replaced by another server.
   assert.doesNotMatch(vscode.calls.errors[0], /PATH:|Python extension's selected/);
 });
+
+/** A workspace memento, as `context.workspaceState` is. */
+function memento() {
+  const values = new Map();
+  return { get: (key) => values.get(key), update: async (key, value) => { values.set(key, value); },
+    values };
+}
+
+test("trace workload asks for the command, the last one prefilled, and runs the server's trace",
+  async () => {
+    const { extension, vscode } = load({ serverInterpreter: lessonPython() });
+    const ctx = { subscriptions: [], workspaceState: memento() };
+    await extension.activate(ctx);
+    const trace = vscode.calls.handlers["lesson-lsp.traceWorkload"];
+    const slow = "file:///work/project/slow.py";
+    vscode.window.activeTextEditor = { document: { languageId: "python",
+      uri: { scheme: "file", toString: () => slow } } };
+    vscode.calls.answers.push("  python run.py ");
+    await trace();
+    assert.deepStrictEqual(vscode.calls.executed,
+      [["lesson-lsp.trace", { command: "python run.py", uri: slow }]]);
+    assert.strictEqual(vscode.calls.inputs[0].value, "python -m pytest -q"); // a first guess
+    // Asked again: the last command is prefilled; Escape runs nothing.
+    vscode.calls.answers.push(undefined);
+    await trace();
+    assert.strictEqual(vscode.calls.inputs[1].value, "python run.py");
+    assert.strictEqual(vscode.calls.executed.length, 1);
+    // Without a Python file open, the server traces the workspace's project.
+    vscode.window.activeTextEditor = undefined;
+    vscode.calls.answers.push("python bench.py");
+    await trace();
+    assert.deepStrictEqual(vscode.calls.executed[1], ["lesson-lsp.trace", { command: "python bench.py" }]);
+    assert.strictEqual(ctx.workspaceState.values.get("lesson-lsp.lastTraceCommand"), "python bench.py");
+  });
