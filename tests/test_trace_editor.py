@@ -18,6 +18,7 @@ from lesson_lsp.candidate import to_column0
 from lesson_lsp.config import load
 from lesson_lsp.extract import function_at
 from lesson_lsp.team.bank import fingerprint
+from lesson_lsp.trace_command import TraceError, parse
 from lesson_lsp.tracing import store
 from lesson_lsp.trees import DocumentTree
 from tests.conftest import EXAMPLES
@@ -46,9 +47,12 @@ async def client(lsp_client: LanguageClient, tmp_path: Path):
     capabilities = pytest_lsp.client_capabilities("visual-studio-code")
     workspace = capabilities.workspace
     assert workspace and workspace.code_lens and workspace.code_lens.refresh_support
-    await lsp_client.initialize_session(lsp.InitializeParams(
+    result = await lsp_client.initialize_session(lsp.InitializeParams(
         capabilities=capabilities, root_uri=tmp_path.as_uri(),
         workspace_folders=[lsp.WorkspaceFolder(uri=tmp_path.as_uri(), name="t")]))
+    commands = result.capabilities.execute_command_provider
+    assert commands and {"lesson-lsp.optimize", "lesson-lsp.trace"} <= set(commands.commands)
+    assert result.capabilities.code_lens_provider is not None
     lsp_client.root = tmp_path  # type: ignore[attr-defined]
     yield
     await lsp_client.shutdown_session()
@@ -154,6 +158,18 @@ async def test_hover_shows_the_trace_line_of_a_fresh_record(client: LanguageClie
             range=lsp.Range(start=lsp.Position(6, 15), end=lsp.Position(6, 15)),
             text=" + 0")]))
     assert await hover_text(client, uri, 6, 8) is None  # stale: fib was edited
+
+
+def test_trace_arguments_as_editors_send_them() -> None:
+    uri = "file:///p/slow.py"
+    assert parse(({"command": "python run.py 'a b'", "uri": uri},)) == (
+        ["python", "run.py", "a b"], uri)
+    assert parse(({"command": ["python", "run.py"]},)) == (["python", "run.py"], None)
+    assert parse(("python -m pytest -q",)) == (["python", "-m", "pytest", "-q"], None)
+    assert parse(("python", "run.py")) == (["python", "run.py"], None)
+    for empty in ((), ({"command": "  "},), ({"command": [1, 2]},)):
+        with pytest.raises(TraceError):
+            parse(empty)
 
 
 @pytest.mark.asyncio
