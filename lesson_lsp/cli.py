@@ -47,7 +47,12 @@ def parser() -> argparse.ArgumentParser:
     serve.set_defaults(func="serve")
 
     opt = sub.add_parser("optimize", help="optimize FILE::FUNCTION and print the diff")
-    opt.add_argument("target", metavar="FILE::QUALNAME")
+    opt.add_argument("target", metavar="FILE::QUALNAME", nargs="?")
+    opt.add_argument("--hot", type=int, metavar="N",
+                     help="optimize the N hottest functions of the last `lesson-lsp trace`, "
+                          "one after another, and show what the workload would save")
+    opt.add_argument("--project", default=".",
+                     help="with --hot: a folder or file of the traced project (default: .)")
     opt.add_argument("--inputs", metavar="FILE::CALLABLE")
     opt.add_argument("--python", metavar="PYTHON",
                      help="the project's interpreter or virtualenv (default: the active "
@@ -104,6 +109,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "optimize" and args.replay and not Path(args.replay).is_file():
         print(f"lesson-lsp: {args.replay}: no such recording; make one with --record "
               f"{args.replay}", file=sys.stderr)
+        return 2
+    if args.command == "optimize" and args.hot is not None and (
+            args.hot < 1 or args.target or args.inputs):
+        print("lesson-lsp: --hot N needs N ≥ 1, and neither FILE::QUALNAME nor --inputs (the "
+              "functions and their calls come from the trace)", file=sys.stderr)
         return 2
     if args.command == "optimize" and args.rounds is not None and args.rounds < 1:
         print("lesson-lsp: --rounds must be at least 1", file=sys.stderr)
