@@ -32,7 +32,7 @@ def _restore_environment(job: dict[str, Any]) -> None:
     sys.path[:] = [p for p in sys.path if p != lib]
 
 
-def _run_script(path: str, args: list[str], is_project: Any) -> None:
+def _run_script(path: str, args: list[str], is_project: Any, slot: Any) -> None:
     """What `python path args` does, the script compiled with the recording decorator when it
     is the project's."""
     full = os.path.abspath(path)
@@ -40,7 +40,7 @@ def _run_script(path: str, args: list[str], is_project: Any) -> None:
     sys.path[0] = os.path.dirname(full)
     with open(full, "rb") as handle:
         source = handle.read()
-    code = rewrite.compile_recording(source, full) if is_project(full) else \
+    code = rewrite.compile_recording(source, full, slot) if is_project(full) else \
         compile(source, full, "exec", dont_inherit=True)
     main = types.ModuleType("__main__")
     main.__dict__.update(__file__=full, __builtins__=builtins, __spec__=None, __loader__=None,
@@ -71,9 +71,10 @@ def run(job: dict[str, Any]) -> int:
     _restore_environment(job)
     sys.dont_write_bytecode = True  # nothing lands in the project's __pycache__
     registry = probe.Registry()
-    builtins.__dict__[rewrite.HOOK] = registry.decorator
+    names = (registry.calls, registry.outer, registry.depth, registry.next_at, registry.keep)
+    builtins.__dict__.update(zip(rewrite.NAMES, names))
     is_project = rewrite.project_filter(job["root"], set(job["skip_dirs"]))
-    sys.meta_path.insert(0, rewrite.ProjectFinder(is_project))
+    sys.meta_path.insert(0, rewrite.ProjectFinder(is_project, registry.slot))
     progress_fd = os.open(os.path.join(job["out"], "progress"), os.O_WRONLY | os.O_CREAT, 0o600)
     profiler = probe.Profiler(registry, progress_fd)
     path_before = list(sys.path)
@@ -84,7 +85,7 @@ def run(job: dict[str, Any]) -> int:
     profiled = profiler.start()
     try:
         if job["kind"] == "script":
-            _run_script(job["target"], job["args"], is_project)
+            _run_script(job["target"], job["args"], is_project, registry.slot)
         else:
             sys.argv = [job["target"], *job["args"]]
             runpy.run_module(job["target"], run_name="__main__", alter_sys=True)
@@ -113,8 +114,8 @@ def run(job: dict[str, Any]) -> int:
 def _write(out: str, registry: probe.Registry, summary: dict[str, Any]) -> None:
     functions: list[dict[str, Any]] = []
     calls: dict[str, dict[str, list[bytes]]] = {}
-    for record in registry.functions.values():
-        count = record.calls
+    for record in registry.functions:
+        count = registry.count(record)
         if not count and not record.total_s:
             continue
         functions.append({"path": record.path, "qualname": record.qualname, "calls": count,

@@ -1,22 +1,21 @@
 """Inside the workload: what each of the project's functions costs and how it is called.
 
-Standard library only (it runs in the project's interpreter). Two cheap instruments: a wrapper
-on every project function counts its calls and keeps a reservoir sample of its outermost calls
-(arguments pickled at call time, as the test recorder does), and a SIGPROF sampling profiler
+Standard library only (it runs in the project's interpreter). Two cheap instruments: a prologue
+compiled into every project function (rewrite.py) counts its calls in this registry's lists and
+offers some of its outermost calls to a reservoir sample (arguments pickled at call time, as the
+test recorder does), and a SIGPROF sampling profiler
 charges CPU time to the project functions on the main thread's stack: the innermost one gets
 it as own time (library code it calls included), each one on the stack as total time.
 """
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import math
 import os
 import random
 import signal
 import time
-from collections.abc import Callable
 from typing import Any
 
 from lesson_lsp.harness.recorder import (
@@ -27,6 +26,7 @@ from lesson_lsp.harness.recorder import (
     copy_call,
 )
 
+_UNKNOWN = object()
 INTERVAL_S = 0.001  # CPU time between profiler samples
 PROGRESS_EVERY_S = 0.5  # CPU time between progress reports
 
@@ -34,12 +34,11 @@ PROGRESS_EVERY_S = 0.5  # CPU time between progress reports
 class Function:
     """One project function: its counters, its sampled calls and its profiler time."""
 
-    __slots__ = ("counters", "digests", "kept", "own_s", "path", "pickling_s", "qualname", "rng",
+    __slots__ = ("digests", "kept", "own_s", "path", "pickling_s", "qualname", "rng",
                  "total_s", "unpicklable", "w")
 
     def __init__(self, path: str, qualname: str) -> None:
         self.path, self.qualname = path, qualname
-        self.counters: list[Callable[[], int]] = []  # one per wrapper (a def may run twice)
         self.kept: list[bytes] = []
         self.digests: list[bytes] = []
         self.pickling_s = 0.0
@@ -47,10 +46,6 @@ class Function:
         self.own_s = self.total_s = 0.0
         self.rng = random.Random(hash((path, qualname)))
         self.w = 1.0
-
-    @property
-    def calls(self) -> int:
-        return sum(count() for count in self.counters)
 
     def offer(self, index: int, args: tuple, kwargs: dict, registry: Registry) -> int:
         """Consider the `index`-th outermost call (1-based) for the sample; return the index of
@@ -97,74 +92,41 @@ class Function:
 
 
 class Registry:
-    """Every wrapped function, by (file, qualname) and by code object (for the profiler)."""
+    """Every instrumented function, by slot (the index the rewritten code counts in), by
+    (file, qualname) and by where its code starts (for the profiler)."""
 
     def __init__(self) -> None:
-        self.functions: dict[tuple[str, str], Function] = {}
-        self.codes: dict[Any, Function] = {}
+        self.functions: list[Function] = []
+        self.slots: dict[tuple[str, str], int] = {}
+        self.places: dict[tuple[str, int], Function] = {}
+        self.calls: list[int] = []  # every call, by slot
+        self.outer: list[int] = []  # outermost calls (functions that may recurse)
+        self.depth: list[int] = []
+        self.next_at: list[int] = []  # the next call to consider for the sample
         self.kept_bytes = 0
 
-    def decorator(self, path: str, qualname: str, drop_first: bool,
-                  recursive: bool) -> Callable[[Any], Any]:
-        """What the rewritten source applies, innermost, to each def."""
-        return functools.partial(self.wrap, path, qualname, drop_first, recursive)
+    def slot(self, path: str, qualname: str, first_line: int) -> int:
+        """The slot of a function (the same one when a module is executed again)."""
+        found = self.slots.get((path, qualname))
+        if found is None:
+            found = self.slots[path, qualname] = len(self.functions)
+            self.functions.append(Function(path, qualname))
+            self.calls.append(0)
+            self.outer.append(0)
+            self.depth.append(0)
+            self.next_at.append(1)
+        self.places[path, first_line] = self.functions[found]
+        return found
 
-    def wrap(self, path: str, qualname: str, drop_first: bool, recursive: bool,
-             function: Any) -> Any:
-        if not callable(function):
-            return function
-        record = self.functions.get((path, qualname))
-        if record is None:
-            record = self.functions[path, qualname] = Function(path, qualname)
-        code = getattr(function, "__code__", None)
-        if code is not None:
-            self.codes[code] = record
-        wrapper, counter = (_nesting if recursive else _flat)(function, record, self, drop_first)
-        record.counters.append(counter)
-        return functools.wraps(function)(wrapper)
+    def keep(self, slot: int, index: int, args: tuple, kwargs: dict) -> None:
+        """Offer the `index`-th outermost call of the function in `slot` to its sample."""
+        self.next_at[slot] = self.functions[slot].offer(index, args, kwargs, self)
 
+    def count(self, record: Function) -> int:
+        return self.calls[self.slots[record.path, record.qualname]]
 
-def _flat(function: Any, record: Function, registry: Registry,
-          drop_first: bool) -> tuple[Any, Callable[[], int]]:
-    """The wrapper of a function that never names itself: every call is an outermost one."""
-    calls = 0
-    next_at = 1
-
-    def recording(*args: Any, **kwargs: Any) -> Any:
-        nonlocal calls, next_at
-        calls += 1
-        if calls >= next_at:
-            next_at = record.offer(calls, args[1:] if drop_first else args, kwargs, registry)
-        return function(*args, **kwargs)
-
-    return recording, lambda: calls
-
-
-def _nesting(function: Any, record: Function, registry: Registry,
-             drop_first: bool) -> tuple[Any, Callable[[], int]]:
-    """The wrapper of a function that may call itself: only outermost calls are sampled."""
-    calls = outer = depth = 0
-    next_at = 1
-
-    def recording(*args: Any, **kwargs: Any) -> Any:
-        nonlocal calls, outer, depth, next_at
-        calls += 1
-        if depth:
-            depth += 1
-            try:
-                return function(*args, **kwargs)
-            finally:
-                depth -= 1
-        outer += 1
-        if outer >= next_at:
-            next_at = record.offer(outer, args[1:] if drop_first else args, kwargs, registry)
-        depth = 1
-        try:
-            return function(*args, **kwargs)
-        finally:
-            depth = 0
-
-    return recording, lambda: calls
+    def function_of(self, code: Any) -> Function | None:
+        return self.places.get((code.co_filename, code.co_firstlineno))
 
 
 class Profiler:
@@ -177,6 +139,7 @@ class Profiler:
         self.last = self.reported = 0.0
         self.other_s = 0.0  # samples with no project function on the stack
         self.previous: Any = None
+        self.codes: dict[Any, Any] = {}  # code object → its Function, or None
 
     def start(self) -> bool:
         if not hasattr(signal, "setitimer") or not hasattr(signal, "SIGPROF"):
@@ -196,11 +159,14 @@ class Profiler:
     def _sample(self, signum: int, frame: Any) -> None:
         now = time.process_time()
         weight, self.last = now - self.last, now
-        codes = self.registry.codes
+        codes = self.codes
         innermost: Function | None = None
         seen: list[Function] = []
         while frame is not None:
-            record = codes.get(frame.f_code)
+            code = frame.f_code
+            record = codes.get(code, _UNKNOWN)
+            if record is _UNKNOWN:
+                record = codes[code] = self.registry.function_of(code)
             if record is not None:
                 if innermost is None:
                     innermost = record
@@ -217,7 +183,7 @@ class Profiler:
 
     def report(self) -> None:
         """Functions seen so far, for the parent's progress line."""
-        seen = sum(1 for f in self.registry.functions.values() if f.own_s or f.calls)
+        seen = sum(1 for n in self.registry.calls if n)
         try:
             os.pwrite(self.progress_fd, f"{seen}".ljust(20).encode("ascii"), 0)
         except OSError:

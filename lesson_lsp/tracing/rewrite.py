@@ -1,8 +1,9 @@
-"""Inside the workload: the project's modules compiled with a recording decorator on each def.
+"""Inside the workload: the project's modules compiled with a recording prologue in each def.
 
-Standard library only. The decorator is added innermost (last in the list), at the def's own
-line, so line numbers and every other decorator stay as written, and references taken at import
-time (registries, `functools.partial`) hold the recording function. Nothing is written to the
+Standard library only. The prologue is compiled into the function itself, at its first
+statement's line, so line numbers, decorators and tracebacks stay as written, references taken
+at import time (registries, `functools.partial`) record too, and a call costs a few list
+operations (no wrapper call). Nothing is written to the
 project: the transformed code is compiled in memory, never cached as .pyc.
 """
 
@@ -15,14 +16,33 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-HOOK = "__lesson_trace__"  # the decorator's name, in builtins (module namespaces stay as they are)
+NAMES = ("__lesson_n__", "__lesson_o__", "__lesson_d__", "__lesson_next__", "__lesson_keep__")
+PROLOGUE = """
+__lesson_n__[S] += 1
+if __lesson_n__[S] >= __lesson_next__[S]:
+    __lesson_keep__(S, __lesson_n__[S], ARGS, KWARGS)
+"""
+NESTING = """
+__lesson_n__[S] += 1
+if not __lesson_d__[S]:
+    __lesson_o__[S] += 1
+    if __lesson_o__[S] >= __lesson_next__[S]:
+        __lesson_keep__(S, __lesson_o__[S], ARGS, KWARGS)
+__lesson_d__[S] += 1
+try:
+    pass
+finally:
+    __lesson_d__[S] -= 1
+"""
 
 
-class _Decorate(ast.NodeTransformer):
-    """Module-level functions and methods of (nested) classes: the ones a qualname reaches."""
+class _Instrument(ast.NodeTransformer):
+    """Module-level functions and methods of (nested) classes, the ones a qualname reaches,
+    get a prologue that counts the call and offers its arguments (read from the parameters
+    before the body runs) to the sample; one that may recurse also tracks its nesting."""
 
-    def __init__(self, path: str) -> None:
-        self.path = path
+    def __init__(self, path: str, slot: Callable[[str, str, int], int]) -> None:
+        self.path, self.slot = path, slot
         self.prefix: list[str] = []
 
     def visit_ClassDef(self, node: ast.ClassDef) -> ast.ClassDef:
@@ -33,18 +53,72 @@ class _Decorate(ast.NodeTransformer):
 
     def visit_FunctionDef(self, node: Any) -> Any:
         qualname = ".".join([*self.prefix, node.name])
+        first_line = node.decorator_list[0].lineno if node.decorator_list else node.lineno
+        slot = self.slot(self.path, qualname, first_line)
         drop_first = bool(self.prefix) and any(_named(d, "classmethod")
                                                for d in node.decorator_list)
-        call = ast.Call(func=ast.Name(id=HOOK, ctx=ast.Load()), keywords=[], args=[
-            ast.Constant(self.path), ast.Constant(qualname), ast.Constant(drop_first),
-            ast.Constant(_names_itself(node))])
-        for part in ast.walk(call):
-            ast.copy_location(part, node)
-            part.end_lineno, part.end_col_offset = node.lineno, node.col_offset  # type: ignore[attr-defined]
-        node.decorator_list.append(call)
+        args, kwargs = _call_of(node.args, drop_first)
+        nesting = _names_itself(node) and not isinstance(node, ast.AsyncFunctionDef) and \
+            not _yields(node)
+        added = ast.parse(NESTING if nesting else PROLOGUE).body
+        added = _Fill(slot, args, kwargs).visit(ast.Module(body=added, type_ignores=[])).body
+        body = node.body
+        first = body[0] if body else None
+        docstring = body[:1] if isinstance(first, ast.Expr) and isinstance(
+            first.value, ast.Constant) and isinstance(first.value.value, str) else []
+        rest = body[len(docstring):] or [ast.Pass()]
+        anchor = rest[0]
+        for statement in added:  # the prologue sits on the body's first line
+            for part in ast.walk(statement):
+                if "lineno" in part._attributes:
+                    ast.copy_location(part, anchor)
+                    part.end_lineno, part.end_col_offset = anchor.lineno, anchor.col_offset  # type: ignore[attr-defined]
+        if nesting:
+            added[-1].body = rest  # type: ignore[attr-defined]
+            node.body = docstring + added
+        else:
+            node.body = docstring + added + rest
         return node  # nested defs are left alone: no qualname the harness can load reaches them
 
     visit_AsyncFunctionDef = visit_FunctionDef
+
+
+class _Fill(ast.NodeTransformer):
+    """S, ARGS and KWARGS of a prologue."""
+
+    def __init__(self, slot: int, args: ast.expr, kwargs: ast.expr) -> None:
+        self.values = {"S": ast.Constant(slot), "ARGS": args, "KWARGS": kwargs}
+
+    def visit_Name(self, node: ast.Name) -> Any:
+        return self.values.get(node.id, node)
+
+
+def _call_of(arguments: ast.arguments, drop_first: bool) -> tuple[ast.expr, ast.expr]:
+    """The call that passes the parameters' values again: (positional tuple, keyword dict)."""
+    positional: list[ast.expr] = [ast.Name(a.arg, ast.Load())
+                                  for a in [*arguments.posonlyargs, *arguments.args]]
+    positional = positional[1:] if drop_first else positional
+    if arguments.vararg is not None:
+        positional.append(ast.Starred(ast.Name(arguments.vararg.arg, ast.Load()), ast.Load()))
+    keys: list[ast.expr | None] = [ast.Constant(a.arg) for a in arguments.kwonlyargs]
+    values: list[ast.expr] = [ast.Name(a.arg, ast.Load()) for a in arguments.kwonlyargs]
+    if arguments.kwarg is not None:
+        keys.append(None)
+        values.append(ast.Name(arguments.kwarg.arg, ast.Load()))
+    return ast.Tuple(positional, ast.Load()), ast.Dict(keys, values)
+
+
+def _yields(node: Any) -> bool:
+    """A generator (its frame outlives the call, so nesting cannot be told from depth)."""
+    stack = list(node.body)
+    while stack:
+        part = stack.pop()
+        if isinstance(part, (ast.Yield, ast.YieldFrom)):
+            return True
+        if not isinstance(part, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda,
+                                 ast.ClassDef)):
+            stack.extend(ast.iter_child_nodes(part))
+    return False
 
 
 def _named(decorator: ast.expr, name: str) -> bool:
@@ -64,27 +138,30 @@ def _names_itself(node: Any) -> bool:
     return False
 
 
-def compile_recording(source: bytes, path: str) -> Any:
-    """The module's code with the recording decorator on each function."""
+def compile_recording(source: bytes, path: str, slot: Callable[[str, str, int], int]) -> Any:
+    """The module's code with the recording prologue in each function."""
     tree = ast.parse(source, filename=path)
-    tree = _Decorate(path).visit(tree)
+    tree = _Instrument(path, slot).visit(tree)
     return compile(tree, path, "exec", dont_inherit=True)
 
 
 class _Loader(importlib.machinery.SourceFileLoader):
     """A source loader that compiles the rewritten source (and neither reads nor writes .pyc)."""
 
+    slot: Callable[[str, str, int], int]
+
     def get_code(self, fullname: str) -> Any:
         path = self.get_filename(fullname)
-        return compile_recording(self.get_data(path), path)
+        return compile_recording(self.get_data(path), path, self.slot)
 
 
 class ProjectFinder:
     """First on sys.meta_path: asks the other finders, and gives the project's own source
     modules the rewriting loader."""
 
-    def __init__(self, is_project: Callable[[str], bool]) -> None:
-        self.is_project = is_project
+    def __init__(self, is_project: Callable[[str], bool],
+                 slot: Callable[[str, str, int], int]) -> None:
+        self.is_project, self.slot = is_project, slot
 
     def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
         spec = None
@@ -99,7 +176,9 @@ class ProjectFinder:
         if spec is None or spec.loader is None or not isinstance(origin, str) or \
                 not origin.endswith(".py") or not self.is_project(origin):
             return spec
-        spec.loader = _Loader(fullname, origin)
+        loader = _Loader(fullname, origin)
+        loader.slot = self.slot
+        spec.loader = loader
         spec.cached = None
         return spec
 
