@@ -28,7 +28,9 @@ from lesson_lsp.harness.recorder import (
 
 _UNKNOWN = object()
 INTERVAL_S = 0.001  # CPU time between profiler samples
-PROGRESS_EVERY_S = 0.5  # CPU time between progress reports
+PROGRESS_EVERY_S = 0.5
+PICKLING_FREE_S = 0.05  # argument copying allowed at any time...
+PICKLING_SHARE = 0.05  # ... and as a share of the run so far  # CPU time between progress reports
 
 
 class Function:
@@ -55,7 +57,8 @@ class Function:
         if self.pickling_s >= PICKLING_S_PER_FUNCTION:
             return 1 << 62  # enough time went into this one's arguments
         slot = len(self.kept) if len(self.kept) < size else self.rng.randrange(size)
-        self._keep(slot, args, kwargs, registry)
+        if registry.may_pickle():
+            self._keep(slot, args, kwargs, registry)
         if index < size:
             return index + 1
         if index == size:
@@ -73,7 +76,9 @@ class Function:
             self.unpicklable += 1
             return
         finally:
-            self.pickling_s += time.perf_counter() - started
+            spent = time.perf_counter() - started
+            self.pickling_s += spent
+            registry.pickling_s += spent
         if len(data) > MAX_CALL_BYTES:
             self.unpicklable += 1
             return
@@ -104,6 +109,14 @@ class Registry:
         self.depth: list[int] = []
         self.next_at: list[int] = []  # the next call to consider for the sample
         self.kept_bytes = 0
+        self.pickling_s = 0.0
+        self.started = time.perf_counter()
+
+    def may_pickle(self) -> bool:
+        """Copying arguments takes at most PICKLING_SHARE of the run (after a first allowance):
+        large arguments are sampled less often rather than slowing the workload down."""
+        allowed = PICKLING_FREE_S + PICKLING_SHARE * (time.perf_counter() - self.started)
+        return self.pickling_s < allowed
 
     def slot(self, path: str, qualname: str, first_line: int) -> int:
         """The slot of a function (the same one when a module is executed again)."""
