@@ -71,7 +71,7 @@ def run(job: dict[str, Any]) -> int:
     _restore_environment(job)
     sys.dont_write_bytecode = True  # nothing lands in the project's __pycache__
     registry = probe.Registry()
-    names = (registry.calls, registry.outer, registry.depth, registry.next_at, registry.keep)
+    names = (registry.left, registry.calls, registry.depth, registry.keep)
     builtins.__dict__.update(zip(rewrite.NAMES, names))
     is_project = rewrite.project_filter(job["root"], set(job["skip_dirs"]))
     sys.meta_path.insert(0, rewrite.ProjectFinder(is_project, registry.slot))

@@ -55,7 +55,7 @@ class Function:
         skipped at the cost of one comparison, and the sample spreads over the whole run)."""
         size = LIMIT_PER_FUNCTION
         if self.pickling_s >= PICKLING_S_PER_FUNCTION:
-            return 1 << 62  # enough time went into this one's arguments
+            return index + (1 << 62)  # enough time went into this one's arguments
         slot = len(self.kept) if len(self.kept) < size else self.rng.randrange(size)
         if registry.may_pickle():
             self._keep(slot, args, kwargs, registry)
@@ -104,10 +104,15 @@ class Registry:
         self.functions: list[Function] = []
         self.slots: dict[tuple[str, str], int] = {}
         self.places: dict[tuple[str, int], Function] = {}
-        self.calls: list[int] = []  # every call, by slot
-        self.outer: list[int] = []  # outermost calls (functions that may recurse)
+        # Outermost calls count down to the next one the sample considers: `left` per slot,
+        # after `base` calls in earlier stretches of `stretch` calls each (one list operation
+        # and a test per call). Functions that may recurse also count every call in `calls`.
+        self.left: list[int] = []
+        self.base: list[int] = []
+        self.stretch: list[int] = []
+        self.calls: list[int] = []
         self.depth: list[int] = []
-        self.next_at: list[int] = []  # the next call to consider for the sample
+        self.nesting: list[bool] = []
         self.kept_bytes = 0
         self.pickling_s = 0.0
         self.started = time.perf_counter()
@@ -118,25 +123,32 @@ class Registry:
         allowed = PICKLING_FREE_S + PICKLING_SHARE * (time.perf_counter() - self.started)
         return self.pickling_s < allowed
 
-    def slot(self, path: str, qualname: str, first_line: int) -> int:
+    def slot(self, path: str, qualname: str, first_line: int, nesting: bool) -> int:
         """The slot of a function (the same one when a module is executed again)."""
         found = self.slots.get((path, qualname))
         if found is None:
             found = self.slots[path, qualname] = len(self.functions)
             self.functions.append(Function(path, qualname))
-            self.calls.append(0)
-            self.outer.append(0)
-            self.depth.append(0)
-            self.next_at.append(1)
+            for counter in (self.base, self.calls, self.depth):
+                counter.append(0)
+            self.left.append(1)
+            self.stretch.append(1)
+            self.nesting.append(nesting)
         self.places[path, first_line] = self.functions[found]
         return found
 
-    def keep(self, slot: int, index: int, args: tuple, kwargs: dict) -> None:
-        """Offer the `index`-th outermost call of the function in `slot` to its sample."""
-        self.next_at[slot] = self.functions[slot].offer(index, args, kwargs, self)
+    def keep(self, slot: int, args: tuple, kwargs: dict) -> None:
+        """The outermost call whose countdown ended: offer it to the function's sample."""
+        index = self.base[slot] + self.stretch[slot]
+        following = self.functions[slot].offer(index, args, kwargs, self)
+        self.base[slot] = index
+        self.left[slot] = self.stretch[slot] = following - index
 
     def count(self, record: Function) -> int:
-        return self.calls[self.slots[record.path, record.qualname]]
+        slot = self.slots[record.path, record.qualname]
+        if self.nesting[slot]:
+            return self.calls[slot]
+        return self.base[slot] + self.stretch[slot] - self.left[slot]
 
     def function_of(self, code: Any) -> Function | None:
         return self.places.get((code.co_filename, code.co_firstlineno))
@@ -196,7 +208,7 @@ class Profiler:
 
     def report(self) -> None:
         """Functions seen so far, for the parent's progress line."""
-        seen = sum(1 for n in self.registry.calls if n)
+        seen = sum(1 for f in self.registry.functions if self.registry.count(f))
         try:
             os.pwrite(self.progress_fd, f"{seen}".ljust(20).encode("ascii"), 0)
         except OSError:

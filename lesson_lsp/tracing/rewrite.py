@@ -16,18 +16,18 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-NAMES = ("__lesson_n__", "__lesson_o__", "__lesson_d__", "__lesson_next__", "__lesson_keep__")
+NAMES = ("__lesson_left__", "__lesson_n__", "__lesson_d__", "__lesson_keep__")
 PROLOGUE = """
-__lesson_n__[S] += 1
-if __lesson_n__[S] >= __lesson_next__[S]:
-    __lesson_keep__(S, __lesson_n__[S], ARGS, KWARGS)
+__lesson_left__[S] -= 1
+if not __lesson_left__[S]:
+    __lesson_keep__(S, ARGS, KWARGS)
 """
 NESTING = """
 __lesson_n__[S] += 1
 if not __lesson_d__[S]:
-    __lesson_o__[S] += 1
-    if __lesson_o__[S] >= __lesson_next__[S]:
-        __lesson_keep__(S, __lesson_o__[S], ARGS, KWARGS)
+    __lesson_left__[S] -= 1
+    if not __lesson_left__[S]:
+        __lesson_keep__(S, ARGS, KWARGS)
 __lesson_d__[S] += 1
 try:
     pass
@@ -41,7 +41,7 @@ class _Instrument(ast.NodeTransformer):
     get a prologue that counts the call and offers its arguments (read from the parameters
     before the body runs) to the sample; one that may recurse also tracks its nesting."""
 
-    def __init__(self, path: str, slot: Callable[[str, str, int], int]) -> None:
+    def __init__(self, path: str, slot: Callable[[str, str, int, bool], int]) -> None:
         self.path, self.slot = path, slot
         self.prefix: list[str] = []
 
@@ -54,12 +54,12 @@ class _Instrument(ast.NodeTransformer):
     def visit_FunctionDef(self, node: Any) -> Any:
         qualname = ".".join([*self.prefix, node.name])
         first_line = node.decorator_list[0].lineno if node.decorator_list else node.lineno
-        slot = self.slot(self.path, qualname, first_line)
         drop_first = bool(self.prefix) and any(_named(d, "classmethod")
                                                for d in node.decorator_list)
         args, kwargs = _call_of(node.args, drop_first)
         nesting = _names_itself(node) and not isinstance(node, ast.AsyncFunctionDef) and \
             not _yields(node)
+        slot = self.slot(self.path, qualname, first_line, nesting)
         added = ast.parse(NESTING if nesting else PROLOGUE).body
         added = _Fill(slot, args, kwargs).visit(ast.Module(body=added, type_ignores=[])).body
         body = node.body
@@ -138,7 +138,7 @@ def _names_itself(node: Any) -> bool:
     return False
 
 
-def compile_recording(source: bytes, path: str, slot: Callable[[str, str, int], int]) -> Any:
+def compile_recording(source: bytes, path: str, slot: Callable[[str, str, int, bool], int]) -> Any:
     """The module's code with the recording prologue in each function."""
     tree = ast.parse(source, filename=path)
     tree = _Instrument(path, slot).visit(tree)
@@ -148,7 +148,7 @@ def compile_recording(source: bytes, path: str, slot: Callable[[str, str, int], 
 class _Loader(importlib.machinery.SourceFileLoader):
     """A source loader that compiles the rewritten source (and neither reads nor writes .pyc)."""
 
-    slot: Callable[[str, str, int], int]
+    slot: Callable[[str, str, int, bool], int]
 
     def get_code(self, fullname: str) -> Any:
         path = self.get_filename(fullname)
@@ -160,7 +160,7 @@ class ProjectFinder:
     modules the rewriting loader."""
 
     def __init__(self, is_project: Callable[[str], bool],
-                 slot: Callable[[str, str, int], int]) -> None:
+                 slot: Callable[[str, str, int, bool], int]) -> None:
         self.is_project, self.slot = is_project, slot
 
     def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
