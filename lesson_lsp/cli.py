@@ -27,8 +27,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def _run(name: str, args: argparse.Namespace) -> int:
-    """`commands.cmd_<name>`, imported now."""
-    commands = importlib.import_module("lesson_lsp.commands")
+    """`commands.cmd_<name>` (`tracing.command.cmd_trace`), imported now."""
+    module = "lesson_lsp.tracing.command" if name == "trace" else "lesson_lsp.commands"
+    commands = importlib.import_module(module)
     return int(getattr(commands, f"cmd_{name}")(args))
 
 

@@ -202,15 +202,6 @@ def cmd_lessons(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_trace(args: argparse.Namespace) -> int:
-    from lesson_lsp.tracing import command
-
-    try:
-        return command.main(args)
-    except command.TraceUsageError as exc:
-        raise UsageError(str(exc)) from exc
-
-
 def cmd_bench(args: argparse.Namespace) -> int:
     from lesson_lsp import bench
 

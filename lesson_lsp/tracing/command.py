@@ -1,5 +1,6 @@
 """`lesson-lsp trace -- COMMAND`: trace a workload with the project's interpreter, store the
-trace and print its ranked table (or its JSON)."""
+trace and print its ranked table (or its JSON). Imported by `cli` without `commands`: tracing
+needs none of the team's imports."""
 
 from __future__ import annotations
 
@@ -10,13 +11,10 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+from lesson_lsp.cli import UsageError
 from lesson_lsp.config import ConfigError, load
 from lesson_lsp.project import ProjectError, interpreter
 from lesson_lsp.tracing import runner, store
-
-
-class TraceUsageError(Exception):
-    """Bad input: the CLI prints it and exits 2."""
 
 
 def _start(command: list[str]) -> Path:
@@ -24,7 +22,7 @@ def _start(command: list[str]) -> Path:
     try:
         workload = runner.parse(command, Path.cwd())
     except runner.TraceError as exc:
-        raise TraceUsageError(str(exc)) from exc
+        raise UsageError(str(exc)) from exc
     return Path(workload.target) if workload.kind == "script" else Path.cwd()
 
 
@@ -46,12 +44,12 @@ def table(trace: store.Trace, top: int) -> str:
     return "\n".join(lines)
 
 
-def main(args: argparse.Namespace) -> int:
+def cmd_trace(args: argparse.Namespace) -> int:
     command = list(args.workload)
     if command and command[0] == "--":
         command = command[1:]
     if args.top < 1 or args.timeout <= 0:
-        raise TraceUsageError("--top must be at least 1 and --timeout positive")
+        raise UsageError("--top must be at least 1 and --timeout positive")
     start = _start(command)
     try:
         config = load(start)
@@ -59,7 +57,7 @@ def main(args: argparse.Namespace) -> int:
             config = replace(config, interpreter=str(Path(args.python).absolute()))
         python = interpreter(config.interpreter, config.root, config.editor_interpreter)
     except (ConfigError, ProjectError) as exc:
-        raise TraceUsageError(str(exc)) from exc
+        raise UsageError(str(exc)) from exc
 
     def show(text: str) -> None:
         print(text, file=sys.stderr, flush=True)
@@ -70,7 +68,7 @@ def main(args: argparse.Namespace) -> int:
         trace = asyncio.run(runner.run(command, Path(config.root), python.path, args.timeout,
                                        show, output))
     except runner.TraceError as exc:
-        raise TraceUsageError(str(exc)) from exc
+        raise UsageError(str(exc)) from exc
     if args.json:
         print(json.dumps(trace.as_json(), indent=2))
         return 0
