@@ -1,4 +1,4 @@
-"""`lesson-lsp serve | optimize | verify | lessons | bench`: the arguments.
+"""`lesson-lsp serve | optimize | verify | trace | lessons | bench`: the arguments.
 
 Exit codes: 0 when a run completed (improved or not) or a verdict was reached, 2 on bad input
 with a one-line reason on stderr. Each command's module is imported when it runs: `serve` is
@@ -27,8 +27,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def _run(name: str, args: argparse.Namespace) -> int:
-    """`commands.cmd_<name>`, imported now."""
-    commands = importlib.import_module("lesson_lsp.commands")
+    """`commands.cmd_<name>` (`tracing.command.cmd_trace`), imported now."""
+    module = "lesson_lsp.tracing.command" if name == "trace" else "lesson_lsp.commands"
+    commands = importlib.import_module(module)
     return int(getattr(commands, f"cmd_{name}")(args))
 
 
@@ -90,6 +91,15 @@ def parser() -> argparse.ArgumentParser:
     ben.add_argument("--json", action="store_true")
     ben.add_argument("--plot", metavar="FILE.png")
     ben.set_defaults(func="bench")
+
+    tra = sub.add_parser("trace", help="run a workload and rank the project's functions by "
+                                       "their share of its time (-- COMMAND ARGS...)")
+    tra.add_argument("--top", type=int, default=20)
+    tra.add_argument("--json", action="store_true")
+    tra.add_argument("--timeout", type=float, default=600.0, metavar="S")
+    tra.add_argument("--python", metavar="PYTHON", help="the project's interpreter")
+    tra.add_argument("workload", nargs=argparse.REMAINDER, metavar="-- COMMAND")
+    tra.set_defaults(func="trace")
 
     les = sub.add_parser("lessons", help="list, search or prune the lesson bank")
     les.add_argument("--project", default=".",
