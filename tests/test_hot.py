@@ -128,3 +128,38 @@ def test_hot_without_a_trace_says_how_to_make_one(tmp_path: Path) -> None:
     assert "lesson-lsp trace -- COMMAND" in done.stderr
     bad = _lesson(root, "optimize", "--hot", "1", "w/work.py::common")
     assert bad.returncode == 2 and "--hot N needs" in bad.stderr
+
+
+RUN = '''\
+from w.work import common, small
+
+for k in range(30):
+    small(k)
+for k in range(6):
+    common(list(range(1500 + k)), list(range(700, 2300 + k)))
+'''
+
+
+def test_trace_then_hot_ranks_optimizes_and_writes_the_workloads_hottest(
+        tmp_path: Path) -> None:
+    """The whole path a user takes: trace a workload script, then optimize its hottest function
+    on the calls it made, and find the file rewritten."""
+    root = _project(tmp_path)
+    (root / "run.py").write_text(RUN, encoding="utf-8")
+    traced = _lesson(root, "trace", "--json", "--", "python", "run.py")
+    assert traced.returncode == 0, traced.stderr
+    functions = json.loads(traced.stdout)["functions"]
+    assert functions[0]["qualname"] == "common" and functions[0]["path"] == "w/work.py"
+    assert functions[0]["share"] == max(f["share"] for f in functions) > 0.5
+    assert functions[0]["calls"] == 6 and functions[0]["captured"] == 6
+    hot = _lesson(root, "optimize", "--hot", "1", "--apply", "--json")
+    assert hot.returncode == 0, hot.stderr
+    first = json.loads(hot.stdout)["functions"][0]
+    assert first["qualname"] == "common" and first["verdict"] == "faster" and first["applied"]
+    assert first["inputs_from"].startswith("inputs from the workload: 6 calls sampled from 6")
+    assert "python run.py" in first["inputs_from"]
+    text = (root / "w" / "work.py").read_text(encoding="utf-8")
+    assert "set(" in text and "def small(n):" in text
+    again = subprocess.run([PYTHON, "run.py"], cwd=root, capture_output=True, text=True,
+                           timeout=60)
+    assert again.returncode == 0, again.stderr  # the rewritten module still runs the workload
