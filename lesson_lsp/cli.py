@@ -1,4 +1,4 @@
-"""`lesson-lsp serve | optimize | verify | lessons | bench`: the arguments.
+"""`lesson-lsp serve | optimize | verify | trace | lessons | bench`: the arguments.
 
 Exit codes: 0 when a run completed (improved or not) or a verdict was reached, 2 on bad input
 with a one-line reason on stderr. Each command's module is imported when it runs: `serve` is
@@ -27,8 +27,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def _run(name: str, args: argparse.Namespace) -> int:
-    """`commands.cmd_<name>`, imported now."""
-    commands = importlib.import_module("lesson_lsp.commands")
+    """`commands.cmd_<name>` (`tracing.command.cmd_trace`), imported now."""
+    module = "lesson_lsp.tracing.command" if name == "trace" else "lesson_lsp.commands"
+    commands = importlib.import_module(module)
     return int(getattr(commands, f"cmd_{name}")(args))
 
 
@@ -47,7 +48,12 @@ def parser() -> argparse.ArgumentParser:
     serve.set_defaults(func="serve")
 
     opt = sub.add_parser("optimize", help="optimize FILE::FUNCTION and print the diff")
-    opt.add_argument("target", metavar="FILE::QUALNAME")
+    opt.add_argument("target", metavar="FILE::QUALNAME", nargs="?")
+    opt.add_argument("--hot", type=int, metavar="N",
+                     help="optimize the N hottest functions of the last `lesson-lsp trace`, "
+                          "one after another, and show what the workload would save")
+    opt.add_argument("--project", default=".",
+                     help="with --hot: a folder or file of the traced project (default: .)")
     opt.add_argument("--inputs", metavar="FILE::CALLABLE")
     opt.add_argument("--python", metavar="PYTHON",
                      help="the project's interpreter or virtualenv (default: the active "
@@ -86,6 +92,15 @@ def parser() -> argparse.ArgumentParser:
     ben.add_argument("--plot", metavar="FILE.png")
     ben.set_defaults(func="bench")
 
+    tra = sub.add_parser("trace", help="run a workload and rank the project's functions by "
+                                       "their share of its time (-- COMMAND ARGS...)")
+    tra.add_argument("--top", type=int, default=20)
+    tra.add_argument("--json", action="store_true")
+    tra.add_argument("--timeout", type=float, default=600.0, metavar="S")
+    tra.add_argument("--python", metavar="PYTHON", help="the project's interpreter")
+    tra.add_argument("workload", nargs=argparse.REMAINDER, metavar="-- COMMAND")
+    tra.set_defaults(func="trace")
+
     les = sub.add_parser("lessons", help="list, search or prune the lesson bank")
     les.add_argument("--project", default=".",
                      help="a folder or file of the project whose bank to use (default: .)")
@@ -104,6 +119,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "optimize" and args.replay and not Path(args.replay).is_file():
         print(f"lesson-lsp: {args.replay}: no such recording; make one with --record "
               f"{args.replay}", file=sys.stderr)
+        return 2
+    if args.command == "optimize" and args.hot is not None and (
+            args.hot < 1 or args.target or args.inputs):
+        print("lesson-lsp: --hot N needs N ≥ 1, and neither FILE::QUALNAME nor --inputs (the "
+              "functions and their calls come from the trace)", file=sys.stderr)
         return 2
     if args.command == "optimize" and args.rounds is not None and args.rounds < 1:
         print("lesson-lsp: --rounds must be at least 1", file=sys.stderr)

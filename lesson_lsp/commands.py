@@ -24,7 +24,7 @@ from lesson_lsp.extract import ExtractError, FunctionSpan, function_named
 from lesson_lsp.harness import inputs as input_sources
 from lesson_lsp.harness.timing import format_seconds
 from lesson_lsp.harness.verify import Harness, HarnessError, Target, Verdict
-from lesson_lsp.optimize import OptimizeError, optimize
+from lesson_lsp.optimize import OptimizeError, Run, optimize
 from lesson_lsp.positions import UTF16
 from lesson_lsp.project import ProjectError, interpreter
 from lesson_lsp.sourcefile import SourceFile, SourceFileError
@@ -74,18 +74,19 @@ def _with_python(config: Config, args: argparse.Namespace) -> Config:
     return config
 
 
-def cmd_optimize(args: argparse.Namespace) -> int:
-    file, span = _read_target(args.target)
-    path, source = file.path, file.text
+def optimize_one(file: SourceFile, span: FunctionSpan, args: argparse.Namespace,
+                 quiet: bool) -> tuple[Run, bool]:
+    """One function optimized as `optimize` does it (written with --apply): the run, and
+    whether the file was written."""
     try:
-        config = _with_python(load(path), args)
+        config = _with_python(load(file.path), args)
         if args.rounds is not None:
             config = replace(config, rounds=args.rounds)
     except ConfigError as exc:
         raise UsageError(str(exc)) from exc
-    on_progress = None if args.json else _progress_printer()
+    on_progress = None if quiet else _progress_printer()
     try:
-        run = asyncio.run(optimize(path, source, span, config, args.inputs, on_progress,
+        run = asyncio.run(optimize(file.path, file.text, span, config, args.inputs, on_progress,
                                    record=Path(args.record) if args.record else None,
                                    replay=Path(args.replay) if args.replay else None))
     except (OptimizeError, input_sources.InputsError) as exc:
@@ -95,14 +96,27 @@ def cmd_optimize(args: argparse.Namespace) -> int:
             print(file=sys.stderr)
     for notice in run.result.notices:
         print(f"lesson-lsp: note: {notice}", file=sys.stderr)
-    applied = False
-    new_source = run.plan.text if run.plan is not None else source
     if args.apply and run.plan is not None:
         try:
-            file.write(new_source)  # exactly the text the harness verified, in the file's bytes
+            file.write(run.plan.text)  # exactly the text the harness verified, in its bytes
         except SourceFileError as exc:
             raise UsageError(str(exc)) from exc
-        applied = True
+        return run, True
+    return run, False
+
+
+def cmd_optimize(args: argparse.Namespace) -> int:
+    if args.hot is not None:
+        from lesson_lsp import hot
+
+        return hot.main(args)
+    if args.target is None:
+        raise UsageError("name the function (FILE::QUALNAME), or give --hot N to optimize the "
+                         "hottest functions of the last `lesson-lsp trace`")
+    file, span = _read_target(args.target)
+    path, source = file.path, file.text
+    run, applied = optimize_one(file, span, args, quiet=args.json)
+    new_source = run.plan.text if run.plan is not None else source
     if args.json:
         print(json.dumps(run.as_json(applied), indent=2))
         return 0

@@ -183,15 +183,35 @@ def load_inputs(job: dict[str, Any], module: types.ModuleType
     notes.clear()
     calls = _load_calls(job, module)
     hidden_name = job["inputs"].get("hidden")
+    checks = _checks(job, module)
     if hidden_name:
         hidden = _generate(job, _generator_module(job, module), hidden_name)
         calls, held = calls + hidden, [False] * len(calls) + [True] * len(hidden)
+    elif checks:
+        calls, held = calls + checks, [False] * len(calls) + [True] * len(checks)
     else:
         held = [held_out(i, len(calls)) for i in range(len(calls))]
     if job["inputs"].get("derived"):
         larger = _unpickle(job["inputs"]["derived"])
         return calls + larger, [True] * len(calls) + [False] * len(larger)
     return calls, held
+
+
+def _checks(job: dict[str, Any], module: types.ModuleType) -> list[tuple[tuple, dict]]:
+    """The calls of the correctness-only sources; one that fails to give any is left out (the
+    inputs to time are there) and counted in the notes."""
+    found: list[tuple[tuple, dict]] = []
+    account = notes.get("inputs_from")  # where the timed calls come from stays the account
+    for spec in job["inputs"].get("checks") or []:
+        try:
+            found.extend(_load_calls({**job, "inputs": spec}, module))
+        except Exception as exc:
+            notes.setdefault("checks_failed", []).append(f"{type(exc).__name__}: {exc}")
+    if account is None:
+        notes.pop("inputs_from", None)
+    else:
+        notes["inputs_from"] = account
+    return found
 
 
 def _unpickle(path: str) -> list[tuple[tuple, dict]]:

@@ -1,7 +1,9 @@
-"""Where the inputs of a function come from, in this order: a user-named generator
-(`--inputs FILE::CALLABLE`, or `[tool.lesson-lsp.inputs]` in the nearest pyproject.toml), the
-calls in the function's doctest examples, calls recorded while the project's own pytest tests
-run, then values drawn from its type hints (hypothesis). Generators, examples, tests and
+"""Where the inputs of a function come from, in this order: a generator named on the command
+line (`--inputs FILE::CALLABLE`), calls sampled from a traced workload (`lesson-lsp trace`), a
+generator named in `[tool.lesson-lsp.inputs]` of the nearest pyproject.toml, the calls in the
+function's doctest examples, calls recorded while the project's own pytest tests run, then
+values drawn from its type hints (hypothesis). Under a workload's calls, the examples and the
+tests' calls are kept as correctness checks. Generators, examples, tests and
 strategies run only inside the sandbox.
 """
 
@@ -11,7 +13,7 @@ import ast
 import sys
 import textwrap
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from lesson_lsp.config import Config
@@ -19,6 +21,8 @@ from lesson_lsp.harness.capture import capture, has_tests
 from lesson_lsp.harness.doctests import ORIGIN, Example
 from lesson_lsp.harness.doctests import examples as doctest_steps
 from lesson_lsp.project import locate
+from lesson_lsp.team.bank import fingerprint
+from lesson_lsp.tracing import store
 
 
 class InputsError(Exception):
@@ -37,17 +41,19 @@ class InputSpec:
     pickle: str = ""  # calls captured from the project's tests
     hidden: str = ""  # a second generator in the same file: inputs for correctness only
     derived: str = ""  # a pickle of larger calls grown from tiny ones: the ones timed (scale)
+    workload: bool = False  # `pickle` holds calls sampled from a traced workload (real sizes)
+    checks: tuple[InputSpec, ...] = ()  # more sources, for correctness only (never timed)
 
     @property
     def named(self) -> bool:
         """Inputs the user chose (a generator) or that are generated: none are derived."""
-        return bool(self.callable or self.hidden or self.hypothesis)
+        return bool(self.callable or self.hidden or self.hypothesis or self.workload)
 
     def as_job(self) -> dict[str, object]:
         steps = [example.as_json() for example in self.steps]
         return {"path": self.path, "callable": self.callable, "steps": steps,
                 "hypothesis": self.hypothesis, "pickle": self.pickle, "hidden": self.hidden,
-                "derived": self.derived}
+                "derived": self.derived, "checks": [c.as_job() for c in self.checks]}
 
 
 HYPOTHESIS_EXAMPLES = 40
@@ -93,6 +99,17 @@ def from_text(text: str, base: Path, origin: str) -> InputSpec:
     return InputSpec(str(path), name, origin)
 
 
+async def _checks(target: Path, qualname: str, config: Config, function_source: str,
+                  python: str, on_progress: Callable[[str], None] | None
+                  ) -> tuple[InputSpec, ...]:
+    """The other sources, held out: doctest examples or a configured generator, and the tests'
+    calls (what the function was already known to do must stay true)."""
+    found = [declared(target, qualname, config, None, function_source)]
+    tests, _ = await captured(target, qualname, config, python, on_progress)
+    found.append(tests)
+    return tuple(x for x in found if x is not None)
+
+
 def declared(target: Path, qualname: str, config: Config, cli: str | None = None,
              function_source: str = "") -> InputSpec | None:
     """Inputs the user named: the CLI's generator, the configured one, or doctest examples."""
@@ -135,13 +152,41 @@ async def captured(target: Path, qualname: str, config: Config, python: str = ""
                      pickle=str(found.path)), ""
 
 
+def traced(target: Path, qualname: str, config: Config, function_source: str
+           ) -> InputSpec | None:
+    """Calls sampled from the project's last workload trace, if it traced this function as its
+    code is now (`lesson-lsp trace`)."""
+    if not function_source:
+        return None
+    trace = store.load(Path(config.root or target.parent))
+    if trace is None:
+        return None
+    found = trace.fresh(target, qualname, fingerprint(function_source))
+    if found is None or not found.captured or not Path(found.calls_file).is_file():
+        return None
+    calls = "1 call" if found.captured == 1 else f"{found.captured} calls"
+    return InputSpec(str(target.resolve()), "",
+                     f"inputs from the workload: {calls} sampled from {found.calls} "
+                     f"(`{' '.join(trace.command)}`, {found.share:.0%} of its time)",
+                     pickle=found.calls_file, workload=True)
+
+
 async def resolve(target: Path, qualname: str, config: Config, cli: str | None = None,
                   function_source: str = "", python: str = "",
                   on_progress: Callable[[str], None] | None = None) -> InputSpec:
-    """The inputs for `qualname` in `target`, from the first source that has some: a named
-    generator, doctest examples, calls captured from the project's tests, type hints."""
-    spec = declared(target, qualname, config, cli, function_source)
+    """The inputs for `qualname` in `target`, from the first source that has some: a generator
+    named with --inputs, calls sampled from a traced workload, a configured generator, doctest
+    examples, calls captured from the project's tests, type hints. Under a workload's calls,
+    the examples and the tests' calls still check correctness."""
+    spec = declared(target, qualname, config, cli, function_source) if cli else None
+    if spec is None:
+        workload = traced(target, qualname, config, function_source)
+        if workload is not None:
+            return replace(workload, checks=await _checks(target, qualname, config,
+                                                          function_source, python, on_progress))
     why_not = ""
+    if spec is None:
+        spec = declared(target, qualname, config, None, function_source)
     if spec is None:
         spec, why_not = await captured(target, qualname, config, python, on_progress)
     if spec is None and function_source and "." not in qualname and \

@@ -148,7 +148,8 @@ class Harness:
                     larger.attempts |= base.attempts
                     base = larger
         origin = "" if not spec.named else (
-            "generated from type hints" if spec.hypothesis else "from a named generator")
+            "generated from type hints" if spec.hypothesis else
+            "as the workload called it" if spec.workload else "from a named generator")
         base.timed_on = scale.describe(shown, per_call, found, origin)
         self.baseline_ = base
         return base
