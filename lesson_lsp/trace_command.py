@@ -62,10 +62,25 @@ def parse(args: tuple[Any, ...]) -> tuple[list[str], str | None]:
 
 async def run_trace(command: list[str], root: Path, python: str,
                     on_progress: Callable[[str], None]) -> Trace:
-    """The runner, imported on first use (the server starts without it)."""
-    from lesson_lsp.tracing import runner  # type: ignore[attr-defined,unused-ignore]  # lands apart
+    """The runner (imported on first use: the server starts without it), from the project's
+    root. The workload's output goes to a log file: the server's stdout is the LSP channel."""
+    from lesson_lsp.tracing import runner
 
-    return await runner.run(command, root, python, on_progress=on_progress)
+    log_file = output_file(root)
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    with open(log_file, "wb") as output:
+        try:
+            return await runner.run(command, root, python, on_progress=on_progress, cwd=root,
+                                    output=runner.Streams(output.fileno(), output.fileno()))
+        except runner.TraceError as exc:
+            raise TraceError(str(exc)) from exc
+
+
+def output_file(root: Path) -> Path:
+    """Where the traced workload's printed output is kept (beside the trace)."""
+    from lesson_lsp.tracing.store import folder
+
+    return folder(root) / "output.log"
 
 
 def _project(ls: LessonServer, uri: str | None) -> tuple[Path, str]:
@@ -88,6 +103,8 @@ def summary(trace: Trace) -> str:
     hot = f"Hottest: {', '.join(top)}." if top else "No function of the project took " \
         "measurable time."
     note = f" {trace.note}" if trace.note else ""
+    if trace.exit_code not in (0, None):
+        note += f" The workload failed; its output is in {output_file(Path(trace.root))}."
     return f"Traced {trace.describe()}. {hot}{note}"
 
 

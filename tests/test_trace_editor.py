@@ -185,10 +185,11 @@ async def test_trace_command_without_a_workload_says_so(client: LanguageClient) 
 @pytest.mark.asyncio
 async def test_trace_command_traces_with_progress_and_refreshes_lenses(
         client: LanguageClient) -> None:
-    pytest.importorskip("lesson_lsp.tracing.runner")  # lands on its own branch
+    pytest.importorskip("lesson_lsp.tracing.runner")
     root: Path = client.root  # type: ignore[attr-defined]
     (root / "run.py").write_text(
-        "from slow import fib\n\nfor _ in range(3):\n    fib(22)\n", encoding="utf-8")
+        "from slow import fib\n\nfor _ in range(3):\n    fib(22)\nprint('workload ran')\n",
+        encoding="utf-8")
     uri = open_doc(client, root / "slow.py")
     assert await lenses(client, uri) == {}  # nothing traced yet
     result = await client.workspace_execute_command_async(lsp.ExecuteCommandParams(
@@ -203,3 +204,6 @@ async def test_trace_command_traces_with_progress_and_refreshes_lenses(
     shown = await lenses(client, uri)
     assert "line 4" in shown
     assert shown["line 4"].command.command == OPTIMIZE  # type: ignore[union-attr]
+    # What the workload printed is kept beside the trace (stdout is the LSP channel).
+    output = store.folder(load(root).root) / "output.log"
+    assert "workload ran" in output.read_text()
