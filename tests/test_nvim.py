@@ -86,12 +86,15 @@ def test_lenses_from_a_saved_trace_and_lesson_trace_reaches_the_server(tmp_path:
     shutil.copy(EXAMPLES / "slow.py", tmp_path / "slow.py")
     (tmp_path / "pyproject.toml").write_text("[tool.lesson-lsp]\nrounds = 1\n", encoding="utf-8")
     save_trace(tmp_path, record(tmp_path / "slow.py", "fib", 0.62))
-    (tmp_path / "run.py").write_text("from slow import fib\n\nfib(20)\n", encoding="utf-8")
+    (tmp_path / "run.py").write_text("from slow import fib\n\nfor _ in range(3):\n    fib(23)\n",
+                                    encoding="utf-8")
     result = run(tmp_path, "trace", script="run_trace.lua")
     assert result["attached"] and result["refresh_support"]
     assert result["lenses"] == [{"line": 3, "command": "lesson-lsp.optimize",
                                  "title": "⏱ 62 % of workload · 2.0 ms/call · Optimize"}]
-    # The command line reached the server: it traced it, or says this build cannot.
-    said = [m for m in result["messages"] if "python run.py" in m]
-    assert said, result["messages"]
-    assert "Traced `python run.py`" in said[0] or "cannot trace `python run.py`" in said[0]
+    # The command line reached the server, which traced it and had the lenses refreshed: fib
+    # is now nearly all of the workload.
+    said = [m for m in result["messages"] if "Traced `python run.py`" in m]
+    assert said and "fib" in said[0], result["messages"]
+    after = [lens["title"] for lens in result["after"] if lens["line"] == 3]
+    assert len(after) == 1 and after[0] != result["lenses"][0]["title"], result["after"]

@@ -39,7 +39,8 @@ vim.wait(60000, function()
   end
   return false
 end, 100)
-vim.wait(500, function() return false end, 50)
+local before = vim.json.encode(result.lenses)
+vim.wait(5000, function() return vim.json.encode(titles()) ~= before and #titles() > 0 end, 50)
 result.after = titles()
 local handle = assert(io.open(out, "w"))
 handle:write(vim.json.encode(result))
