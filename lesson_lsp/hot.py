@@ -19,10 +19,10 @@ from lesson_lsp.candidate import to_column0
 from lesson_lsp.cli import UsageError
 from lesson_lsp.commands import optimize_one
 from lesson_lsp.extract import ExtractError, function_named
+from lesson_lsp.fingerprint import fingerprint
 from lesson_lsp.positions import UTF16
 from lesson_lsp.project import find_root
 from lesson_lsp.sourcefile import SourceFileError
-from lesson_lsp.team.bank import fingerprint
 from lesson_lsp.tracing import store
 from lesson_lsp.tracing.store import TracedFunction
 

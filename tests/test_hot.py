@@ -163,3 +163,12 @@ def test_trace_then_hot_ranks_optimizes_and_writes_the_workloads_hottest(
     again = subprocess.run([PYTHON, "run.py"], cwd=root, capture_output=True, text=True,
                            timeout=60)
     assert again.returncode == 0, again.stderr  # the rewritten module still runs the workload
+
+
+def test_a_traced_function_whose_arguments_could_not_be_copied_says_so(tmp_path: Path) -> None:
+    root = _project(tmp_path)
+    _save_trace(root, {"common": [_big(100)], "small": []}, {"common": 0.8, "small": 0.1})
+    done = _lesson(root, "optimize", "w/work.py::small", "--json")
+    assert done.returncode == 2
+    assert "the workload `python run.py` called it 1,000 times, but none of its arguments " \
+        "could be copied" in done.stderr

@@ -17,11 +17,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from lesson_lsp.config import Config
+from lesson_lsp.fingerprint import fingerprint
 from lesson_lsp.harness.capture import capture, has_tests
 from lesson_lsp.harness.doctests import ORIGIN, Example
 from lesson_lsp.harness.doctests import examples as doctest_steps
 from lesson_lsp.project import locate
-from lesson_lsp.team.bank import fingerprint
 from lesson_lsp.tracing import store
 
 
@@ -153,22 +153,26 @@ async def captured(target: Path, qualname: str, config: Config, python: str = ""
 
 
 def traced(target: Path, qualname: str, config: Config, function_source: str
-           ) -> InputSpec | None:
+           ) -> tuple[InputSpec | None, str]:
     """Calls sampled from the project's last workload trace, if it traced this function as its
-    code is now (`lesson-lsp trace`)."""
+    code is now (`lesson-lsp trace`), or None and why they cannot be used ('' if not traced)."""
     if not function_source:
-        return None
+        return None, ""
     trace = store.load(Path(config.root or target.parent))
     if trace is None:
-        return None
+        return None, ""
     found = trace.fresh(target, qualname, fingerprint(function_source))
-    if found is None or not found.captured or not Path(found.calls_file).is_file():
-        return None
+    if found is None:
+        return None, ""
+    command = " ".join(trace.command)
+    if not found.captured or not Path(found.calls_file).is_file():
+        return None, (f"the workload `{command}` called it {found.calls:,} times, but none of "
+                      "its arguments could be copied (pickled, under 1 MB)")
     calls = "1 call" if found.captured == 1 else f"{found.captured} calls"
     return InputSpec(str(target.resolve()), "",
-                     f"inputs from the workload: {calls} sampled from {found.calls} "
-                     f"(`{' '.join(trace.command)}`, {found.share:.0%} of its time)",
-                     pickle=found.calls_file, workload=True)
+                     f"inputs from the workload: {calls} sampled from {found.calls:,} "
+                     f"(`{command}`, {found.share:.0%} of its time)",
+                     pickle=found.calls_file, workload=True), ""
 
 
 async def resolve(target: Path, qualname: str, config: Config, cli: str | None = None,
@@ -179,8 +183,9 @@ async def resolve(target: Path, qualname: str, config: Config, cli: str | None =
     examples, calls captured from the project's tests, type hints. Under a workload's calls,
     the examples and the tests' calls still check correctness."""
     spec = declared(target, qualname, config, cli, function_source) if cli else None
+    not_from_workload = ""
     if spec is None:
-        workload = traced(target, qualname, config, function_source)
+        workload, not_from_workload = traced(target, qualname, config, function_source)
         if workload is not None:
             return replace(workload, checks=await _checks(target, qualname, config,
                                                           function_source, python, on_progress))
@@ -189,10 +194,11 @@ async def resolve(target: Path, qualname: str, config: Config, cli: str | None =
         spec = declared(target, qualname, config, None, function_source)
     if spec is None:
         spec, why_not = await captured(target, qualname, config, python, on_progress)
+        why_not = "; ".join(x for x in (not_from_workload, why_not) if x)
     if spec is None and function_source and "." not in qualname and \
             fully_typed(function_source):
         spec = InputSpec(str(target.resolve()), "", "type hints (hypothesis)"
-                         + (f"; no calls from the tests: {why_not}" if why_not else ""),
+                         + (f"; no captured calls: {why_not}" if why_not else ""),
                          hypothesis=HYPOTHESIS_EXAMPLES)
     if spec is not None:
         return spec
