@@ -7,6 +7,7 @@ traced; the medians are compared, both for the whole `lesson-lsp trace` command 
 start, storing the trace) and for the workload's own time as the agent measured it.
 
     python benchmarks/trace_overhead.py [--runs 3]
+        [--project DIR [--python PY] -- python workload.py ARGS]   (also a real project's)
 """
 
 from __future__ import annotations
@@ -166,10 +167,48 @@ def timed(command: list[str], cwd: Path) -> tuple[float, str, str]:
     return time.perf_counter() - started, done.stdout, done.stderr
 
 
+def measure(folder: Path, command: list[str], python: str, runs: int) -> dict[str, object]:
+    """`command` plainly (with `python`) and under `lesson-lsp trace`, alternating."""
+    plain_command = [python, *command[1:]] if Path(command[0]).name.startswith("python") \
+        else [python, *command]
+    plain, whole, workload = [], [], []
+    agreed = True
+    trace: dict = {}
+    for _ in range(runs):
+        seconds, expected, _ = timed(plain_command, folder)
+        plain.append(seconds)
+        seconds, out, err = timed([sys.executable, "-m", "lesson_lsp.cli", "trace", "--json",
+                                   "--python", python, "--", *command], folder)
+        whole.append(seconds)
+        agreed = agreed and expected.strip() in err  # the workload's output, on stderr
+        trace = json.loads(out)
+        workload.append(trace["wall_s"])
+    return {"plain": statistics.median(plain), "whole": statistics.median(whole),
+            "workload": statistics.median(workload), "trace": trace, "agreed": agreed}
+
+
+def report(name: str, found: dict, runs: int) -> None:
+    base = found["plain"]
+    trace = found["trace"]
+    print(f"{name}")
+    print(f"  plain run:             {base:.2f} s (median of {runs})")
+    print(f"  traced, whole command: {found['whole']:.2f} s ({found['whole'] / base:.2f}×)")
+    print(f"  traced, workload only: {found['workload']:.2f} s "
+          f"({found['workload'] / base:.2f}×; goal ≤ 1.5×)")
+    calls = sum(f["calls"] for f in trace["functions"])
+    print(f"  functions traced: {len(trace['functions'])}, {calls:,} calls; top: " + ", ".join(
+        f"{f['qualname']} {f['share']:.0%}" for f in trace["functions"][:3]))
+    print(f"  traced output same as plain: {found['agreed']}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
-    runs = parser.parse_args().runs
+    parser.add_argument("--project", help="also time a workload of this project (after --)")
+    parser.add_argument("--python", default=sys.executable,
+                        help="the project's interpreter (with --project)")
+    parser.add_argument("command", nargs="*", help="with --project: the workload, after --")
+    args = parser.parse_args()
     checkout = str(Path(__file__).resolve().parent.parent)
     os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [checkout,
                                                              os.environ.get("PYTHONPATH")]))
@@ -177,27 +216,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="trace-bench-") as temp:
         folder = Path(temp)
         build(folder)
-        plain, command, workload = [], [], []
-        agreed = True
-        for _ in range(runs):
-            seconds, expected, _ = timed([sys.executable, "run.py"], folder)
-            plain.append(seconds)
-            seconds, out, err = timed([sys.executable, "-m", "lesson_lsp.cli", "trace", "--json",
-                                  "--python", sys.executable, "--", "python", "run.py"], folder)
-            command.append(seconds)
-            agreed = agreed and expected.strip() in err  # the workload's output, on stderr
-            trace = json.loads(out)
-            workload.append(trace["wall_s"])
-        top = trace["functions"][:3]
-    base = statistics.median(plain)
-    print(f"plain run:             {base:.2f} s (median of {runs})")
-    print(f"traced, whole command: {statistics.median(command):.2f} s "
-          f"({statistics.median(command) / base:.2f}×)")
-    print(f"traced, workload only: {statistics.median(workload):.2f} s "
-          f"({statistics.median(workload) / base:.2f}×)")
-    print(f"functions traced: {len(trace['functions'])}; top: " + ", ".join(
-        f"{f['qualname']} {f['share']:.0%} ({f['calls']} calls)" for f in top))
-    print(f"traced output same as plain: {agreed}")
+        found = measure(folder, ["python", "run.py"], sys.executable, args.runs)
+    report("call-heavy synthetic package (many tiny methods)", found, args.runs)
+    if args.project:
+        found = measure(Path(args.project), args.command, args.python, args.runs)
+        report(f"{args.project}: {' '.join(args.command)}", found, args.runs)
 
 
 if __name__ == "__main__":
