@@ -3,9 +3,9 @@ runs the team (`command.py`), code lenses on the functions a workload trace foun
 (`lenses.py`) and the command that traces a workload (`trace_command.py`).
 
 A language server starts with every editor window and is asked for code actions on every cursor
-move, so this module imports only what those need: pygls, lsprotocol and tree-sitter. Each open
-document keeps its tree (`trees.py`), edited on every change, so that a code action or a hover is
-a lookup. The team, the harness and the LLM client load on the first optimize.
+move, so this module imports only what those need: pygls and lsprotocol, then tree-sitter with
+the first document. Each open document keeps its tree (`trees.py`), edited on every change, so
+that a code action or a hover is a lookup. The team, the harness and the LLM client load on the first optimize.
 """
 
 from __future__ import annotations
@@ -24,13 +24,13 @@ from lesson_lsp import __version__
 from lesson_lsp.documents import lsp_workspace
 from lesson_lsp.positions import encoding_name
 from lesson_lsp.runqueue import RunQueue
-from lesson_lsp.trees import DocumentTree, DocumentTrees, FunctionAt
 
 if TYPE_CHECKING:
     from lesson_lsp.banked import BankedLessons
     from lesson_lsp.lenses import HotFunctions
     from lesson_lsp.optimize import Run
     from lesson_lsp.rebase import OwnEdits
+    from lesson_lsp.trees import DocumentTree, DocumentTrees, FunctionAt
 
 COMMAND = "lesson-lsp.optimize"
 TRACE = "lesson-lsp.trace"
@@ -69,7 +69,7 @@ class LessonServer(LanguageServer):
         self.active: set[tuple[str, str]] = set()  # (uri, qualname) of runs under way
         self.own_edits: OwnEdits | None = None  # made by the first run (command.py)
         self.queue = RunQueue(max(1, (os.cpu_count() or 2) - 1))
-        self.trees = DocumentTrees()
+        self._trees: DocumentTrees | None = None
         self._banked: BankedLessons | None = None
         self._hot: HotFunctions | None = None
 
@@ -100,6 +100,16 @@ class LessonServer(LanguageServer):
         for kept in (self._banked, self._hot):
             if kept is not None:
                 kept.forget_settings()
+
+    @property
+    def trees(self) -> DocumentTrees:
+        """The open documents' trees; tree-sitter loads with the first document, not before
+        `initialize` is answered."""
+        if self._trees is None:
+            from lesson_lsp.trees import DocumentTrees
+
+            self._trees = DocumentTrees()
+        return self._trees
 
     def tree(self, uri: str) -> DocumentTree:
         """The document's tree (made now if the client never opened it)."""
