@@ -5,7 +5,8 @@ runs the team (`command.py`), code lenses on the functions a workload trace foun
 A language server starts with every editor window and is asked for code actions on every cursor
 move, so this module imports only what those need: pygls and lsprotocol, then tree-sitter with
 the first document. Each open document keeps its tree (`trees.py`), edited on every change, so
-that a code action or a hover is a lookup. The team, the harness and the LLM client load on the first optimize.
+that a code action or a hover is a lookup. The team, the harness and the LLM client load on the
+first optimize.
 """
 
 from __future__ import annotations

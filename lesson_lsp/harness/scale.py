@@ -359,6 +359,9 @@ _REASONS = {"raised": "the original raised on them", "slow": f"they took over "
             "timeout": "deriving them ran out of time", "failed": "deriving them failed"}
 
 
+AS_CALLED = "as the workload called it"
+
+
 def describe(shown: int, per_call_s: float, found: dict[str, Any] | None,
              origin: str = "") -> str:
     """What the timing is based on, for the user: the derived calls, or why there are none.
@@ -367,6 +370,8 @@ def describe(shown: int, per_call_s: float, found: dict[str, Any] | None,
     `found`: the scale job's payload (None when no derivation was tried); `origin`, when not
     empty, says why none was tried (a named generator, type hints)."""
     took = format_seconds(per_call_s)
+    if origin == AS_CALLED:  # real sizes: small or not, they are what matters
+        return f"timed on {shown} input{'s' * (shown != 1)} {origin} ({took} a call)"
     if per_call_s >= TINY_CALL_S:
         return f"timed on {shown} input{'s' * (shown != 1)} ({took} a call)"
     if found and found.get("kept"):

@@ -149,7 +149,7 @@ class Harness:
                     base = larger
         origin = "" if not spec.named else (
             "generated from type hints" if spec.hypothesis else
-            "as the workload called it" if spec.workload else "from a named generator")
+            scale.AS_CALLED if spec.workload else "from a named generator")
         base.timed_on = scale.describe(shown, per_call, found, origin)
         self.baseline_ = base
         return base
