@@ -96,7 +96,9 @@ def parser() -> argparse.ArgumentParser:
                                        "their share of its time (-- COMMAND ARGS...)")
     tra.add_argument("--top", type=int, default=20)
     tra.add_argument("--json", action="store_true")
-    tra.add_argument("--timeout", type=float, default=600.0, metavar="S")
+    tra.add_argument("--timeout", type=float, metavar="S",
+                     help="stop the workload after S seconds, keeping its trace (default: the "
+                          "`trace_timeout_s` setting, 600)")
     tra.add_argument("--python", metavar="PYTHON", help="the project's interpreter")
     tra.add_argument("workload", nargs=argparse.REMAINDER, metavar="-- COMMAND")
     tra.set_defaults(func="trace")

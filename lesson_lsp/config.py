@@ -74,6 +74,7 @@ class Config:
     interpreter: str = ""  # the project's Python (or its virtualenv); empty: found (project.py)
     editor_interpreter: str = ""  # the editor's selected environment: used when no `interpreter`
     trace_lens_min_share: float = 0.05  # a traced function gets a code lens from this share on
+    trace_timeout_s: float = 600.0  # a traced workload is stopped after this (its trace kept)
     root: str = ""
 
     def bank_path(self, create: bool = False) -> Path:
@@ -202,8 +203,10 @@ def merge(config: Config, raw: Mapping[str, Any], source: str) -> Config:
             values[key] = _typed(key, value, int)
             if values[key] < (1 if key == "rounds" else 0):
                 raise ConfigError(f"setting `{key}` is too small: {value}")
-        elif key in ("time_budget_s", "llm_timeout_s"):
+        elif key in ("time_budget_s", "llm_timeout_s", "trace_timeout_s"):
             values[key] = float(_typed(key, value, (int, float)))
+            if key == "trace_timeout_s" and values[key] <= 0:
+                raise ConfigError(f"setting `{key}` must be positive, not {value}")
         elif key == "trace_lens_min_share":
             values[key] = float(_typed(key, value, (int, float)))
             if not 0 <= values[key] <= 1:

@@ -60,7 +60,7 @@ def parse(args: tuple[Any, ...]) -> tuple[list[str], str | None]:
     return command, uri if isinstance(uri, str) else None
 
 
-async def run_trace(command: list[str], root: Path, python: str,
+async def run_trace(command: list[str], root: Path, python: str, timeout_s: float,
                     on_progress: Callable[[str], None]) -> Trace:
     """The runner (imported on first use: the server starts without it), from the project's
     root. The workload's output goes to a log file: the server's stdout is the LSP channel."""
@@ -70,7 +70,7 @@ async def run_trace(command: list[str], root: Path, python: str,
     log_file.parent.mkdir(parents=True, exist_ok=True)
     with open(log_file, "wb") as output:
         try:
-            return await runner.run(command, root, python, on_progress=on_progress, cwd=root,
+            return await runner.run(command, root, python, timeout_s, on_progress, cwd=root,
                                     output=runner.Streams(output.fileno(), output.fileno()))
         except runner.TraceError as exc:
             raise TraceError(str(exc)) from exc
@@ -83,8 +83,9 @@ def output_file(root: Path) -> Path:
     return folder(root) / "output.log"
 
 
-def _project(ls: LessonServer, uri: str | None) -> tuple[Path, str]:
-    """The project root (of `uri`, else of the workspace) and the Python that runs it."""
+def _project(ls: LessonServer, uri: str | None) -> tuple[Path, str, float]:
+    """The project root (of `uri`, else of the workspace), the Python that runs it and the
+    workload's time limit."""
     path = to_fs_path(uri) if uri else ls.workspace.root_path
     if not path:
         raise TraceError("no project: open a folder, or pass the `uri` of one of its files")
@@ -93,7 +94,7 @@ def _project(ls: LessonServer, uri: str | None) -> tuple[Path, str]:
         python = interpreter(config.interpreter, config.root, config.editor_interpreter)
     except (ConfigError, ProjectError) as exc:
         raise TraceError(str(exc)) from exc
-    return Path(config.root), python.path
+    return Path(config.root), python.path, config.trace_timeout_s
 
 
 def summary(trace: Trace) -> str:
@@ -138,13 +139,13 @@ async def _trace(ls: LessonServer, command: list[str], uri: str | None) -> dict[
     progress = WorkProgress(ls, task)
     root = ""
     try:
-        found_root, python = await asyncio.to_thread(_project, ls, uri)
+        found_root, python, timeout_s = await asyncio.to_thread(_project, ls, uri)
         if str(found_root) in _running:
             raise TraceError(f"{found_root} is being traced already; wait for it or cancel it")
         root = str(found_root)
         _running.add(root)
         await progress.begin(f"Lesson team: tracing `{shlex.join(command)}`")
-        trace = await run_trace(command, found_root, python, progress.say)
+        trace = await run_trace(command, found_root, python, timeout_s, progress.say)
     except asyncio.CancelledError:
         progress.end("cancelled")
         ls.tell(lsp.MessageType.Info, "Lesson team: trace cancelled.")

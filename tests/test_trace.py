@@ -203,15 +203,23 @@ def _alive(pid: int) -> bool:
     return state not in ("Z", "X")
 
 
-def test_time_limit_keeps_a_partial_trace_and_no_process(traced: Path) -> None:
+@pytest.mark.parametrize("limit", ["--timeout", "trace_timeout_s"])
+def test_time_limit_keeps_a_partial_trace_and_no_process(traced: Path, limit: str) -> None:
+    """The limit from the command line, or from pyproject.toml (which the editor's command
+    uses too)."""
     pids = traced / "pids.txt"
+    given = ["--timeout", "2"]
+    if limit == "trace_timeout_s":
+        with open(traced / "pyproject.toml", "a", encoding="utf-8") as handle:
+            handle.write("\n[tool.lesson-lsp]\ntrace_timeout_s = 2\n")
+        given = []
     (traced / "forever.py").write_text(
         "import os, subprocess, sys\nfrom tracedpkg.work import trivial\n"
         "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(300)'])\n"
         f"open({str(pids)!r}, 'w').write(f'{{os.getpid()}} {{child.pid}}')\n"
         "i = 0\nwhile True:\n    i = trivial(i)\n", encoding="utf-8")
     started = time.monotonic()
-    done = subprocess.run([PYTHON, "-m", "lesson_lsp.cli", "trace", "--json", "--timeout", "2",
+    done = subprocess.run([PYTHON, "-m", "lesson_lsp.cli", "trace", "--json", *given,
                            "--", "python", "forever.py"], cwd=traced, capture_output=True,
                           text=True, timeout=60)
     assert done.returncode == 0, done.stderr

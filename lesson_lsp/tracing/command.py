@@ -48,7 +48,7 @@ def cmd_trace(args: argparse.Namespace) -> int:
     command = list(args.workload)
     if command and command[0] == "--":
         command = command[1:]
-    if args.top < 1 or args.timeout <= 0:
+    if args.top < 1 or (args.timeout is not None and args.timeout <= 0):
         raise UsageError("--top must be at least 1 and --timeout positive")
     start = _start(command)
     try:
@@ -65,7 +65,8 @@ def cmd_trace(args: argparse.Namespace) -> int:
     sys.stdout.flush()
     output = runner.Streams(stdout=2) if args.json else runner.Streams()
     try:
-        trace = asyncio.run(runner.run(command, Path(config.root), python.path, args.timeout,
+        timeout_s = args.timeout if args.timeout is not None else config.trace_timeout_s
+        trace = asyncio.run(runner.run(command, Path(config.root), python.path, timeout_s,
                                        show, output))
     except runner.TraceError as exc:
         raise UsageError(str(exc)) from exc

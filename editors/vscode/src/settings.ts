@@ -7,7 +7,7 @@ export const SECTION = "lesson-lsp";
 const SERVER_KEYS = [
   "rounds", "timeBudgetS", "tokenBudget", "lessonsPerPrompt", "restartFrom", "preset", "bank",
   "team", "harness", "inputs", "embeddings", "llmTimeoutS", "maxConcurrentRuns", "interpreter",
-  "traceLensMinShare",
+  "traceLensMinShare", "traceTimeoutS",
 ];
 
 /** Settings that choose how the server is started, not what it does: a restart applies them. */

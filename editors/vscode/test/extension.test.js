@@ -154,7 +154,7 @@ test("the manifest mirrors the server's settings and offers the command", () => 
   const properties = manifest.contributes.configuration.properties;
   for (const key of ["path", "serverInterpreter", "interpreter", "rounds", "timeBudgetS",
     "tokenBudget", "lessonsPerPrompt", "restartFrom", "preset", "bank", "team", "harness",
-    "inputs", "traceLensMinShare"]) {
+    "inputs", "traceLensMinShare", "traceTimeoutS"]) {
     assert.ok(`lesson-lsp.${key}` in properties, key);
   }
   assert.match(properties["lesson-lsp.serverInterpreter"].description, /lesson-lsp installed/);
