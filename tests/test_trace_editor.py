@@ -3,6 +3,7 @@ project's saved trace (fresh records only, above the threshold), and the trace c
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import sys
 import time
@@ -207,3 +208,33 @@ async def test_trace_command_traces_with_progress_and_refreshes_lenses(
     # What the workload printed is kept beside the trace (stdout is the LSP channel).
     output = store.folder(load(root).root) / "output.log"
     assert "workload ran" in output.read_text()
+
+
+@pytest.mark.asyncio
+async def test_a_trace_can_be_cancelled_and_the_server_answers_meanwhile(
+        client: LanguageClient, tmp_path: Path) -> None:
+    root: Path = client.root  # type: ignore[attr-defined]
+    pid_file = tmp_path / "workload.pid"
+    (root / "forever.py").write_text(
+        f"import os\nfrom slow import fib\nopen({str(pid_file)!r}, 'w').write(str(os.getpid()))\n"
+        "while True:\n    fib(15)\n", encoding="utf-8")
+    uri = open_doc(client, root / "slow.py")
+    run = asyncio.ensure_future(client.workspace_execute_command_async(lsp.ExecuteCommandParams(
+        command="lesson-lsp.trace", arguments=[{"command": "python forever.py", "uri": uri}])))
+    deadline = time.monotonic() + 30
+    while not (pid_file.exists() and pid_file.read_text() and client.progress_reports):
+        assert time.monotonic() < deadline, "the workload did not start"
+        await asyncio.sleep(0.05)
+    pid = int(pid_file.read_text())
+    started = time.monotonic()  # the server answers while the workload runs
+    actions = await client.text_document_code_action_async(lsp.CodeActionParams(
+        text_document=lsp.TextDocumentIdentifier(uri=uri),
+        range=lsp.Range(start=lsp.Position(5, 4), end=lsp.Position(5, 4)),
+        context=lsp.CodeActionContext(diagnostics=[])))
+    assert actions and time.monotonic() - started < 1.0
+    token = next(iter(client.progress_reports))
+    client.window_work_done_progress_cancel(lsp.WorkDoneProgressCancelParams(token=token))
+    assert await asyncio.wait_for(run, 15) is None  # answered once, normally
+    assert any("cancelled" in m.message for m in client.messages)
+    assert not Path(f"/proc/{pid}").exists() or \
+        Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] in ("Z", "X")

@@ -127,6 +127,7 @@ async def _supervise(process: asyncio.subprocess.Process, timeout_s: float, star
     """Wait for the workload, reporting progress; at the time limit, SIGINT its process group
     (so the agent writes what it has), then kill the group after GRACE_S. True if stopped."""
     deadline = started + timeout_s
+    said = ""
     try:
         while True:
             left = deadline - time.monotonic()
@@ -136,8 +137,10 @@ async def _supervise(process: asyncio.subprocess.Process, timeout_s: float, star
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(process.wait(), min(POLL_S, left))
                 return False
-            if on_progress is not None:
-                on_progress(_progress(time.monotonic() - started, workdir))
+            now = _progress(time.monotonic() - started, workdir)
+            if on_progress is not None and now != said:  # once a second, not once a poll
+                on_progress(now)
+                said = now
     except asyncio.CancelledError:
         await asyncio.shield(_stop(process))
         raise
