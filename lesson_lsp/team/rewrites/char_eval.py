@@ -160,7 +160,7 @@ def per_char(expr: cst.BaseExpression, is_char: Callable[[cst.CSTNode], bool],
     code = cst.Module([]).code_for_node(checked.with_changes(lpar=[], rpar=[]))
     names = {name: value for name, value in known.items()}
     names["__builtins__"] = {name: getattr(builtins, name) for name in _BUILTINS}
-    function = eval(f"lambda {CHAR}: ({code})", names)  # noqa: S307 - checked pure above
+    function = eval(f"lambda {CHAR}: ({code})", names)  # checked pure above
     return function  # type: ignore[no-any-return]
 
 
@@ -172,5 +172,5 @@ def table(function: Callable[[str], Any]) -> list[Any] | None:
     """The function's value on each ASCII character, or None when it raises on any."""
     try:
         return [function(ch) for ch in ASCII]
-    except Exception:  # noqa: BLE001 - the original raises there too: refuse, not guess
+    except Exception:  # the original raises there too: refuse
         return None

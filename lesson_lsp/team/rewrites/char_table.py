@@ -53,13 +53,13 @@ def _plan(kind: str, conds: list[cst.BaseExpression], elt: cst.BaseExpression, i
     value = per_char(elt, is_char, known, module)
     if value is None or any(t is None for t in tests):
         return None
-    keep = [table(t) for t in tests if t is not None]
-    if any(k is None for k in keep):
+    truths = [table(t) for t in tests if t is not None]
+    if any(k is None for k in truths):
         return None
-    kept = [all(k[i] for k in keep if k is not None) for i in range(128)]
+    kept = [all(k[i] for k in truths if k is not None) for i in range(128)]
     try:
         values = [value(chr(i)) if kept[i] else None for i in range(128)]
-    except Exception:  # noqa: BLE001 - raises on some ASCII character: refuse
+    except Exception:  # it raises on some ASCII character: refuse
         return None
     if kind == "map":
         if not all(v is None or type(v) is str for v in values):
@@ -278,7 +278,7 @@ def apply(source: str, context: RewriteContext) -> Rewrite | None:
     new_fn = fn.visit(Transform())
     if not seen:
         return None
-    new_body = []
+    new_body: list[Any] = []
     for statement in module.body:
         new_body += [*tables, new_fn] if statement is fn else [statement]
     return Rewrite(module.with_changes(body=new_body).code, (),
