@@ -10,8 +10,8 @@ per-character expression on all 128 ASCII characters when it runs, after `char_e
 checked that the expression depends on the character alone (literals, constant locals, pure
 builtins and str methods; anything else is refused, as is an expression that raises on some
 ASCII character). That is the proof: on an ASCII `str` every character is one of those 128, so
-the table gives exactly what the loop gives. Counts keep the characters whose value is 1 and
-take the length (or the length less what deleting the counted ones leaves); integer weights
+the table gives exactly what the loop gives. Counts mark the characters worth 1 with a byte
+table and take the popcount of the translated bytes read as one int; integer weights
 are summed bit by bit (`Σ w(c) = Σ_b 2^b · #{c: bit b of w(c)}`, exact for ints, floats
 refused); maps and filters become a `str.translate` dict (None deletes).
 Everything else (non-ASCII text, str subclasses, lists of characters, None) takes the original
@@ -39,6 +39,10 @@ from lesson_lsp.team.rewrites.loops import read_outside
 _INT_OPS = (cst.AddAssign, cst.SubtractAssign, cst.MultiplyAssign, cst.FloorDivideAssign,
             cst.ModuloAssign)
 _MAX_BITS = 64
+# How many characters a 0/1 table marks: `bytes.translate` maps each byte without a branch,
+# and the popcount of the result read as one int counts the ones (deleting or `.count` branch
+# on every byte and are several times slower on mixed text). `int.bit_count` needs 3.10.
+_ONES = 'int.from_bytes({}.translate({}), "little").bit_count()'
 
 
 def _int(v: Any) -> bool:
@@ -70,22 +74,18 @@ def _plan(kind: str, conds: list[cst.BaseExpression], elt: cst.BaseExpression, i
     if not all(_int(w) for w in weights):
         return None
     weights = [int(w) for w in weights]
-    if set(weights) <= {0, 1}:  # a count: the length once the characters worth 0 are gone
-        keep = bytes(i for i in range(128) if weights[i])
-        if len(keep) < 64 and seq.isidentifier():  # or the length less the counted ones
-            return f"len({seq}) - len({seq}.encode().translate(None, {{T}}))", repr(keep)
-        drop = bytes(i for i in range(128) if not weights[i])
-        return f"len({seq}.encode().translate(None, {{T}}))", repr(drop)
+    if set(weights) <= {0, 1}:  # a count: bytes 1 for the counted characters, 0 elsewhere
+        return _ONES.format(f"{seq}.encode()", "{T}"), repr(bytes(weights + [0] * 128))
     base = min(weights)
     rest = [w - base for w in weights]
     if max(rest).bit_length() > _MAX_BITS:
         return None
-    parts = [(bytes(i for i in range(128) if rest[i] >> b & 1), 1 << b)
+    parts = [(bytes([rest[i] >> b & 1 for i in range(128)] + [0] * 128), 1 << b)
              for b in range(max(rest).bit_length())]
     if base:
-        parts.append((bytes(range(128)), base))
-    return ("sum((len(e) - len(e.translate(None, k))) * w for e in ("
-            f"{seq}.encode(),) for k, w in {{T}})", repr(tuple(parts)))
+        parts.append((bytes([1] * 128 + [0] * 128), base))
+    return (f"sum({_ONES.format('e', 't')} * w for e in ({seq}.encode(),) for t, w in {{T}})",
+            repr(tuple(parts)))
 
 
 def _comprehension(node: cst.BaseExpression) -> tuple[str, cst.BaseExpression,
