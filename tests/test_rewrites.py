@@ -784,6 +784,9 @@ APPLIES = {
     "prefix-sum": (WINDOWS, "window_sums"),
     "key-check": (TALLY, "tally"),
     "mirror-compare": (MIRROR, "is_palindrome"),
+    "char-table": ("def f(s):\n    n = 0\n    for c in s:\n        if c in 'aeiou':\n"
+                   "            n += 1\n    return n + sum(ord(c) for c in s if c.isdigit())\n",
+                   "f"),
 }
 
 

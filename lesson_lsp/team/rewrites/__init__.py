@@ -3,6 +3,7 @@
 from lesson_lsp.team.rewrites import (
     append_comprehension,
     builtin_map,
+    char_table,
     companion_set,
     concat_extend,
     count_counter,
@@ -41,6 +42,7 @@ RULES: tuple[Rule, ...] = (
     deque_queue.RULE,
     count_counter.RULE,
     count_equal.RULE,
+    char_table.RULE,
     string_join.RULE,
     string_prepend.RULE,
     concat_extend.RULE,
