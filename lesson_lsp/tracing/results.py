@@ -54,8 +54,10 @@ def assemble(raw: dict[str, Any] | None, command: list[str], root: Path, python:
         trace.note = ("the workload was stopped before it could report (killed after the time "
                       "limit, or it did not start): no functions were recorded")
         return trace
-    workload_s = float(raw["wall_s"]) or wall_s
-    trace.wall_s = workload_s
+    trace.wall_s = float(raw["wall_s"]) or wall_s
+    # Shares are of the workload's CPU time, as the profiler's own times are: on a busy machine
+    # its wall time grows with the waiting, its CPU time does not.
+    workload_s = float(raw.get("cpu_s") or 0.0) or trace.wall_s
     trace.complete = bool(raw["complete"]) and not timed_out
     if not timed_out:
         trace.exit_code = int(raw["exit_code"])

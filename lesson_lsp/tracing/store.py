@@ -29,7 +29,7 @@ class TracedFunction:
     path: str  # the file, absolute
     qualname: str
     line: int  # of its `def` (1-based)
-    share: float  # own time / the workload's time, 0..1: what optimizing it could save
+    share: float  # own time / the workload's CPU time, 0..1: what optimizing it could save
     own_s: float  # time in its own code and in the library code it calls itself
     total_s: float  # time while it was on the stack (callees included)
     calls: int
