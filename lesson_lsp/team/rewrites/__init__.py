@@ -22,6 +22,7 @@ from lesson_lsp.team.rewrites import (
     minmax_compare,
     mirror_compare,
     prefix_sum,
+    recurrence,
     range_list,
     range_sum,
     redundant_copy,
@@ -36,6 +37,7 @@ from lesson_lsp.team.rewrites import (
 from lesson_lsp.team.rewrites.base import Rewrite, RewriteContext, Rule
 
 RULES: tuple[Rule, ...] = (
+    recurrence.RULE,  # before memoize: a loop beats a cache where both apply
     memoize.RULE,
     membership_set.RULE,
     companion_set.RULE,
