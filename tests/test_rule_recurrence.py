@@ -33,6 +33,7 @@ APPLIES = {
              "    return f(n-1) + f(n-2) + f(n-3) + f(n-4)\n"),
     "coefficients": ("def f(n):\n    if n < 2:\n        return 1 - n\n"
                      "    return 3 * f(n - 1) - f(n - 2) * 2 + 7\n"),
+    "order-1": "def f(n):\n    if n == 0:\n        return 1\n    return 2 * f(n - 1) + 1\n",
     "dict": ("def f(n):\n    base = {0: 2, 1: 1}\n    if n in base:\n        return base[n]\n"
              "    return f(n - 1) + f(n - 2)\n"),
     "tuple": ("def f(n):\n    if n < 3:\n        return (1, 1, 2)[n]\n"

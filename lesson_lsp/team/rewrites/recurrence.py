@@ -175,25 +175,42 @@ def _table(guards: list[tuple[str, str]], consts: dict[str, Any], n: str,
 
 def _fast_path(module: cst.Module, n: str, low: int, table: list[int], step: Linear,
                order: int) -> list[cst.BaseStatement]:
-    """`if type(n) is int and n >= low:` the table below `low + len(table)`, a window above."""
+    """`if type(n) is int and n >= low:` the table below `low + len(table)`, a window above.
+
+    The window is d locals and each step overwrites the oldest with the new value, so the
+    roles rotate and d steps bring them back: the loop runs d steps per iteration, with no
+    tuple built or unpacked, and the remaining steps return as soon as they reach `n`."""
     window = [fresh_name(module, f"_{chr(ord('a') + i)}") for i in range(order)]
     top = low + len(table)
-    terms = [f"{c} * {window[order - j]}" if c != 1 else window[order - j]
-             for j, c in sorted(step[0].items()) if c]
-    terms += [str(step[1])] if step[1] or not terms else []
-    new = " + ".join(terms).replace("+ -", "- ")
+
+    def update(s: int) -> str:  # step s writes window[s]; window[(s - j) % d] is j back
+        terms = [f"{c} * {window[(s - j) % order]}" if c != 1 else window[(s - j) % order]
+                 for j, c in sorted(step[0].items()) if c]
+        terms += [str(step[1])] if step[1] or not terms else []
+        return f"{window[s]} = " + " + ".join(terms).replace("+ -", "- ")
+
     index = n if low == 0 else f"{n} - {low}"
     start = ", ".join(str(v) for v in table[-order:])
-    shift = ", ".join([*window[1:], new])
-    loop = fresh_name(module, "_step")
-    code = (f"if type({n}) is int and {n} >= {low}:\n"
-            f"    if {n} < {top}:\n"
-            f"        return {tuple(table)!r}[{index}]\n"
-            f"    {', '.join(window)} = {start}\n"
-            f"    for {loop} in range({top}, {n} + 1):\n"
-            f"        {', '.join(window)} = {shift}\n"
-            f"    return {window[-1]}\n")
-    return [cst.parse_statement(code)]
+    loop, rest = fresh_name(module, "_step"), fresh_name(module, "_rest")
+    rounds, steps = (loop, "") if order == 1 else (fresh_name(module, "_rounds"), rest)
+    lines = [f"if type({n}) is int and {n} >= {low}:",
+             f"    if {n} < {top}:",
+             f"        return {tuple(table)!r}[{index}]",
+             f"    {', '.join(window)} = {start}"]
+    if order == 1:
+        lines += [f"    for {loop} in range({top}, {n} + 1):", f"        {update(0)}",
+                  f"    return {window[0]}"]
+    else:
+        lines += [f"    {rounds}, {steps} = divmod({n} - {top - 1}, {order})",
+                  f"    for {loop} in range({rounds}):",
+                  *(f"        {update(s)}" for s in range(order)),
+                  f"    if not {steps}:",
+                  f"        return {window[-1]}"]
+        for s in range(order - 1):
+            lines += [f"    {update(s)}", f"    if {steps} == {s + 1}:",
+                      f"        return {window[s]}"]
+        lines[-2:] = [f"    return {window[order - 2]}"]  # the last remainder is d - 1
+    return [cst.parse_statement("\n".join(lines) + "\n")]
 
 
 def _split_docstring(body: list[Any]) -> tuple[list[Any], list[Any]]:
