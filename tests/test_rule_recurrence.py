@@ -29,7 +29,8 @@ APPLIES = {
     "ternary": "def f(n):\n    return n if n <= 1 else f(n - 1) + f(n - 2)\n",
     "fibfib": ("def f(n):\n    if n == 0 or n == 1:\n        return 0\n    if n == 2:\n"
                "        return 1\n    return f(n - 1) + f(n - 2) + f(n - 3)\n"),
-    "fib4": ("def f(n):\n    if n in (0, 1, 3):\n        return 0\n    if n == 2:\n        return 2\n"
+    "fib4": ("def f(n):\n    if n in (0, 1, 3):\n        return 0\n    if n == 2:\n"
+             "        return 2\n"
              "    return f(n-1) + f(n-2) + f(n-3) + f(n-4)\n"),
     "coefficients": ("def f(n):\n    if n < 2:\n        return 1 - n\n"
                      "    return 3 * f(n - 1) - f(n - 2) * 2 + 7\n"),
@@ -47,7 +48,8 @@ APPLIES = {
              "        results.append(results[-1] + results[-2] + results[-3] + results[-4])\n"
              "        results.pop(0)\n\n    return results[-1]\n"),
     "list-index": ("def f(n):\n    seq = [1, 1]\n    if n < 2:\n        return seq[n]\n"
-                   "    for i in range(2, n + 1):\n        seq.append(seq[i - 1] + 2 * seq[i - 2])\n"
+                   "    for i in range(2, n + 1):\n"
+                   "        seq.append(seq[i - 1] + 2 * seq[i - 2])\n"
                    "    return seq[n]\n"),
 }
 
@@ -126,7 +128,8 @@ def test_domain_starts_where_the_base_cases_cover() -> None:
     "def f(n, m):\n    if n < 2:\n        return m\n    return f(n - 1, m) + f(n - 2, m)\n",
     "import functools\n\n\n@functools.cache\ndef f(n):\n    if n < 2:\n        return n\n"
     "    return f(n - 1) + f(n - 2)\n",  # memoized already: left to memoize's territory
-    "def f(n):\n    @functools.cache\n    def g(k):\n        return k if k < 2 else g(k-1) + g(k-2)\n"
+    "def f(n):\n    @functools.cache\n    def g(k):\n"
+    "        return k if k < 2 else g(k-1) + g(k-2)\n"
     "    return g(n)\n",
     "def f(n):\n    if n < 2:\n        return n\n    return f(n - 1) + f(n - 2)\n\n\nf = print\n",
     "def f(n):\n    type = 3\n    if n < 2:\n        return n\n    return f(n - 1) + f(n - 2)\n",
@@ -134,7 +137,8 @@ def test_domain_starts_where_the_base_cases_cover() -> None:
     "        r.pop(0)\n        r.append(r[-1] + r[-2])\n    return r[-1]\n",  # pop first
     "def f(n):\n    r = [0, 1]\n    if n < 2:\n        return r[n]\n    for i in range(2, n + 1):\n"
     "        r.append(r[i - 1] + r[i - 2])\n        r.pop(0)\n    return r[-1]\n",
-    "def f(n):\n    r = [0, 1.0]\n    if n < 2:\n        return r[n]\n    for _ in range(2, n + 1):\n"
+    "def f(n):\n    r = [0, 1.0]\n    if n < 2:\n        return r[n]\n"
+    "    for _ in range(2, n + 1):\n"
     "        r.append(r[-1] + r[-2])\n    return r[-1]\n",
 ])
 def test_refuses(source: str) -> None:
