@@ -735,6 +735,7 @@ def test_mirror_compare_refuses(change: tuple[str, str]) -> None:
 # line and at the end of every line, and the rewrite must keep all of them.
 APPLIES = {
     "memoize": (FIB, "fib"),
+    "linear-recurrence": (FIB, "fib"),
     "membership-set": (COMMON, "common"),
     "companion-set": ("def uniq(xs):\n    out = []\n    for x in xs:\n        if x not in out:\n"
                       "            out.append(x)\n    return out\n", "uniq"),

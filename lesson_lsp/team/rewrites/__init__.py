@@ -24,6 +24,7 @@ from lesson_lsp.team.rewrites import (
     prefix_sum,
     range_list,
     range_sum,
+    recurrence,
     redundant_copy,
     regex_compile,
     slice_startswith,
@@ -36,6 +37,7 @@ from lesson_lsp.team.rewrites import (
 from lesson_lsp.team.rewrites.base import Rewrite, RewriteContext, Rule
 
 RULES: tuple[Rule, ...] = (
+    recurrence.RULE,  # before memoize: a loop beats a cache where both apply
     memoize.RULE,
     membership_set.RULE,
     companion_set.RULE,
