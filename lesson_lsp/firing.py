@@ -27,7 +27,7 @@ import sys
 import time
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from types import CodeType, FrameType, TracebackType
 from typing import Any
@@ -100,7 +100,7 @@ class _Module:
     guards: list[tuple[int, int, int, str]]  # (first, last, depth, test) of if/for/while bodies
 
 
-@lru_cache(maxsize=None)
+@cache
 def _module(filename: str) -> _Module | None:
     try:
         source = Path(filename).read_text(encoding="utf-8")
@@ -251,9 +251,12 @@ def fire(rule: Rule, source: str, context: RewriteContext) -> Firing:
         return Firing(rule.name, "applies", summary=rewrite.summary)
     chain = (tracer.outer or []) if tracer is not None else []
     own = code.co_filename if isinstance(code, CodeType) else ""
+    # The innermost refusal of the rule's own module that sits under a test says most; a
+    # helper's bare `return found` says less than the `if not _calls_itself(fn)` that used it.
     mine = [r for r in chain if own.endswith("/" + r.file)]
-    return Firing(rule.name, "refused", mine[-1] if mine else (chain[-1] if chain else None),
-                  chain)
+    tested = [r for r in mine if r.condition]
+    shown = tested[-1] if tested else mine[-1] if mine else chain[-1] if chain else None
+    return Firing(rule.name, "refused", shown, chain)
 
 
 # --- a suite -----------------------------------------------------------------------------------
