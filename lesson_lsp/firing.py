@@ -97,6 +97,8 @@ class TaskFirings:
 class _Module:
     source: str
     returns: dict[int, ast.Return]  # first line of each `return` statement
+    continues: frozenset[int]  # lines of `continue` statements: a loop's refusal of one item
+    after_loop: dict[int, str]  # a `return` right after a loop: that loop found nothing
     guards: list[tuple[int, int, int, str]]  # (first, last, depth, test) of if/for/while bodies
 
 
@@ -108,6 +110,8 @@ def _module(filename: str) -> _Module | None:
     except (OSError, SyntaxError, ValueError):
         return None
     returns: dict[int, ast.Return] = {}
+    continues: set[int] = set()
+    after_loop: dict[int, str] = {}
     guards: list[tuple[int, int, int, str]] = []
 
     def shown(node: ast.AST) -> str:
@@ -120,6 +124,16 @@ def _module(filename: str) -> _Module | None:
     def walk(node: ast.AST, depth: int) -> None:
         if isinstance(node, ast.Return):
             returns.setdefault(node.lineno, node)
+        elif isinstance(node, ast.Continue):
+            continues.add(node.lineno)
+        for body in (getattr(node, name, None) for name in ("body", "orelse")):
+            if not isinstance(body, list):
+                continue
+            for before, stmt in zip(body, body[1:]):
+                if isinstance(stmt, ast.Return) and isinstance(before, (ast.For, ast.While)):
+                    head = f"for {shown(before.target)} in {shown(before.iter)}" if \
+                        isinstance(before, ast.For) else f"while {shown(before.test)}"
+                    after_loop[stmt.lineno] = f"after {head}"
         if isinstance(node, ast.If):
             block(node.body, depth, f"if {shown(node.test)}")
             block(node.orelse, depth, f"else of if {shown(node.test)}")
@@ -132,7 +146,7 @@ def _module(filename: str) -> _Module | None:
             walk(child, depth + 1)
 
     walk(tree, 0)
-    return _Module(source, returns, guards)
+    return _Module(source, returns, frozenset(continues), after_loop, guards)
 
 
 @lru_cache(maxsize=4096)
@@ -153,7 +167,10 @@ def _refusal(code: CodeType, line: int) -> Refusal:
     statement = " ".join((ast.get_source_segment(found.source, ret) or "return").split()) \
         if ret is not None else "falls off the end"
     inside = [g for g in found.guards if g[0] <= line <= g[1]]
-    condition = max(inside, key=lambda g: (g[2], g[0]))[3] if inside else ""
+    condition = max(inside, key=lambda g: (g[2], g[0]))[3] if inside else \
+        found.after_loop.get(line, "")
+    if line in found.continues:
+        statement = "continue"
     if len(condition) > 160:
         condition = condition[:157] + "…"
     return Refusal(name, line, code.co_name, statement, condition)
@@ -187,6 +204,7 @@ class _Tracer:
         """The function for `sys.settrace`, called for every frame the rule makes (libcst's
         included): a closure over a per-code cache, as cheap as a trace function gets."""
         ours, local, prefix = self.ours, self.local, _REWRITES
+        own = self.apply_code.co_filename
 
         def call(frame: FrameType, event: str, arg: Any) -> Any:
             code = frame.f_code
@@ -195,12 +213,17 @@ class _Tracer:
                 traced = ours[code] = code.co_filename.startswith(prefix)
             if not traced:
                 return None
-            frame.f_trace_lines = False
+            frame.f_trace_lines = code.co_filename == own  # for `continue` in the rule
             return local
 
         return call
 
     def local(self, frame: FrameType, event: str, arg: Any) -> Any:
+        if event == "line":
+            found = _module(frame.f_code.co_filename)
+            if found is not None and frame.f_lineno in found.continues:
+                self.pending[frame] = [_refusal(frame.f_code, frame.f_lineno)]
+            return self.local
         if event != "return":
             return self.local
         pending = self.pending
