@@ -222,7 +222,8 @@ class _Tracer:
         if event == "line":
             found = _module(frame.f_code.co_filename)
             if found is not None and frame.f_lineno in found.continues:
-                self.pending[frame] = [_refusal(frame.f_code, frame.f_lineno)]
+                self.pending[frame] = [_refusal(frame.f_code, frame.f_lineno),
+                                       *self.pending.get(frame, [])]
             return self.local
         if event != "return":
             return self.local
