@@ -256,12 +256,17 @@ def plot(results: list[TaskResult], path: Path) -> None:
 
 def main(folder: Path, team: str | None, rounds: int, lessons: bool, as_json: bool,
          plot_path: Path | None, jobs: int | None, bank: Path | None,
-         project: Path | None = None) -> int:
+         project: Path | None = None, why: bool = False) -> int:
     """One arm; with `lessons = False`, the ablation: the project's LLM team with its k lessons
-    per prompt, then the same team with k = 0, rule agents off in both."""
+    per prompt, then the same team with k = 0, rule agents off in both. `why` runs nothing: it
+    prints which precondition refused each rule on each task (`lesson_lsp.firing`)."""
     folder = folder.resolve()
     if not folder.is_dir():
         raise BenchError(f"{folder}: no such directory")
+    if why:
+        from lesson_lsp import firing
+
+        return firing.main(folder, load_manifest(folder), as_json, team)
     jobs = jobs or max(1, (os.cpu_count() or 2) - 1)
     echo = None if as_json else (lambda line: print(line, file=sys.stderr, flush=True))
     with tempfile.TemporaryDirectory(prefix="lesson-bench-") as scratch:

@@ -90,6 +90,10 @@ def parser() -> argparse.ArgumentParser:
     ben.add_argument("--bank", help="a lesson bank to use and keep (default: a fresh one)")
     ben.add_argument("--json", action="store_true")
     ben.add_argument("--plot", metavar="FILE.png")
+    ben.add_argument("--why", action="store_true",
+                     help="run no harness: per task, each rule and the precondition that "
+                          "refused it (or \"applies\"), then which rules apply to one task "
+                          "or none")
     ben.set_defaults(func="bench")
 
     tra = sub.add_parser("trace", help="run a workload and rank the project's functions by "

@@ -223,6 +223,6 @@ def cmd_bench(args: argparse.Namespace) -> int:
         return bench.main(Path(args.tasks), args.team, args.rounds, not args.no_lessons,
                           args.json, Path(args.plot) if args.plot else None, args.jobs,
                           Path(args.bank) if args.bank else None,
-                          Path(args.config) if args.config else None)
+                          Path(args.config) if args.config else None, args.why)
     except bench.BenchError as exc:
         raise UsageError(str(exc)) from exc
