@@ -39,6 +39,14 @@ def project(tmp_path: Path) -> Path:
     return tmp_path
 
 
+def team(*rules: str) -> str:
+    """pyproject.toml lines for a team of these rewrite agents: tests of the edit mechanics
+    (an added import, the hover's lesson) pin the rule whose rewrite they look at, whichever
+    rule would win."""
+    return "".join(f'\n[[tool.lesson-lsp.team]]\nname = "{r}"\nkind = "rewrite"\n'
+                   for r in rules)
+
+
 def verify(project: Path, code: str, target: str = "fib", *args: str) -> dict:
     """`lesson-lsp verify --json` of `code` against slow.py::`target` (or FILE::QUALNAME).
 

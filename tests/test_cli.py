@@ -7,7 +7,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from tests.conftest import PYTHON
+from tests.conftest import PYTHON, team
 
 
 def cli(project: Path, *args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
@@ -16,6 +16,8 @@ def cli(project: Path, *args: str, timeout: float = 180) -> subprocess.Completed
 
 
 def test_fib_becomes_10x_faster_and_apply_writes_a_working_file(project: Path) -> None:
+    with open(project / "pyproject.toml", "a", encoding="utf-8") as handle:
+        handle.write(team("memoize"))  # the rewrite that adds an import
     done = cli(project, "optimize", "slow.py::fib", "--apply", "--json")
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import team
 from tests.lsp_client import optimize_in_server
 
 SOURCE = '''"""Unicode before the function: naïve café 𝄞𝄞 — ünïcödé."""
@@ -31,7 +32,7 @@ async def test_edit_lands_exactly_in_the_negotiated_encoding(tmp_path: Path,
     (tmp_path / "uni.py").write_text(SOURCE, encoding="utf-8")
     (tmp_path / "pyproject.toml").write_text(
         '[tool.lesson-lsp]\nrounds = 1\n[tool.lesson-lsp.inputs]\n'
-        '"uni.py::fib" = "uni.py::inputs"\n', encoding="utf-8")
+        '"uni.py::fib" = "uni.py::inputs"\n' + team("memoize"), encoding="utf-8")
     encoding = "utf-8" if offered else "utf-16"
     # The cursor on `n` of `fib(n)`, in the negotiated units (after a non-ASCII comment too).
     line = SOURCE.split("\n")[4]

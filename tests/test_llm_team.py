@@ -178,7 +178,7 @@ def test_a_failing_endpoint_is_one_message_and_the_offline_team_still_delivers(
         folder = project(tmp_path, server.url, ["flaky"])
         text = (folder / "pyproject.toml").read_text()
         (folder / "pyproject.toml").write_text(
-            text + '\n[[tool.lesson-lsp.team]]\nname = "all"\nkind = "rewrite"\n')
+            text + '\n[[tool.lesson-lsp.team]]\nname = "memoize"\nkind = "rewrite"\n')
         result, stderr = optimize(folder)
         attempts = len(server.chats())
     assert 2 <= attempts <= 4  # bounded retries

@@ -215,7 +215,7 @@ def test_refusals_name_cause_and_next_step(project: Path, args: list[str], cause
     ('name = "gpt"\nkind = "openai"\nmodel = "m"\napi_key_env = "LESSON_TEST_UNSET_KEY"\n',
      "LESSON_TEST_UNSET_KEY is not set", "set it to the endpoint's API key"),
     ('name = "no_such_rule"\nkind = "rewrite"\n', "no rewrite agent named `no_such_rule`",
-     "set that team member's `name` to one of all, memoize"),
+     "set that team member's `name` to one of all, linear-recurrence, memoize"),
 ])
 def test_team_refusals_name_cause_and_next_step(project: Path, team: str, cause: str,
                                                 step: str) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import EXAMPLES, ROOT
+from tests.conftest import EXAMPLES, ROOT, team
 
 NVIM = shutil.which("nvim", path=str(Path(sys.executable).parent)) or shutil.which("nvim")
 
@@ -37,7 +37,7 @@ def run(tmp_path: Path, mode: str, settings: dict | None = None,
     shutil.copy(EXAMPLES / "slow.py", tmp_path / "slow.py")
     (tmp_path / "pyproject.toml").write_text(
         '[tool.lesson-lsp]\nrounds = 1\n[tool.lesson-lsp.inputs]\n'
-        '"slow.py::fib" = "slow.py::inputs"\n', encoding="utf-8")
+        '"slow.py::fib" = "slow.py::inputs"\n' + team("memoize"), encoding="utf-8")
     out = tmp_path / "result.json"
     env = {**os.environ, "LESSON_PY": sys.executable, "LESSON_FILE": str(tmp_path / "slow.py"),
            "LESSON_OUT": str(out), "LESSON_MODE": mode, "LESSON_LINE": "7",

@@ -16,7 +16,7 @@ import pytest_lsp
 from lsprotocol import types as lsp
 from pytest_lsp import ClientServerConfig, LanguageClient
 
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, team
 
 
 def make_client() -> LanguageClient:
@@ -61,7 +61,8 @@ async def client(lsp_client: LanguageClient, tmp_path: Path):
     (tmp_path / "pyproject.toml").write_text(
         '[tool.lesson-lsp]\nrounds = 2\n[tool.lesson-lsp.inputs]\n'
         '"slow.py::fib" = "slow.py::inputs"\n'
-        '"slow.py::count_common" = "slow.py::common_inputs"\n', encoding="utf-8")
+        '"slow.py::count_common" = "slow.py::common_inputs"\n'
+        + team("memoize", "membership-set"), encoding="utf-8")
     params = lsp.InitializeParams(
         capabilities=pytest_lsp.client_capabilities("visual-studio-code"),
         root_uri=tmp_path.as_uri(),

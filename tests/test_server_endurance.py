@@ -114,7 +114,7 @@ async def test_each_endpoint_fault_is_one_message_and_the_offline_edit_still_lan
             f'model = "{fault}"\nbase_url = "{endpoint.url}"\n'
             'api_key_env = "LESSON_TEST_KEY"\n' for fault in FAULTS)
         root = workspace(tmp_path, 'llm_timeout_s = 1\n' + team +
-                         '[[tool.lesson-lsp.team]]\nname = "all"\nkind = "rewrite"\n')
+                         '[[tool.lesson-lsp.team]]\nname = "memoize"\nkind = "rewrite"\n')
         editor = Editor(root)
         await editor.start({"LESSON_TEST_KEY": "sk-endurance"})
         try:
