@@ -1,38 +1,113 @@
-"""Trial division up to the square root: `for d in range(2, n): if n % d == 0: <leave>`.
+"""Trial division up to the square root, for any loop whose observable result is its first divisor.
 
-A loop that stops at the first divisor of `n` in `[2, n)` meets it at or below `isqrt(n)`: the
-smallest divisor of a composite number is at most its square root. So the loop can stop there
-and take the same exit with the same `d`; when `n` has no divisor, both loops finish without
-one. Safe when the loop's body is that one `if` (no `else`), its branch always leaves the loop
-(`return`, `break` or `raise` as its last statement), and `d` is not read after the loop (its
-last value would differ).
+The loop is `for d in range(2, B): if n % d == 0: <branch>` (also `0 == n % d`, `not n % d`, or
+`if n % d != 0: pass/continue` / `if n % d: …` with the branch under `else`), and the loop's
+body is that one `if`. The branch either leaves the loop (`return`, `break` or `raise` last) or
+only sets flags to constants: then it gets a `break`, since setting the same constants again
+changes nothing. Either way all the loop shows is the first divisor of `n` in `[2, B)`, or that
+there is none (its `else` runs exactly when there is none).
+
+The proof. For an int n ≥ 2 the first divisor counted up from 2 is its smallest prime factor p,
+and p ≤ isqrt(n) unless n is prime (a divisor d > √n has the cofactor n/d < √n, met first). So
+the candidates `[2, B)` can be cut to `[2, min(B, isqrt(n) + 1))`, plus n itself when n < B:
+
+* B is n: `range(2, isqrt(n) + 1)`.
+* B ≤ n for every n ≥ 2 (`n - c` with c ≥ 0, `n // k + c` with k ≥ 2 and c ≤ 1):
+  `range(2, min(B, isqrt(n) + 1))`; the `min` matters for `n - 2`, which stops below √n for 4.
+* B is `n + c` with c ≥ 1, so a prime n is its own first divisor: isqrt's range, then n.
+
+The cut range is taken only when `type(n) is int and n > 1`, tested at run time; otherwise the
+original range runs: floats (whose `range` raises), bools and int subclasses (their own `%`),
+and n < 2, where 0 and negative numbers do have divisors (the loop is short there anyway).
+n may be `len(x)`: bound once with `:=` and read from that name in the test (`x` is not rebound
+in the loop, and `len` returns an exact int).
+
+Refused: a start other than 2 (counting from 3, the first divisor need not be at most √n), a
+step, any other statement in the body (appending, printing, counting or summing every divisor:
+those see all divisors, not the first), a flag set to a value that changes (`last = d`), n or
+`x` rebound in the loop, the loop variable read after it (its last value differs), and a flag
+loop with an `else` (the added `break` would skip it).
 """
 
 from __future__ import annotations
+
+import ast
 
 import libcst as cst
 import libcst.matchers as m
 
 from lesson_lsp.team.rewrites.base import Rewrite, RewriteContext, Rule, parse_with_parents
-from lesson_lsp.team.rewrites.bindings import is_builtin, may_import
+from lesson_lsp.team.rewrites.bindings import bound_names, fresh_name, is_builtin, may_import
 from lesson_lsp.team.rewrites.loops import read_outside
 from lesson_lsp.team.rewrites.shapes import call_to
 
 _EXITS = (cst.Return, cst.Break, cst.Raise)
+_CONSTANT = m.Integer() | m.Float() | m.SimpleString() | m.Name("True") | m.Name("False") | \
+    m.Name("None")
+_EMPTY = cst.Module([])
 
 
-def _divides(test: cst.BaseExpression, n: str, d: str) -> bool:
-    """`test` is `n % d == 0`, `0 == n % d` or `not n % d`."""
-    remainder = m.BinaryOperation(left=m.Name(n), operator=m.Modulo(), right=m.Name(d))
+def _code(node: cst.CSTNode) -> str:
+    """`node`'s code without whitespace: how two spellings of `n` are compared."""
+    return "".join(_EMPTY.code_for_node(node).split())
+
+
+def _remainder(node: cst.BaseExpression, d: str) -> cst.BaseExpression | None:
+    """n when `node` is `n % d`."""
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Modulo) and \
+            m.matches(node.right, m.Name(d)):
+        return node.left
+    return None
+
+
+def _test(test: cst.BaseExpression, d: str) -> tuple[cst.BaseExpression, bool] | None:
+    """(n, True) when `test` says d divides n, (n, False) when it says d does not."""
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        n = _remainder(test.expression, d)
+        return (n, True) if n is not None else None
+    n = _remainder(test, d)
+    if n is not None:
+        return n, False  # `if n % d:`
+    if not (isinstance(test, cst.Comparison) and len(test.comparisons) == 1):
+        return None
+    target = test.comparisons[0]
     zero = m.Integer("0")
-    return m.matches(test, m.Comparison(left=remainder, comparisons=[
-        m.ComparisonTarget(operator=m.Equal(), comparator=zero)])) or \
-        m.matches(test, m.Comparison(left=zero, comparisons=[
-            m.ComparisonTarget(operator=m.Equal(), comparator=remainder)])) or \
-        m.matches(test, m.UnaryOperation(operator=m.Not(), expression=remainder))
+    positive: type[cst.BaseCompOp]  # `n % d > 0` says "does not divide" (d > 0 here)
+    if m.matches(target.comparator, zero):
+        n, positive = _remainder(test.left, d), cst.GreaterThan
+    elif m.matches(test.left, zero):
+        n, positive = _remainder(target.comparator, d), cst.LessThan
+    else:
+        return None
+    if n is None:
+        return None
+    if isinstance(target.operator, cst.Equal):
+        return n, True
+    return (n, False) if isinstance(target.operator, (cst.NotEqual, positive)) else None
+
+
+def _statements(block: cst.BaseSuite) -> list[cst.BaseSmallStatement] | None:
+    """The small statements of a block of simple lines, or None when it holds a compound one."""
+    if isinstance(block, cst.SimpleStatementSuite):
+        return list(block.body)
+    smalls: list[cst.BaseSmallStatement] = []
+    for line in block.body if isinstance(block, cst.IndentedBlock) else ():
+        if not isinstance(line, cst.SimpleStatementLine):
+            return None
+        smalls.extend(line.body)
+    return smalls
+
+
+def _idle(block: cst.BaseSuite) -> bool:
+    """The block only passes or continues: the non-divisor branch does nothing."""
+    smalls = _statements(block)
+    return bool(smalls) and all(isinstance(s, (cst.Pass, cst.Continue)) for s in smalls or ())
 
 
 def _leaves(block: cst.BaseSuite) -> bool:
+    """The block's last line leaves the loop, whatever came before it."""
+    if isinstance(block, cst.SimpleStatementSuite):
+        return any(isinstance(small, _EXITS) for small in block.body)
     if not isinstance(block, cst.IndentedBlock) or not block.body:
         return False
     last = block.body[-1]
@@ -40,24 +115,123 @@ def _leaves(block: cst.BaseSuite) -> bool:
         any(isinstance(small, _EXITS) for small in last.body)
 
 
-def _bounded(loop: cst.For) -> tuple[str, str] | None:
-    """(n, d) when `loop` is a first-divisor search over `range(2, n)`."""
-    if loop.orelse is not None and not isinstance(loop.orelse, cst.Else):
+def _flags_only(block: cst.BaseSuite, forbidden: set[str]) -> bool:
+    """Every statement sets names other than `forbidden` to constants: doing it again changes
+    nothing, so stopping at the first divisor shows the same."""
+    smalls = _statements(block)
+    return bool(smalls) and all(
+        isinstance(s, cst.Assign) and m.matches(s.value, _CONSTANT) and all(
+            isinstance(t.target, cst.Name) and t.target.value not in forbidden
+            for t in s.targets) for s in smalls or ())
+
+
+def _kind(bound: cst.BaseExpression, n: str) -> str | None:
+    """How the loop's end B compares with n: "exact" (B is n), "below" (B ≤ n for n ≥ 2) or
+    "above" (B is n + c, c ≥ 1); None for any other end."""
+    if _code(bound) == n:
+        return "exact"
+    if not (isinstance(bound, cst.BinaryOperation) and isinstance(bound.right, cst.Integer)):
         return None
-    if not (isinstance(loop.target, cst.Name) and call_to(loop.iter, "range", 2)):
+    c = ast.literal_eval(bound.right.value)
+    left, op = bound.left, bound.operator
+    if _code(left) == n:
+        if isinstance(op, cst.Subtract):
+            return "below"
+        if isinstance(op, cst.Add) and c >= 1:
+            return "above"
+        return "below" if isinstance(op, cst.FloorDivide) and c >= 2 else None
+    halved = isinstance(left, cst.BinaryOperation) and isinstance(left.operator, cst.FloorDivide) \
+        and _code(left.left) == n and isinstance(left.right, cst.Integer) and \
+        ast.literal_eval(left.right.value) >= 2
+    return "below" if halved and (isinstance(op, cst.Subtract) or
+                                  (isinstance(op, cst.Add) and c <= 1)) else None
+
+
+def _subject(n: cst.BaseExpression, module: cst.Module) -> tuple[set[str], str | None] | None:
+    """The names n reads, and the `x` of `len(x)`; None unless n is a name or `len(name)`."""
+    if isinstance(n, cst.Name):
+        return {n.value}, None
+    if call_to(n, "len", 1) and is_builtin(module, "len"):
+        assert isinstance(n, cst.Call)
+        x = n.args[0].value
+        if isinstance(x, cst.Name):
+            return {x.value}, x.value
+    return None
+
+
+class _Hit:
+    """One loop the rule rewrites: what it found, and the names the rewrite will use."""
+
+    def __init__(self, n: str, kind: str, x: str | None, needs_break: bool) -> None:
+        self.n, self.kind, self.x, self.needs_break = n, kind, x, needs_break
+        self.bound = ""  # the name bound to len(x), when n is len(x)
+
+
+def _match(loop: cst.For, module: cst.Module) -> _Hit | None:
+    """The loop as a first-divisor search, or None."""
+    if loop.asynchronous is not None or not isinstance(loop.target, cst.Name) or \
+            not call_to(loop.iter, "range", 2):
         return None
     assert isinstance(loop.iter, cst.Call)
     start, stop = (a.value for a in loop.iter.args)
-    if not (isinstance(start, cst.Integer) and start.value == "2" and isinstance(stop, cst.Name)):
-        return None
     body = loop.body.body if isinstance(loop.body, cst.IndentedBlock) else ()
-    if len(body) != 1 or not isinstance(body[0], cst.If) or body[0].orelse is not None:
+    if not m.matches(start, m.Integer("2")) or len(body) != 1 or not isinstance(body[0], cst.If):
         return None
-    test = body[0]
-    n, d = stop.value, loop.target.value
-    if not _divides(test.test, n, d) or not _leaves(test.body):
+    d, test_if = loop.target.value, body[0]
+    found = _test(test_if.test, d)
+    subject = _subject(found[0], module) if found is not None else None
+    if found is None or subject is None:
         return None
-    return n, d
+    (n, divides), (reads, x) = found, subject
+    if divides and test_if.orelse is None:
+        branch = test_if.body
+    elif not divides and isinstance(test_if.orelse, cst.Else) and _idle(test_if.body):
+        branch = test_if.orelse.body
+    else:
+        return None
+    kind = _kind(stop, _code(n))
+    if kind is None or d in reads or reads & bound_names(loop.body):
+        return None
+    if _leaves(branch):
+        return _Hit(_code(n), kind, x, False)
+    if loop.orelse is None and _flags_only(branch, reads | {d}):
+        return _Hit(_code(n), kind, x, True)
+    return None
+
+
+def _with_break(block: cst.BaseSuite) -> cst.BaseSuite:
+    if isinstance(block, cst.SimpleStatementSuite):
+        return block.with_changes(body=(*block.body, cst.Break()))
+    assert isinstance(block, cst.IndentedBlock)
+    return block.with_changes(body=(*block.body, cst.SimpleStatementLine([cst.Break()])))
+
+
+class _Swap(cst.CSTTransformer):
+    """Every `len(x)` spelled as n becomes the name bound to it."""
+
+    def __init__(self, n: str, name: str) -> None:
+        super().__init__()
+        self.n, self.name = n, name
+
+    def leave_Call(self, original: cst.Call, updated: cst.BaseExpression) -> cst.BaseExpression:
+        return cst.Name(self.name) if _code(original) == self.n else updated
+
+
+def _iter(hit: _Hit, stop: cst.BaseExpression, original: cst.BaseExpression) -> cst.IfExp:
+    """`<the cut range> if <n is an int above 1> else <the original range>`."""
+    n = hit.bound or hit.n
+    guard = f"({n} := {hit.n}) > 1" if hit.bound else f"type({n}) is int and {n} > 1"
+    root = f"math.isqrt({n}) + 1"
+    if hit.kind == "exact":
+        fast = f"range(2, {root})"
+    elif hit.kind == "below":
+        end = stop.visit(_Swap(hit.n, hit.bound)) if hit.bound else stop
+        assert isinstance(end, cst.BaseExpression)
+        fast = f"range(2, min({_EMPTY.code_for_node(end)}, {root}))"
+    else:
+        fast = f"itertools.chain(range(2, {root}), ({n},))"
+    return cst.IfExp(test=cst.parse_expression(guard), body=cst.parse_expression(fast),
+                     orelse=original)
 
 
 def apply(source: str, context: RewriteContext) -> Rewrite | None:
@@ -65,37 +239,58 @@ def apply(source: str, context: RewriteContext) -> Rewrite | None:
     if found is None:
         return None
     module, fn, parent_of = found
-    if not is_builtin(module, "range") or not may_import(module, fn, "math"):
+    if not all(is_builtin(module, b) for b in ("range", "type", "min")) or \
+            not may_import(module, fn, "math"):
         return None
-    hits: list[tuple[cst.For, str]] = []
+    hits: dict[int, _Hit] = {}
 
     class Finder(cst.CSTVisitor):
         def visit_For(self, loop: cst.For) -> None:
-            found = _bounded(loop)
-            if found is None:
-                return
-            if not read_outside(loop, fn, parent_of):
-                hits.append((loop, found[0]))
+            hit = _match(loop, module)
+            if hit is not None and not read_outside(loop, fn, parent_of):
+                hits[id(loop)] = hit
 
     fn.visit(Finder())
-    if not hits:
+    chained = any(h.kind == "above" for h in hits.values())
+    if not hits or (chained and not may_import(module, fn, "itertools")):
         return None
-    targets = {id(loop): n for loop, n in hits}
+    taken: set[str] = set()
+    for hit in hits.values():
+        if hit.x is not None:
+            hit.bound = fresh_name(module, f"{hit.x}_len")
+            while hit.bound in taken:
+                hit.bound += "_"
+            taken.add(hit.bound)
 
     class Transform(cst.CSTTransformer):
         def leave_For(self, original: cst.For, updated: cst.For) -> cst.For:
-            n = targets.get(id(original))
-            if n is None:
+            hit = hits.get(id(original))
+            if hit is None:
                 return updated
-            bound = cst.parse_expression(f"range(2, math.isqrt({n}) + 1 if {n} > 1 else 2)")
-            return updated.with_changes(iter=bound)
+            assert isinstance(original.iter, cst.Call) and isinstance(updated.body,
+                                                                       cst.IndentedBlock)
+            test_if = updated.body.body[0]
+            assert isinstance(test_if, cst.If)
+            if hit.bound:
+                test_if = test_if.with_changes(test=test_if.test.visit(_Swap(hit.n, hit.bound)))
+            if hit.needs_break and isinstance(test_if.orelse, cst.Else):
+                test_if = test_if.with_changes(
+                    orelse=test_if.orelse.with_changes(body=_with_break(test_if.orelse.body)))
+            elif hit.needs_break:
+                test_if = test_if.with_changes(body=_with_break(test_if.body))
+            return updated.with_changes(
+                iter=_iter(hit, original.iter.args[1].value, updated.iter),
+                body=updated.body.with_changes(body=(test_if, *updated.body.body[1:])))
 
     new_module = module.visit(Transform())
-    names = ", ".join(sorted({f"`{n}`" for _, n in hits}))
-    return Rewrite(new_module.code, ("import math",),
-                   f"the search for a divisor of {names} ran up to the number itself; the "
-                   "smallest divisor is at most its square root, so the loop stops at "
-                   "`math.isqrt`")
+    names = ", ".join(sorted({f"`{h.n}`" for h in hits.values()}))
+    imports = ("import math", "import itertools") if chained else ("import math",)
+    flagged = " (a flag loop gets the `break` it did not need)" if any(
+        h.needs_break for h in hits.values()) else ""
+    return Rewrite(new_module.code, imports,
+                   f"the search for the first divisor of {names} ran past its square root; "
+                   "a divisor above √n has its cofactor below it, met first, so the loop stops "
+                   f"at `math.isqrt` when n is an int above 1{flagged}")
 
 
 RULE = Rule(
