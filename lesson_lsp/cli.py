@@ -8,6 +8,7 @@ started with every editor window and must not wait for the team's imports.
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import sys
 from pathlib import Path
@@ -20,6 +21,12 @@ class UsageError(Exception):
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    # The protocol's ~600 classes live as long as the server: frozen, no collection traverses
+    # them again, not even the many that building pygls's converter triggers at start-up (a
+    # tenth of the start-up time; nothing is kept that would otherwise be freed).
+    import lsprotocol.types  # noqa: F401
+
+    gc.freeze()
     from lesson_lsp.server import serve
 
     serve(tcp=args.tcp, log_file=args.log_file, level=args.log_level)
