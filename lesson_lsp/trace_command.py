@@ -150,11 +150,6 @@ async def _trace(ls: LessonServer, command: list[str], uri: str | None) -> dict[
         progress.end("cancelled")
         ls.tell(lsp.MessageType.Info, "Lesson team: trace cancelled.")
         return None
-    except ImportError as exc:
-        progress.end("failed")
-        ls.tell(lsp.MessageType.Error, f"Lesson team: cannot trace `{shlex.join(command)}`: "
-                f"this lesson-lsp has no tracer ({exc}).")
-        return None
     except Exception as exc:  # the runner's errors, the workload's, and ours: the server stays
         if not isinstance(exc, TraceError):
             log.exception("trace failed")

@@ -186,7 +186,6 @@ async def test_trace_command_without_a_workload_says_so(client: LanguageClient) 
 @pytest.mark.asyncio
 async def test_trace_command_traces_with_progress_and_refreshes_lenses(
         client: LanguageClient) -> None:
-    pytest.importorskip("lesson_lsp.tracing.runner")
     root: Path = client.root  # type: ignore[attr-defined]
     (root / "run.py").write_text(
         "from slow import fib\n\nfor _ in range(3):\n    fib(22)\nprint('workload ran')\n",
