@@ -86,7 +86,7 @@ def test_cli_writes_exactly_the_verified_text(tmp_path: Path, name: str) -> None
                            "--json"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
-    assert result["improved"] and result["applied"], result
+    assert result["improved"] and result["applied"], (result["headline"], result["candidates"])
     written = path.read_bytes()
     check_layout(name, CASES[name], written)
     # The bytes on disk decode to exactly the module text the harness loaded and checked.
