@@ -10,7 +10,7 @@ from __future__ import annotations
 import libcst as cst
 
 from lesson_lsp.team.rewrites.base import Rewrite, RewriteContext, Rule, parse_function
-from lesson_lsp.team.rewrites.bindings import names_in
+from lesson_lsp.team.rewrites.bindings import name_nodes, names_in
 from lesson_lsp.team.rewrites.edits import with_comments_of, with_function
 
 
@@ -75,7 +75,7 @@ class _Transform(cst.CSTTransformer):
                 comprehension = _comprehension(nxt, name)
                 later = body[i + 2:]
                 leaks = _all_target_names(nxt.target) & {
-                    n.value for s in later for n in _names(s)}
+                    n.value for s in later for n in name_nodes(s)}
                 if comprehension is not None and not leaks:
                     assert isinstance(statement, cst.SimpleStatementLine)
                     assign = statement.body[0]
@@ -95,15 +95,6 @@ class _Transform(cst.CSTTransformer):
         return updated.with_changes(body=self._rewrite(list(updated.body)))
 
 
-def _names(node: cst.CSTNode) -> list[cst.Name]:
-    found: list[cst.Name] = []
-
-    class Finder(cst.CSTVisitor):
-        def visit_Name(self, n: cst.Name) -> None:
-            found.append(n)
-
-    node.visit(Finder())
-    return found
 
 
 def _empty_list_assignment(statement: cst.BaseStatement) -> str | None:

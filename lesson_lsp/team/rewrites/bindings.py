@@ -9,17 +9,21 @@ import libcst as cst
 import libcst.matchers as m
 
 
-def names_in(node: cst.CSTNode, name: str) -> list[cst.Name]:
-    """Every `Name` node spelled `name` under `node`."""
+def name_nodes(node: cst.CSTNode) -> list[cst.Name]:
+    """Every `Name` node under `node`, in source order."""
     found: list[cst.Name] = []
 
     class Finder(cst.CSTVisitor):
         def visit_Name(self, n: cst.Name) -> None:
-            if n.value == name:
-                found.append(n)
+            found.append(n)
 
     node.visit(Finder())
     return found
+
+
+def names_in(node: cst.CSTNode, name: str) -> list[cst.Name]:
+    """Every `Name` node spelled `name` under `node`."""
+    return [n for n in name_nodes(node) if n.value == name]
 
 
 def param_names(fn: cst.FunctionDef) -> list[str]:
@@ -34,22 +38,11 @@ def param_names(fn: cst.FunctionDef) -> list[str]:
 
 def fresh_name(module: cst.Module, base: str) -> str:
     """`base`, or `base_2`, … : a name the module does not use yet."""
-    used = set(_all_names(module))
+    used = {n.value for n in name_nodes(module)}
     name, i = base, 2
     while name in used:
         name, i = f"{base}_{i}", i + 1
     return name
-
-
-def _all_names(module: cst.Module) -> list[str]:
-    found: list[str] = []
-
-    class Finder(cst.CSTVisitor):
-        def visit_Name(self, n: cst.Name) -> None:
-            found.append(n.value)
-
-    module.visit(Finder())
-    return found
 
 
 def bound_names(node: cst.CSTNode) -> set[str]:

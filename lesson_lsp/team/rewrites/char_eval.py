@@ -19,7 +19,7 @@ from typing import Any
 
 import libcst as cst
 
-from lesson_lsp.team.rewrites.bindings import bound_names, is_builtin, param_names
+from lesson_lsp.team.rewrites.bindings import bound_names, is_builtin, name_nodes, param_names
 
 ASCII = tuple(chr(i) for i in range(128))
 CHAR = "__char__"  # the parameter name the checked expression is compiled with
@@ -73,21 +73,12 @@ def _deleted(node: cst.CSTNode) -> set[str]:
 
     class Finder(cst.CSTVisitor):
         def visit_Del(self, n: cst.Del) -> None:
-            names.update(x.value for x in _names(n.target))
+            names.update(x.value for x in name_nodes(n.target))
 
     node.visit(Finder())
     return names
 
 
-def _names(node: cst.CSTNode) -> list[cst.Name]:
-    found: list[cst.Name] = []
-
-    class Finder(cst.CSTVisitor):
-        def visit_Name(self, n: cst.Name) -> None:
-            found.append(n)
-
-    node.visit(Finder())
-    return found
 
 
 class _Impure(Exception):
