@@ -9,7 +9,6 @@ is what the server must not load at start.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import logging
 from pathlib import Path
@@ -59,22 +58,7 @@ async def optimize_command(ls: LessonServer, *args: Any) -> dict[str, Any] | Non
         return None
     source, optimized_version = document.source, document.version
     line, character = _field(position, "line"), _field(position, "character")
-    # The work runs in a task of its own, which both cancel paths (the progress' cancel button
-    # and $/cancelRequest) cancel; this handler then answers normally, exactly once.
-    work = asyncio.ensure_future(_optimize(ls, uri, source, optimized_version, line, character))
-    request = ls.protocol.msg_id
-    if request is not None:
-        ls.requests[request] = work
-    try:
-        return await asyncio.shield(work)
-    except asyncio.CancelledError:
-        work.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await work
-        return None
-    finally:
-        if request is not None:
-            ls.requests.pop(request, None)
+    return await ls.answer_once(_optimize(ls, uri, source, optimized_version, line, character))
 
 
 async def _optimize(ls: LessonServer, uri: str, source: str, optimized_version: int | None,

@@ -12,9 +12,11 @@ first optimize.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
-from typing import TYPE_CHECKING, Any
+from collections.abc import Coroutine
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from lsprotocol import types as lsp
 from pygls.lsp.server import LanguageServer
@@ -33,6 +35,7 @@ if TYPE_CHECKING:
     from lesson_lsp.rebase import OwnEdits
     from lesson_lsp.trees import DocumentTree, DocumentTrees, FunctionAt
 
+T = TypeVar("T")
 COMMAND = "lesson-lsp.optimize"
 TRACE = "lesson-lsp.trace"
 TITLE = "Optimize with lesson team"
@@ -119,6 +122,25 @@ class LessonServer(LanguageServer):
             document = self.workspace.get_text_document(uri)
             tree = self.trees.open(uri, document.source, document.version)
         return tree
+
+    async def answer_once(self, work: Coroutine[Any, Any, T]) -> T | None:
+        """Run a command's work in a task of its own, which both cancel paths (the progress'
+        cancel button and $/cancelRequest) cancel; the request is then answered normally,
+        exactly once (None when cancelled)."""
+        task = asyncio.ensure_future(work)
+        request = self.protocol.msg_id
+        if request is not None:
+            self.requests[request] = task
+        try:
+            return await asyncio.shield(task)
+        except asyncio.CancelledError:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            return None
+        finally:
+            if request is not None:
+                self.requests.pop(request, None)
 
     def tell(self, kind: lsp.MessageType, text: str) -> None:
         log.log(logging.ERROR if kind == lsp.MessageType.Error else logging.INFO, text)

@@ -7,7 +7,6 @@ The tracer (`tracing/runner.py`) is imported when the command runs, never with t
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import shlex
@@ -117,20 +116,7 @@ async def trace_command(ls: LessonServer, *args: Any) -> dict[str, Any] | None:
     except TraceError as exc:
         ls.tell(lsp.MessageType.Error, f"Lesson team: {exc}")
         return None
-    work = asyncio.ensure_future(_trace(ls, command, uri))
-    request = ls.protocol.msg_id
-    if request is not None:
-        ls.requests[request] = work
-    try:
-        return await asyncio.shield(work)
-    except asyncio.CancelledError:
-        work.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await work
-        return None
-    finally:
-        if request is not None:
-            ls.requests.pop(request, None)
+    return await ls.answer_once(_trace(ls, command, uri))
 
 
 async def _trace(ls: LessonServer, command: list[str], uri: str | None) -> dict[str, Any] | None:
