@@ -11,6 +11,15 @@ import os
 from pathlib import Path
 
 
+def alive(pid: int) -> bool:
+    """The process exists and is not a zombie."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state not in ("Z", "X")
+
+
 def running(marker: str) -> list[int]:
     """Live (not zombie) processes whose command line contains `marker`."""
     found = []
@@ -21,9 +30,8 @@ def running(marker: str) -> list[int]:
         try:
             if needle not in (entry / "cmdline").read_bytes():
                 continue
-            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
         except OSError:
             continue
-        if state not in ("Z", "X"):
+        if alive(int(entry.name)):
             found.append(int(entry.name))
     return found

@@ -11,18 +11,11 @@ import subprocess
 from pathlib import Path
 
 from tests.conftest import PYTHON, ROOT
+from tests.procs import alive
 
 ROWS = ("initialize, ms (median of 1 starts)", "codeAction p50, ms", "codeAction p99, ms",
         "keystroke p50, ms", "keystroke p99, ms", "hover p50, ms", "hover p99, ms",
         "peak RSS after open, MB")
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state not in ("Z", "X")
 
 
 def test_editor_speed_measures_both_servers(tmp_path: Path) -> None:
@@ -47,4 +40,4 @@ def test_editor_speed_measures_both_servers(tmp_path: Path) -> None:
     assert result["servers"]["bare pygls"]["hovers_answered"] == 5
     pids = [pid for server in result["servers"].values() for pid in server["pids"]]
     assert len(pids) == 8  # a warm-up start, one counted start and two sessions each
-    assert not [pid for pid in pids if _alive(pid)]
+    assert not [pid for pid in pids if alive(pid)]

@@ -17,6 +17,7 @@ from lesson_lsp.harness.calls import captured_calls
 from lesson_lsp.harness.recorder import LIMIT_PER_FUNCTION
 from lesson_lsp.team.bank import fingerprint
 from lesson_lsp.tracing import store
+from tests.procs import alive
 
 PYTHON = sys.executable
 
@@ -195,14 +196,6 @@ def test_failing_workloads_still_give_a_trace(traced: Path) -> None:
     assert by_name(result)["boom"]["calls"] == 1
 
 
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state not in ("Z", "X")
-
-
 @pytest.mark.parametrize("limit", ["--timeout", "trace_timeout_s"])
 def test_time_limit_keeps_a_partial_trace_and_no_process(traced: Path, limit: str) -> None:
     """The limit from the command line, or from pyproject.toml (which the editor's command
@@ -230,7 +223,7 @@ def test_time_limit_keeps_a_partial_trace_and_no_process(traced: Path, limit: st
     assert by_name(result)["trivial"]["calls"] > 1000
     assert "project functions seen" in done.stderr  # progress, on stderr
     for pid in map(int, pids.read_text().split()):
-        assert not _alive(pid), f"process {pid} outlived the trace"
+        assert not alive(pid), f"process {pid} outlived the trace"
 
 
 def test_other_programs_are_refused(traced: Path) -> None:

@@ -23,6 +23,7 @@ from lesson_lsp.trace_command import TraceError, parse
 from lesson_lsp.tracing import store
 from lesson_lsp.trees import DocumentTree
 from tests.conftest import EXAMPLES
+from tests.procs import alive
 
 OPTIMIZE = "lesson-lsp.optimize"
 
@@ -235,5 +236,4 @@ async def test_a_trace_can_be_cancelled_and_the_server_answers_meanwhile(
     client.window_work_done_progress_cancel(lsp.WorkDoneProgressCancelParams(token=token))
     assert await asyncio.wait_for(run, 15) is None  # answered once, normally
     assert any("cancelled" in m.message for m in client.messages)
-    assert not Path(f"/proc/{pid}").exists() or \
-        Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] in ("Z", "X")
+    assert not alive(pid)
