@@ -7,24 +7,13 @@ import subprocess
 import time
 from pathlib import Path
 
-from tests.conftest import PYTHON
-from tests.test_bench import FIB, TOTAL
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.conftest import PYTHON, ROOT
+from tests.test_bench import TOTAL, suite
 
 
 def why(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([PYTHON, "-m", "lesson_lsp.cli", "bench", *args, "--why"],
                           capture_output=True, text=True, timeout=600)
-
-
-def suite(tmp_path: Path) -> Path:
-    folder = tmp_path / "suite"
-    folder.mkdir()
-    (folder / "t1_fib.py").write_text(FIB, encoding="utf-8")
-    (folder / "t2_total.py").write_text(TOTAL, encoding="utf-8")
-    (folder / "manifest.json").write_text(json.dumps({"t1_fib": "fib", "t2_total": "total"}))
-    return folder
 
 
 def test_why_json_names_the_refusing_precondition(tmp_path: Path) -> None:
