@@ -51,15 +51,8 @@ class HotResult:
                 "detail": self.detail}
 
 
-def _relative(path: str, root: Path) -> str:
-    try:
-        return Path(path).relative_to(root).as_posix()
-    except ValueError:
-        return path
-
-
 def _one(function: TracedFunction, root: Path, args: argparse.Namespace) -> HotResult:
-    relative = _relative(function.path, root)
+    relative = store.relative(function.path, root)
     try:
         file = sourcefile.read(Path(function.path))
         span = function_named(file.text, function.qualname, UTF16)
@@ -86,7 +79,7 @@ def main(args: argparse.Namespace) -> int:
     chosen = trace.functions[:args.hot]
     results: list[HotResult] = []
     for index, function in enumerate(chosen, 1):
-        print(f"[{index}/{len(chosen)}] {_relative(function.path, root)}::{function.qualname} "
+        print(f"[{index}/{len(chosen)}] {store.relative(function.path, root)}::{function.qualname} "
               f"({function.share:.0%} of the workload)", file=sys.stderr, flush=True)
         results.append(_one(function, root, args))
         print(f"    {results[-1].verdict}: {results[-1].detail}", file=sys.stderr, flush=True)

@@ -66,7 +66,7 @@ class Trace:
             "wall_s": self.wall_s, "exit_code": self.exit_code, "complete": self.complete,
             "note": self.note,
             "functions": [{
-                "path": _relative(Path(f.path), root), "qualname": f.qualname, "line": f.line,
+                "path": relative(f.path, root), "qualname": f.qualname, "line": f.line,
                 "share": f.share, "own_s": f.own_s, "total_s": f.total_s, "calls": f.calls,
                 "captured": f.captured, "per_call_s": f.per_call_s,
             } for f in self.functions],
@@ -95,11 +95,12 @@ class Trace:
         return f"`{ran}`: {self.wall_s:.1f} s, {end}"
 
 
-def _relative(path: Path, root: Path) -> str:
+def relative(path: str | Path, root: Path) -> str:
+    """A traced file as the user reads it: from the project root (posix), else as it is."""
     try:
-        return path.relative_to(root).as_posix()
+        return Path(path).relative_to(root).as_posix()
     except ValueError:
-        return path.as_posix()
+        return Path(path).as_posix()
 
 
 def folder(root: str | Path) -> Path:
