@@ -37,7 +37,7 @@ from lesson_lsp.team.bank import Bank
 from lesson_lsp.team.embeddings import Embedder
 from lesson_lsp.team.llm_agent import LLMAgent
 from lesson_lsp.team.loop import Progress, TeamResult, run_team
-from lesson_lsp.team.rewrites import RULES
+from lesson_lsp.team.rewrites import COMPOSE, RULES
 
 
 class OptimizeError(Exception):
@@ -167,7 +167,7 @@ def build_team(config: Config, http: httpx2.AsyncClient | None = None) -> list[A
     """The configured team, or every offline rewrite agent when none is configured."""
     if not config.team:
         return rewrite_team()
-    rules = {rule.name: rule for rule in RULES}
+    rules = {rule.name: rule for rule in (*RULES, COMPOSE)}
     team: list[Agent] = []
     for member in config.team:
         if member.kind == "openai":

@@ -16,7 +16,8 @@ from lesson_lsp.harness.timing import format_seconds
 from lesson_lsp.harness.verify import FASTER, INCORRECT, NOT_FASTER, UNSAFE, Verdict
 from lesson_lsp.team.bank import Lesson
 from lesson_lsp.team.prompts import load
-from lesson_lsp.team.rewrites import RULES, RewriteContext, Rule
+from lesson_lsp.team.rewrites import COMPOSE, RULES, RewriteContext, Rule
+from lesson_lsp.team.rewrites.compose import applied
 
 
 class AgentUnavailable(Exception):
@@ -67,8 +68,9 @@ class RewriteAgent:
         self._summaries: dict[str, str] = {}
 
     async def propose(self, task: Task) -> Candidate | None:
+        context = RewriteContext(task.name, task.is_method)
         rewrite = await asyncio.get_running_loop().run_in_executor(
-            _RULE_THREAD, self.rule.apply, task.source, RewriteContext(task.name, task.is_method))
+            _RULE_THREAD, applied, self.rule, task.source, context)
         if rewrite is None:
             return None
         imports = tuple(dict.fromkeys((*task.imports, *rewrite.imports)))
@@ -97,5 +99,6 @@ class RewriteAgent:
 
 
 def rewrite_team() -> list[Agent]:
-    """The embedded default: every offline rewrite rule as a team member."""
-    return [RewriteAgent(rule) for rule in RULES]
+    """The embedded default: every offline rewrite rule as a team member, and last (so that
+    every rule's answer is remembered when it asks) the one that applies them together."""
+    return [RewriteAgent(rule) for rule in (*RULES, COMPOSE)]

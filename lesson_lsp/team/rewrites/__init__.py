@@ -5,6 +5,7 @@ from lesson_lsp.team.rewrites import (
     builtin_map,
     char_table,
     companion_set,
+    compose,
     concat_extend,
     count_counter,
     count_equal,
@@ -71,4 +72,7 @@ RULES: tuple[Rule, ...] = (
     mirror_compare.RULE,
 )
 
-__all__ = ["RULES", "Rewrite", "RewriteContext", "Rule"]
+# Not a rule of its own: the rules above that apply, applied together (its own team member).
+COMPOSE: Rule = compose.composing(RULES)
+
+__all__ = ["COMPOSE", "RULES", "Rewrite", "RewriteContext", "Rule"]
