@@ -746,7 +746,7 @@ APPLIES = {
                     "    return a\n", "sevens"),
     "string-join": ('def csv(rows):\n    s = ""\n    for r in rows:\n        s += str(r)\n'
                     "    return s\n", "csv"),
-    "string-prepend": ('def to_base(x, b):\n    out = ""\n    while x > 0:\n'
+    "string-join (prepend)": ('def to_base(x, b):\n    out = ""\n    while x > 0:\n'
                        "        out = str(x % b) + out\n        x //= b\n    return out\n",
                        "to_base"),
     "concat-extend": ("def flat(xss):\n    acc = []\n    for xs in xss:\n"
@@ -756,7 +756,7 @@ APPLIES = {
                              "        if x % 2:\n            out.append(x * x)\n    return out\n",
                              "squares"),
     "divisor-bound": (PRIME, "is_prime"),
-    "equality-join": ("def common(xs, ys):\n    out = set()\n    for a in xs:\n"
+    "membership-set (nested loop)": ("def common(xs, ys):\n    out = set()\n    for a in xs:\n"
                       "        for b in ys:\n            if a == b:\n                out.add(a)\n"
                       "    return out\n", "common"),
     "builtin-map": ("def f(s):\n    return sum(int(c) for c in str(s))\n", "f"),
@@ -807,13 +807,13 @@ def _commented(source: str) -> str:
 
 def test_every_rule_has_a_comment_survival_case() -> None:
     from lesson_lsp.team.rewrites import RULES
-    assert {rule.name for rule in RULES} == set(APPLIES)
+    assert {rule.name for rule in RULES} == {case.split(" (")[0] for case in APPLIES}
 
 
 @pytest.mark.parametrize("rule_name", sorted(APPLIES))
 def test_comments_survive(rule_name: str) -> None:
     from lesson_lsp.team.rewrites import RULES
-    rule = next(r for r in RULES if r.name == rule_name)
+    rule = next(r for r in RULES if r.name == rule_name.split(" (")[0])
     source, name = APPLIES[rule_name]
     commented = _commented(source)
     compile(commented, "commented", "exec")

@@ -11,7 +11,6 @@ from lesson_lsp.team.rewrites import (
     count_equal,
     deque_queue,
     divisor_bound,
-    equality_join,
     hoist_invariant,
     index_loop,
     key_check,
@@ -32,7 +31,6 @@ from lesson_lsp.team.rewrites import (
     sorted_insert,
     sorted_min,
     string_join,
-    string_prepend,
     sum_accumulate,
 )
 from lesson_lsp.team.rewrites.base import Rewrite, RewriteContext, Rule
@@ -47,12 +45,10 @@ RULES: tuple[Rule, ...] = (
     count_equal.RULE,
     char_table.RULE,
     string_join.RULE,
-    string_prepend.RULE,
     concat_extend.RULE,
     sorted_min.RULE,
     append_comprehension.RULE,
     divisor_bound.RULE,
-    equality_join.RULE,
     builtin_map.RULE,
     lambda_comprehension.RULE,
     sum_accumulate.RULE,

@@ -28,13 +28,28 @@ class Rewrite:
     summary: str = ""  # what the rule saw and did, in words for the lesson
 
 
+Apply = Callable[[str, "RewriteContext"], "Rewrite | None"]
+
+
 @dataclass(frozen=True)
 class Rule:
     """One rewrite: `apply` returns a Rewrite or None when its preconditions do not hold."""
 
     name: str
     idea: str  # one sentence: why this is faster, reused in lessons
-    apply: Callable[[str, RewriteContext], Rewrite | None] = field(compare=False)
+    apply: Apply = field(compare=False)
+
+
+def first_form(*forms: Apply) -> Apply:
+    """One rule whose forms share a proof and differ only in how the code spells it: the first
+    form that applies gives the rule's rewrite."""
+    def apply(source: str, context: RewriteContext) -> Rewrite | None:
+        for form in forms:
+            rewrite = form(source, context)
+            if rewrite is not None:
+                return rewrite
+        return None
+    return apply
 
 
 def parse_function(source: str, name: str) -> tuple[cst.Module, cst.FunctionDef] | None:

@@ -1,4 +1,4 @@
-"""A nested-loop equality join → a set built once.
+"""A nested-loop equality join → a set built once: `membership-set`'s nested-loop form.
 
     for a in xs:                      ys_set = set(ys)
         for b in ys:          →       for a in xs:
@@ -18,7 +18,7 @@ from __future__ import annotations
 import libcst as cst
 import libcst.matchers as m
 
-from lesson_lsp.team.rewrites.base import Rewrite, RewriteContext, Rule, parse_with_parents
+from lesson_lsp.team.rewrites.base import Rewrite, RewriteContext, parse_with_parents
 from lesson_lsp.team.rewrites.bindings import (
     bound_names,
     fresh_name,
@@ -129,9 +129,3 @@ def _rewrite(module: cst.Module, outer: cst.For, inner: cst.For, test: cst.If, a
                    f"a nested loop scanned all of `{ys}` for each `{a}` to find equal items; "
                    f"the set `{set_name}`, built once, answers each lookup directly")
 
-
-RULE = Rule(
-    name="equality-join",
-    idea="join two collections through a set built once instead of a nested equality loop",
-    apply=apply,
-)

@@ -3,13 +3,23 @@
 List membership scans the list (O(n)) on every test; a set answers in O(1). Safe only when the
 list does not change inside the loop and is used there for nothing but membership, iteration and
 `len` (so no alias can change it either).
+
+An inner loop that compares each item with `==` to find a match is the same membership test
+spelled out (`equality_join`), and is the second form of this rule.
 """
 
 from __future__ import annotations
 
 import libcst as cst
 
-from lesson_lsp.team.rewrites.base import Rewrite, RewriteContext, Rule, parse_with_parents
+from lesson_lsp.team.rewrites import equality_join
+from lesson_lsp.team.rewrites.base import (
+    Rewrite,
+    RewriteContext,
+    Rule,
+    first_form,
+    parse_with_parents,
+)
 from lesson_lsp.team.rewrites.bindings import fresh_name, names_in, param_names
 from lesson_lsp.team.rewrites.edits import SwapMembership
 from lesson_lsp.team.rewrites.shapes import is_len_argument, membership_tests
@@ -114,6 +124,7 @@ def _rewrite(module: cst.Module, anchor: cst.CSTNode, name: str, set_name: str) 
 
 RULE = Rule(
     name="membership-set",
-    idea="test membership against a set built once instead of scanning a list in a loop",
-    apply=apply,
+    idea="test membership against a set built once instead of scanning a list in a loop "
+         "(`x in xs`, or an inner loop comparing each item with ==)",
+    apply=first_form(apply, equality_join.apply),
 )

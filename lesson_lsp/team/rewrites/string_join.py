@@ -4,13 +4,23 @@ Repeated concatenation can copy the string built so far on every pass (quadratic
 copies each piece once. Safe when, inside the loop, the string is only ever the target of `+=`
 (never read), the loop cannot leave the function early (no `return`/`yield`), and the string
 starts as a literal, so that it is known to be a `str`.
+
+Prepending (`s = piece + s`) is the same string built the other way round; its pieces are joined
+reversed (`string_prepend`), the second form of this rule.
 """
 
 from __future__ import annotations
 
 import libcst as cst
 
-from lesson_lsp.team.rewrites.base import Rewrite, RewriteContext, Rule, parse_with_parents
+from lesson_lsp.team.rewrites import string_prepend
+from lesson_lsp.team.rewrites.base import (
+    Rewrite,
+    RewriteContext,
+    Rule,
+    first_form,
+    parse_with_parents,
+)
 from lesson_lsp.team.rewrites.bindings import fresh_name, names_in
 from lesson_lsp.team.rewrites.edits import AroundStatement
 from lesson_lsp.team.rewrites.loops import self_contained_loops
@@ -67,6 +77,7 @@ def _rewrite(module: cst.Module, loop: cst.CSTNode, name: str, parts: str) -> Re
 
 RULE = Rule(
     name="string-join",
-    idea="collect string pieces in a list and join once instead of += in a loop",
-    apply=apply,
+    idea="collect string pieces in a list and join once instead of adding to a string in a "
+         "loop (appending with +=, or prepending, joined reversed)",
+    apply=first_form(apply, string_prepend.apply),
 )

@@ -1,4 +1,5 @@
-"""`s = piece + s` on a string inside a loop → collect the pieces, join them reversed once.
+"""`s = piece + s` on a string inside a loop → collect the pieces, join them reversed once:
+`string-join`'s prepending form.
 
 Prepending copies the whole string built so far on every pass (quadratic, and CPython's
 in-place trick for `+=` cannot help a prepend); collecting the pieces and joining them in
@@ -12,7 +13,7 @@ from __future__ import annotations
 import libcst as cst
 import libcst.matchers as m
 
-from lesson_lsp.team.rewrites.base import Rewrite, RewriteContext, Rule, parse_with_parents
+from lesson_lsp.team.rewrites.base import Rewrite, RewriteContext, parse_with_parents
 from lesson_lsp.team.rewrites.bindings import fresh_name, is_builtin, names_in
 from lesson_lsp.team.rewrites.edits import AroundStatement
 from lesson_lsp.team.rewrites.loops import self_contained_loops
@@ -76,9 +77,3 @@ def _rewrite(module: cst.Module, loop: cst.CSTNode, name: str, parts: str) -> Re
                    f"`{name} = … + {name}` in a loop copied the whole string on every pass; the "
                    f"pieces are collected in `{parts}` and joined once, in reverse")
 
-
-RULE = Rule(
-    name="string-prepend",
-    idea="collect pieces and join them reversed once instead of prepending to a string in a loop",
-    apply=apply,
-)
