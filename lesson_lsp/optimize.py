@@ -37,7 +37,7 @@ from lesson_lsp.team.bank import Bank
 from lesson_lsp.team.embeddings import Embedder
 from lesson_lsp.team.llm_agent import LLMAgent
 from lesson_lsp.team.loop import Progress, TeamResult, run_team
-from lesson_lsp.team.rewrites import COMPOSE, RULES
+from lesson_lsp.team.rewrites import COMPOSE, MERGED_INTO, RULES
 
 
 class OptimizeError(Exception):
@@ -170,12 +170,13 @@ def build_team(config: Config, http: httpx2.AsyncClient | None = None) -> list[A
     rules = {rule.name: rule for rule in (*RULES, COMPOSE)}
     team: list[Agent] = []
     for member in config.team:
+        name = MERGED_INTO.get(member.name, member.name)
         if member.kind == "openai":
             team.append(LLMAgent(member, http_client=http, timeout_s=config.llm_timeout_s))
         elif member.name == "all":
             team.extend(rewrite_team())
-        elif member.name in rules:
-            team.append(RewriteAgent(rules[member.name]))
+        elif name in rules:
+            team.append(RewriteAgent(rules[name]))
         else:
             raise ConfigError(f"no rewrite agent named `{member.name}`: set that team "
                               f"member's `name` to one of all, {', '.join(rules)}")

@@ -81,6 +81,12 @@ def test_the_default_team_ends_with_the_composition_and_it_can_be_named() -> Non
     assert [agent.name for agent in chosen] == ["compose"]
 
 
+def test_a_team_naming_a_rule_merged_into_a_family_gets_the_family() -> None:
+    chosen = build_team(Config(team=(AgentConfig(name="equality-join", kind="rewrite"),
+                                     AgentConfig(name="string-prepend", kind="rewrite"))))
+    assert [agent.name for agent in chosen] == ["membership-set", "string-join"]
+
+
 def test_the_composed_candidate_is_checked_and_timed_end_to_end(tmp_path: Path) -> None:
     (tmp_path / "mod.py").write_text(
         TWO + '\n\ndef inputs():\n    return [(["%d" % (i - 500) for i in range(2000)],)] * 3\n',

@@ -68,7 +68,13 @@ RULES: tuple[Rule, ...] = (
     mirror_compare.RULE,
 )
 
+# Rules merged into a family: a team that names one gets the family it became.
+MERGED_INTO = {
+    "equality-join": "membership-set",
+    "string-prepend": "string-join",
+}
+
 # Not a rule of its own: the rules above that apply, applied together (its own team member).
 COMPOSE: Rule = compose.composing(RULES)
 
-__all__ = ["COMPOSE", "RULES", "Rewrite", "RewriteContext", "Rule"]
+__all__ = ["COMPOSE", "MERGED_INTO", "RULES", "Rewrite", "RewriteContext", "Rule"]
