@@ -1,5 +1,5 @@
 """linear-recurrence: each spelling is rewritten and agrees with the original everywhere it is
-tried (ints, negatives, bools, floats, exceptions by type); non-linear, float, effectful or
+tried (ints, negatives, bools, floats, NaN, int subclasses, exceptions by type); non-linear, float, effectful or
 otherwise unproved shapes are refused."""
 
 from __future__ import annotations
@@ -66,6 +66,10 @@ def _functions(source: str, out) -> tuple:
     return old[name], new[name]
 
 
+class Whole(int):
+    """An int subclass: the fast path is for exact ints, so this takes the original's way."""
+
+
 def _outcome(fn, *args):
     try:
         return "ok", fn(*args)
@@ -87,7 +91,8 @@ def test_applies_and_agrees(key: str) -> None:
     old, new = _functions(source, out)
     extra = ("x",) if key == "extra" else ()
     cases = [(n,) for n in range(-3, 30)] + [(True,), (False,), (2.0,), (1.5,), (-1.0,),
-                                             (None,), ("3",)]
+                                             (None,), ("3",), (float("nan"),), (Whole(7),),
+                                             (Whole(-2),)]
     for (arg,) in cases:
         assert _outcome(old, arg, *extra) == _outcome(new, arg, *extra), (key, arg)
     # a large n: the rewrite agrees with the recurrence computed bottom-up from small values
