@@ -1,6 +1,6 @@
 """linear-recurrence: each spelling is rewritten and agrees with the original everywhere it is
-tried (ints, negatives, bools, floats, NaN, int subclasses, exceptions by type); non-linear, float, effectful or
-otherwise unproved shapes are refused."""
+tried (ints, negatives, bools, floats, NaN, int subclasses, exceptions by type); non-linear,
+float, effectful or otherwise unproved shapes are refused."""
 
 from __future__ import annotations
 
