@@ -763,8 +763,8 @@ APPLIES = {
     "lambda-comprehension": ("def f(xs):\n    return list(filter(lambda x: x < 0, xs))\n", "f"),
     "sum-accumulate": ("def f(words):\n    total = 0\n    for w in words:\n"
                        "        total += len(w)\n    return total\n", "f"),
-    "range-sum": ("def f(n):\n    return sum(range(n + 1))\n", "f"),
-    "range-list": ("def pile(n):\n    return [n + 2*i for i in range(n)]\n", "pile"),
+    "arithmetic-range (sum)": ("def f(n):\n    return sum(range(n + 1))\n", "f"),
+    "arithmetic-range (list)": ("def pile(n):\n    return [n + 2*i for i in range(n)]\n", "pile"),
     "redundant-copy": ("def f(xs):\n    return sorted(list(set(xs)))\n", "f"),
     "minmax-compare": ("def f(xs):\n    best = xs[0]\n    for x in xs:\n"
                        "        best = max(best, x)\n    return best\n", "f"),

@@ -2,6 +2,7 @@
 
 from lesson_lsp.team.rewrites import (
     append_comprehension,
+    arithmetic_range,
     builtin_map,
     char_table,
     companion_set,
@@ -22,8 +23,6 @@ from lesson_lsp.team.rewrites import (
     minmax_compare,
     mirror_compare,
     prefix_sum,
-    range_list,
-    range_sum,
     recurrence,
     redundant_copy,
     regex_compile,
@@ -52,8 +51,7 @@ RULES: tuple[Rule, ...] = (
     builtin_map.RULE,
     lambda_comprehension.RULE,
     sum_accumulate.RULE,
-    range_sum.RULE,
-    range_list.RULE,
+    arithmetic_range.RULE,
     redundant_copy.RULE,
     minmax_compare.RULE,
     slice_startswith.RULE,
@@ -72,6 +70,8 @@ RULES: tuple[Rule, ...] = (
 MERGED_INTO = {
     "equality-join": "membership-set",
     "string-prepend": "string-join",
+    "range-sum": "arithmetic-range",
+    "range-list": "arithmetic-range",
 }
 
 # Not a rule of its own: the rules above that apply, applied together (its own team member).

@@ -1,4 +1,4 @@
-"""`[a + k*i for i in range(n)]` → `list(range(a, a + k*n, k))`.
+"""`[a + k*i for i in range(n)]` → `list(range(a, a + k*n, k))` (`arithmetic-range`'s list form).
 
 An arithmetic progression built by a comprehension evaluates the expression once per item in
 bytecode; `range` produces the same integers in C. The elements `a + k·i` for `i` in
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from lesson_lsp.team.rewrites.base import Rewrite, RewriteContext, Rule, parse_function
+from lesson_lsp.team.rewrites.base import Rewrite, RewriteContext, parse_function
 from lesson_lsp.team.rewrites.bindings import is_builtin, names_in
 from lesson_lsp.team.rewrites.edits import operand, with_function
 from lesson_lsp.team.rewrites.effects import pure_arithmetic
@@ -97,9 +97,3 @@ def apply(source: str, context: RewriteContext) -> Rewrite | None:
                    f"`{seen[0]}` computed an arithmetic progression item by item; `range` "
                    "yields the same integers in C")
 
-
-RULE = Rule(
-    name="range-list",
-    idea="build an arithmetic progression with list(range(...)) instead of a comprehension",
-    apply=apply,
-)

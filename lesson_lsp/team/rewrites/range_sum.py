@@ -1,4 +1,5 @@
-"""`sum(range(n))` and `sum(range(a, b))` → the closed form of an arithmetic series.
+"""`sum(range(n))` and `sum(range(a, b))` → the closed form of an arithmetic series
+(`arithmetic-range`'s sum form).
 
 Adding the integers of a range one by one is O(n); their sum is `count · (first + last) / 2`,
 computed in O(1). `len(range(…))` gives the count and keeps every check `range` makes (integer
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from lesson_lsp.team.rewrites.base import Rewrite, RewriteContext, Rule, parse_function
+from lesson_lsp.team.rewrites.base import Rewrite, RewriteContext, parse_function
 from lesson_lsp.team.rewrites.bindings import is_builtin
 from lesson_lsp.team.rewrites.edits import operand, with_function
 from lesson_lsp.team.rewrites.effects import pure_arithmetic
@@ -60,9 +61,3 @@ def apply(source: str, context: RewriteContext) -> Rewrite | None:
                    f"`{seen[0]}` added every integer of the range one by one; the sum of an "
                    "arithmetic series is count × (first + last) / 2, computed at once")
 
-
-RULE = Rule(
-    name="range-sum",
-    idea="compute the sum of a range in closed form instead of adding its numbers one by one",
-    apply=apply,
-)
