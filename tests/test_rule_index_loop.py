@@ -251,3 +251,17 @@ def test_a_generator_not_consumed_where_it_is_made_is_refused(source: str) -> No
 ])
 def test_enumerate_filters_that_are_not_a_stride_are_refused(source: str) -> None:
     _refused(source)
+
+
+@pytest.mark.parametrize("name", ["plain", "happy", "closest vowel"])
+def test_the_original_kept_for_other_types_is_not_rewritten_again(name: str) -> None:
+    out = _agrees(LOOPS[name][0], TEXT)
+    _refused(out)
+    comp = _agrees(COMPREHENSIONS["sum of odd places"][0], NUMS)
+    _refused(comp)
+    two = LOOPS["plain"][0].replace("    return n\n", "    for i in range(len(xs)):\n"
+                                    "        n -= xs[i]\n    return n\n")
+    once = _agrees(two, NUMS)
+    assert once.count("type(xs)") == 1
+    twice = index_loop.apply(once, RewriteContext("f"))
+    assert twice is not None and twice.source.count("type(xs)") == 2

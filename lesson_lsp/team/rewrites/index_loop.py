@@ -55,7 +55,13 @@ from lesson_lsp.team.rewrites.base import (
 from lesson_lsp.team.rewrites.bindings import bound_names, fresh_name, is_builtin, names_in
 from lesson_lsp.team.rewrites.edits import with_comments_of
 from lesson_lsp.team.rewrites.effects import calls_leave_alone, reads
-from lesson_lsp.team.rewrites.index_items import Plan, guarded, iterable, known_sequence
+from lesson_lsp.team.rewrites.index_items import (
+    GUARD,
+    Plan,
+    guarded,
+    iterable,
+    known_sequence,
+)
 from lesson_lsp.team.rewrites.index_range import Stride, offset, range_stride, residue
 from lesson_lsp.team.rewrites.loops import read_outside
 from lesson_lsp.team.rewrites.shapes import call_to, has_any
@@ -97,6 +103,8 @@ def _plan(module: cst.Module, fn: cst.FunctionDef, site: cst.CSTNode,
     if plan is None or not all(is_builtin(module, b) for b in plan.builtins()):
         return None
     xs, i = plan.stride.xs, plan.index
+    if _kept_for_other_types(site, xs, parent_of):
+        return None
     if i == xs or plan.item in (xs, i) or \
             any(n in bound_names(part) for part in scope for n in (xs, i)):
         return None
@@ -107,6 +115,19 @@ def _plan(module: cst.Module, fn: cst.FunctionDef, site: cst.CSTNode,
             not all(calls_leave_alone(module, fn, part, xs) for part in scope):
         return None
     return plan
+
+
+def _kept_for_other_types(site: cst.CSTNode, xs: str, parent_of: Parents) -> bool:
+    """`site` is the original this rule kept in the `else` of its own type guard on `xs`:
+    rewriting it again would only guard it twice."""
+    guard = cst.parse_expression(GUARD.format(xs))
+    child, current = site, parent_of.get(site)
+    while current is not None:
+        if isinstance(current, (cst.If, cst.IfExp)) and current.test.deep_equals(guard) and \
+                child is current.orelse:
+            return True
+        child, current = current, parent_of.get(current)
+    return False
 
 
 def _header(site: cst.CSTNode) -> tuple[cst.BaseAssignTargetExpression, cst.BaseExpression,
