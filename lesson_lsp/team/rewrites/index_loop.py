@@ -36,6 +36,11 @@ a subclass may override `__getitem__` or `__iter__`), so the fast path runs unde
 `type(xs) in (list, str, tuple)` and the original code stays, unchanged, for everything else;
 the guard is left out only when `xs` is a local that only ever holds a list, str or tuple
 display, comprehension, or a `list`/`tuple`/`str`/`sorted` result.
+
+Cost. A window builds a tuple per pass and copies its slices up front, which only pays when
+most of its items are read on every pass: when fewer than half of the offsets are read outside
+an `if` body, an `and`/`or` right side or a conditional branch (ENAMEL he118 reads the
+neighbours only next to a vowel), the rule leaves the loop alone.
 """
 
 from __future__ import annotations
@@ -110,6 +115,8 @@ def _plan(module: cst.Module, fn: cst.FunctionDef, site: cst.CSTNode,
         return None
     if isinstance(site, cst.For) and read_outside(site, fn, parent_of):
         return None
+    if len(plan.offsets) > 1 and 2 * _read_every_pass(plan, site, parent_of) < len(plan.offsets):
+        return None  # a window pays a tuple per pass: worth it only if most items are read
     if any(has_any(part, (cst.Yield, cst.Await)) for part in scope) or \
             not all(reads(u, parent_of) for part in scope for u in names_in(part, xs)) or \
             not all(calls_leave_alone(module, fn, part, xs) for part in scope):
@@ -128,6 +135,34 @@ def _kept_for_other_types(site: cst.CSTNode, xs: str, parent_of: Parents) -> boo
             return True
         child, current = current, parent_of.get(current)
     return False
+
+
+def _read_every_pass(plan: Plan, site: cst.CSTNode, parent_of: Parents) -> int:
+    """How many offsets have a subscript that every pass evaluates: not under an `if` body,
+    the right of `and`/`or`, a branch of `… if … else …`, a comprehension's element or later
+    test when it has tests, an inner loop's body or a function."""
+    always: set[int] = set()
+    for sub, d in plan.items.items():
+        child: cst.CSTNode = sub
+        current = parent_of.get(sub)
+        ok = True
+        while ok and current is not None and child is not site:
+            if isinstance(current, (cst.If, cst.While, cst.IfExp)):
+                ok = child is current.test
+            elif isinstance(current, cst.BooleanOperation):
+                ok = child is current.left
+            elif isinstance(current, (cst.Lambda, cst.FunctionDef)):
+                ok = False
+            elif isinstance(current, cst.For) and current is not site:
+                ok = child is current.iter
+            elif isinstance(current, cst.CompFor) and current.ifs:
+                ok = child is current.ifs[0]
+            elif isinstance(current, _COMPREHENSIONS) and current is site:
+                ok = child is current.for_in or not current.for_in.ifs
+            child, current = current, parent_of.get(current)
+        if ok:
+            always.add(d)
+    return len(always)
 
 
 def _header(site: cst.CSTNode) -> tuple[cst.BaseAssignTargetExpression, cst.BaseExpression,
