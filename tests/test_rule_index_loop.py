@@ -96,6 +96,9 @@ LOOPS = {
     "happy unguarded by length": ("def f(s):\n    for i in range(len(s) - 2):\n"
                                   "        if s[i] == s[i + 2]:\n            return s[i + 1]\n"
                                   "    return -1\n", TEXT, None),
+    "pairs by two": ("def f(s):\n    out = []\n    for i in range(0, len(s) - 1, 2):\n"
+                     "        out.append((s[i + 1], s[i]))\n    return out\n", TEXT,
+                     "in zip(s[::2], s[1::2]):"),
     "window gap": ("def f(s):\n    n = 0\n    for i in range(len(s) - 2):\n"
                    "        if s[i] == s[i + 2]:\n            n += 1\n    return n\n",
                    TEXT, "in zip(s, s[2:]):"),
@@ -175,6 +178,13 @@ def test_a_local_known_to_be_a_list_needs_no_guard() -> None:
     # a parameter, or a local that may hold something else, keeps the guard
     maybe = source.replace("    t = 0\n", "    t = 0\n    if n > 5:\n        xs = {0: 1}\n")
     assert "type(xs)" in _agrees(maybe, [0, 1, 2, 10])
+    sorted_rebound = "def sorted(x):\n    return dict.fromkeys(x, 1)\n\n\n" + source
+    assert "type(xs)" in _agrees(sorted_rebound, [0, 1, 2, 10])
+    # a nested function's `xs` is its own: the loop's is a global of any type
+    inner = ("xs = {0: 5}\n\n\ndef f(n):\n    def g():\n        xs = [n]\n        return xs\n"
+             "    t = 0\n    for i in range(len(xs)):\n        t += xs[i]\n"
+             "    return t + len(g())\n")
+    assert "type(xs)" in _agrees(inner, [0, 1])
 
 
 REFUSED = {
@@ -199,6 +209,8 @@ REFUSED = {
     "not the length": ("range(len(xs))", "range(len(xs) * 2)"),
     "length of a call": ("range(len(xs))", "range(len(g(xs)))"),
     "else": ("    return n", "    else:\n        n = 0\n    return n"),
+    "closure": ("n += xs[i]", "n += (lambda: xs[i])()"),
+    "nested def": ("n += xs[i]", "def g():\n            return xs[i]\n        n += g()"),
 }
 _BASE = ("def f(xs, ys=(), k=1):\n    n = 0\n    for i in range(len(xs)):\n"
          "        n += xs[i]\n    return n\n")
@@ -221,6 +233,7 @@ def test_a_rebound_builtin_is_refused() -> None:
     "def f(xs):\n    return (xs[i] for i in range(len(xs)))\n",
     "def f(xs):\n    return max((xs[i] for i in range(len(xs))), key=abs)\n",
     "def f(xs):\n    return sep.join(xs[i] for i in range(len(xs)))\n",
+    "def sum(g):\n    return g\n\n\ndef f(xs):\n    return sum(xs[i] for i in range(len(xs)))\n",
 ])
 def test_a_generator_not_consumed_where_it_is_made_is_refused(source: str) -> None:
     _refused(source)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 import libcst.matchers as m
 
-from lesson_lsp.team.rewrites.bindings import bound_names, param_names
+from lesson_lsp.team.rewrites.bindings import bound_names, is_builtin, names_in, param_names
 from lesson_lsp.team.rewrites.edits import without
 from lesson_lsp.team.rewrites.index_range import Stride
 
@@ -93,11 +93,15 @@ _SEQUENCE = m.List() | m.ListComp() | m.Tuple() | m.SimpleString() | m.Concatena
     m.Call(func=m.Name("list") | m.Name("tuple") | m.Name("str") | m.Name("sorted"))
 
 
-def known_sequence(fn: cst.FunctionDef, xs: str) -> bool:
+def known_sequence(module: cst.Module, fn: cst.FunctionDef, xs: str) -> bool:
     """`xs` is a local of `fn` that only ever holds a new list, str or tuple: every binding is
     `xs = <display, list comprehension, or list/tuple/str/sorted(…)>` (those builtins not
-    rebound anywhere in `fn`). A str literal can be bytes: those are refused."""
-    if xs in param_names(fn) or {"list", "tuple", "str", "sorted"} & bound_names(fn):
+    rebound), and no function or class inside `fn` mentions it (its `xs` could be another
+    variable, or bind this one). A str literal can be bytes: those are refused."""
+    if xs in param_names(fn) or \
+            not all(is_builtin(module, b) for b in ("list", "tuple", "str", "sorted")) or \
+            any(names_in(inner, xs) for inner in
+                m.findall(fn.body, m.FunctionDef() | m.ClassDef() | m.Lambda())):
         return False
     assigns = [a for a in m.findall(fn.body, m.Assign(targets=[m.AssignTarget(m.Name(xs))]))
                if isinstance(a, cst.Assign) and m.matches(a.value, _SEQUENCE)

@@ -28,7 +28,8 @@ reversed slices (all with explicit stops, so they are of one length and zip alig
 Safety. `i` is used only in those subscripts (or only in the filter), never rebound, and not
 read after the loop; `xs` is a plain name that the loop only reads (no store, no method call)
 and nothing it calls can change (only builtins and nested functions that never mention it),
-and the loop neither yields nor awaits (someone else could change `xs` in between). A slice is
+and the loop neither yields nor awaits (someone else could change `xs` in between) nor makes a
+function (a closure would read `xs[i]` later, when `xs` may have changed). A slice is
 a snapshot taken before the loop; with `xs` unchanged during it, the same items. A generator
 expression must be consumed where it is made, or a later change to `xs` would show.
 Iterating equals indexing for list, str and tuple only (a dict keyed 0 … n-1 iterates its keys,
@@ -101,7 +102,7 @@ def _plan(module: cst.Module, fn: cst.FunctionDef, site: cst.CSTNode,
     if header is None:
         return None
     target, iter_, scope = header
-    if isinstance(site, cst.GeneratorExp) and not _consumed_at_once(site, parent_of):
+    if isinstance(site, cst.GeneratorExp) and not _consumed_at_once(module, site, parent_of):
         return None
     plan = _by_index(target, iter_, scope, parent_of) if call_to(iter_, "range") else \
         _by_filter(site, target, iter_, scope)
@@ -117,7 +118,8 @@ def _plan(module: cst.Module, fn: cst.FunctionDef, site: cst.CSTNode,
         return None
     if len(plan.offsets) > 1 and 2 * _read_every_pass(plan, site, parent_of) < len(plan.offsets):
         return None  # a window pays a tuple per pass: worth it only if most items are read
-    if any(has_any(part, (cst.Yield, cst.Await)) for part in scope) or \
+    if any(has_any(part, (cst.Yield, cst.Await, cst.Lambda, cst.FunctionDef, cst.ClassDef))
+           for part in scope) or \
             not all(reads(u, parent_of) for part in scope for u in names_in(part, xs)) or \
             not all(calls_leave_alone(module, fn, part, xs) for part in scope):
         return None
@@ -183,7 +185,7 @@ def _header(site: cst.CSTNode) -> tuple[cst.BaseAssignTargetExpression, cst.Base
     return f.target, f.iter, [*elements, *f.ifs, *inner]
 
 
-def _consumed_at_once(site: cst.GeneratorExp, parent_of: Parents) -> bool:
+def _consumed_at_once(module: cst.Module, site: cst.GeneratorExp, parent_of: Parents) -> bool:
     """The generator is the one argument of a consumer (`sum(…)`, `"".join(…)`, …): it is
     run to its end, or to the consumer's answer, before anything else can change `xs`."""
     arg = parent_of.get(site)
@@ -191,7 +193,8 @@ def _consumed_at_once(site: cst.GeneratorExp, parent_of: Parents) -> bool:
     if not isinstance(call, cst.Call) or len(call.args) != 1 or call.args[0] is not arg:
         return False
     func = call.func
-    return (isinstance(func, cst.Name) and func.value in _CONSUMERS) or \
+    return (isinstance(func, cst.Name) and func.value in _CONSUMERS and
+            is_builtin(module, func.value)) or \
         (isinstance(func, cst.Attribute) and func.attr.value == "join" and
          isinstance(func.value, cst.SimpleString))
 
@@ -274,7 +277,7 @@ def _replace(module: cst.Module, fn: cst.FunctionDef, site: cst.CSTNode,
             return updated
 
     fast = site.visit(Substitute())
-    skip_guard = known_sequence(fn, plan.stride.xs)
+    skip_guard = known_sequence(module, fn, plan.stride.xs)
     if isinstance(fast, cst.For):
         assert isinstance(site, cst.For)
         fast = fast.with_changes(target=fast_target, iter=fast_iter)
