@@ -311,7 +311,8 @@ def _swap(module: cst.Module, site: cst.CSTNode, replacement: cst.CSTNode) -> st
 
 def _summary(plan: Plan) -> str:
     xs, i = plan.stride.xs, plan.index
-    what = f"`{xs}[{i}]`" if plan.items else f"which items of `{xs}` to take"
+    reads_ = ", ".join(f"`{xs}[{i}{d:+d}]`" if d else f"`{xs}[{i}]`" for d in plan.offsets)
+    what = reads_ if plan.items else f"which items of `{xs}` to take"
     return (f"the loop counted `{i}` only to read {what}; iterating `{iterable(plan)}` hands "
             "each item over without the index arithmetic and subscript")
 
