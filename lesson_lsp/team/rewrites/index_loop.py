@@ -310,10 +310,13 @@ def _swap(module: cst.Module, site: cst.CSTNode, replacement: cst.CSTNode) -> st
 
 
 def _summary(plan: Plan) -> str:
-    xs, i = plan.stride.xs, plan.index
+    xs, i, s = plan.stride.xs, plan.index, plan.stride
+    if not plan.items:
+        return (f"the loop numbered the items of `{xs}` only to keep those with "
+                f"`{i} % {s.step} == {s.start}`; iterating `{iterable(plan)}` takes exactly "
+                "those, without the counter and the test")
     reads_ = ", ".join(f"`{xs}[{i}{d:+d}]`" if d else f"`{xs}[{i}]`" for d in plan.offsets)
-    what = reads_ if plan.items else f"which items of `{xs}` to take"
-    return (f"the loop counted `{i}` only to read {what}; iterating `{iterable(plan)}` hands "
+    return (f"the loop counted `{i}` only to read {reads_}; iterating `{iterable(plan)}` hands "
             "each item over without the index arithmetic and subscript")
 
 
