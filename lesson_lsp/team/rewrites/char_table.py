@@ -32,8 +32,14 @@ import libcst as cst
 import libcst.matchers as m
 
 from lesson_lsp.team.rewrites.base import Rewrite, RewriteContext, Rule, parse_with_parents
-from lesson_lsp.team.rewrites.bindings import fresh_name, is_builtin, param_names, target_names
-from lesson_lsp.team.rewrites.char_eval import constants, per_char, table
+from lesson_lsp.team.rewrites.bindings import (
+    bound_names,
+    fresh_name,
+    is_builtin,
+    param_names,
+    target_names,
+)
+from lesson_lsp.team.rewrites.char_eval import bound_before, constants, membership, per_char, table
 from lesson_lsp.team.rewrites.loops import read_outside
 
 _INT_OPS = (cst.AddAssign, cst.SubtractAssign, cst.MultiplyAssign, cst.FloorDivideAssign,
@@ -86,6 +92,36 @@ def _plan(kind: str, conds: list[cst.BaseExpression], elt: cst.BaseExpression, i
         parts.append((bytes([1] * 128 + [0] * 128), base))
     return (f"sum({_ONES.format('e', 't')} * w for e in ({seq}.encode(),) for t, w in {{T}})",
             repr(tuple(parts)))
+
+
+# The characters of a run-time string `c`, as a `str.translate` table that deletes them.
+_DELETE = "dict.fromkeys(map(ord, set({})))"
+_SCOPES = (cst.FunctionDef, cst.Lambda, cst.ClassDef, cst.ListComp, cst.SetComp, cst.DictComp,
+           cst.GeneratorExp)
+
+
+def _runtime(kind: str, conds: list[cst.BaseExpression], elt: cst.BaseExpression, is_char: Any,
+             seq: str) -> tuple[str, str] | None:
+    """(fast code, c) when the per-character step is membership in a run-time string `c`: a
+    filter `F(ch for ch in s if ch [not] in c)` ("map") or a count of `ch [not] in c` ("sum")."""
+    if kind == "map" and is_char(elt) and len(conds) == 1:
+        found = membership(conds[0], is_char)
+    elif kind == "sum" and not conds:
+        found = membership(elt, is_char)
+    elif kind == "sum" and len(conds) == 1 and m.matches(elt, m.Integer("1")):
+        found = membership(conds[0], is_char)
+    else:
+        return None
+    if found is None:
+        return None
+    c, kept = found
+    deleted = _DELETE.format(c)
+    if kind == "map":
+        keep = f"dict.fromkeys(map(ord, set({seq}).difference({c})))"  # s's others
+        return f"{seq}.translate({keep if kept else deleted})", c
+    if kept:
+        return f"len({seq}) - len({seq}.translate({deleted}))", c
+    return f"len({seq}.translate({deleted}))", c
 
 
 def _comprehension(node: cst.BaseExpression) -> tuple[str, cst.BaseExpression,
@@ -203,13 +239,36 @@ def apply(source: str, context: RewriteContext) -> Rewrite | None:
     body = list(fn.body.body) if isinstance(fn.body, cst.IndentedBlock) else []
     tables: list[cst.BaseStatement] = []
     seen: list[str] = []
+    live: list[str] = []  # the run-time strings tables are built from
 
-    def known_at(node: cst.CSTNode) -> dict[str, Any]:
+    def top_index(node: cst.CSTNode) -> int:
+        """The index in `fn`'s body of the top-level statement holding `node`."""
         current = node
         while parent_of.get(current) is not fn.body and current in parent_of:
             current = parent_of[current]
-        index = next((i for i, s in enumerate(body) if s is current), -1)
+        return next((i for i, s in enumerate(body) if s is current), -1)
+
+    def known_at(node: cst.CSTNode) -> dict[str, Any]:
+        index = top_index(node)
         return {name: v for name, (at, v) in consts.items() if at < index}
+
+    def run_time(plan: tuple[str, str] | None, s: str, node: cst.CSTNode, avoid: set[str]
+                 ) -> tuple[tuple[str, None], cst.BaseExpression] | None:
+        """`_runtime`'s plan with its guard, when `c` is `fn`'s own name, bound before `node`
+        runs and not rebound by it (nor one of `avoid`), and the builtins it calls are."""
+        if plan is None or plan[1] in avoid | bound_names(node) or not all(
+                is_builtin(module, b) for b in ("dict", "map", "ord", "set")):
+            return None
+        current = parent_of.get(node)
+        while current is not None and current is not fn:
+            if isinstance(current, _SCOPES):
+                return None  # `c` may be another scope's
+            current = parent_of.get(current)
+        if current is None or not bound_before(fn, plan[1], top_index(node)):
+            return None
+        live.append(plan[1])
+        test = cst.parse_expression(f"type({s}) is str and type({plan[1]}) is str")
+        return (plan[0], None), test
 
     def fast(plan: tuple[str, str | None], s: str) -> cst.BaseExpression:
         code, literal = plan
@@ -239,11 +298,16 @@ def apply(source: str, context: RewriteContext) -> Rewrite | None:
             else:
                 return updated
             c, elt, conds, s = comp
-            plan = _plan(kind, conds, elt, lambda node: m.matches(node, m.Name(c)),
-                         known_at(original), module, s)
+            is_char = lambda node: m.matches(node, m.Name(c))  # noqa: E731
+            plan = _plan(kind, conds, elt, is_char, known_at(original), module, s)
+            test = guard(s)
             if plan is None:
-                return updated
-            return cst.IfExp(test=guard(s), body=fast(plan, s), orelse=updated,
+                dynamic = run_time(_runtime(kind, conds, elt, is_char, s), s,
+                                   original.args[0].value, {s})
+                if dynamic is None:
+                    return updated
+                plan, test = dynamic
+            return cst.IfExp(test=test, body=fast(plan, s), orelse=updated,
                              lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
 
         def leave_For(self, original: cst.For, updated: cst.For) -> cst.BaseStatement:
@@ -264,13 +328,19 @@ def apply(source: str, context: RewriteContext) -> Rewrite | None:
                 s, seq, is_char = index
             if kind is None or aug.target.value == s:
                 return updated
-            plan = _plan("sum" if kind == "int" else "map", conds, aug.value, is_char,
-                         known_at(original), module, seq)
+            step = "sum" if kind == "int" else "map"
+            plan = _plan(step, conds, aug.value, is_char, known_at(original), module, seq)
+            test = guard(s)
             if plan is None:
-                return updated
+                avoid = {s, aug.target.value} | target_names(original.target)
+                dynamic = run_time(_runtime(step, conds, aug.value, is_char, seq), s,
+                                   original, avoid)
+                if dynamic is None:
+                    return updated
+                plan, test = dynamic
             statement = cst.SimpleStatementLine([cst.AugAssign(
                 target=aug.target, operator=cst.AddAssign(), value=fast(plan, s))])
-            return cst.If(test=guard(s), body=cst.IndentedBlock([statement]),
+            return cst.If(test=test, body=cst.IndentedBlock([statement]),
                           orelse=cst.Else(cst.IndentedBlock([updated.with_changes(
                               leading_lines=())])),
                           leading_lines=original.leading_lines)
@@ -281,11 +351,17 @@ def apply(source: str, context: RewriteContext) -> Rewrite | None:
     new_body: list[Any] = []
     for statement in module.body:
         new_body += [*tables, new_fn] if statement is fn else [statement]
+    if len(live) == len(seen):
+        how = (f"it tests membership in `{live[0]}`, so the table deleting `{live[0]}`'s "
+               "characters is built when the code runs and `s.translate` makes one C pass over "
+               "any `str` (Unicode too) when both are exact strings; other inputs still take "
+               "the loop")
+    else:
+        how = ("the rule evaluated that step on all 128 ASCII characters once and made it a "
+               "table, so an ASCII string is processed in one C pass (`translate`), other "
+               "inputs still take the loop")
     return Rewrite(module.with_changes(body=new_body).code, (),
-                   f"a Python-level step ran for every character of `{seen[0]}`; the rule "
-                   "evaluated that step on all 128 ASCII characters once and made it a table, "
-                   "so an ASCII string is processed in one C pass (`translate`), other inputs "
-                   "still take the loop")
+                   f"a Python-level step ran for every character of `{seen[0]}`; {how}")
 
 
 def _loop(loop: cst.For) -> tuple[cst.AugAssign, list[cst.BaseExpression]] | None:
