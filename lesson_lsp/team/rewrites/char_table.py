@@ -1,4 +1,4 @@
-"""A per-character count, sum, map or filter over a string → one table pass in C, for ASCII text.
+"""A per-character count, sum, map or filter over a string → one table pass in C (`translate`).
 
     n = sum(c in "aeiou" for c in s)       →  n = (len(s.encode().translate(None, T))
                                                     if type(s) is str and s.isascii() else …)
@@ -22,6 +22,29 @@ Shapes: `sum(E for c in s [if P])`, `"".join(F for c in s [if P])` (generator or
 bindings; the loop variable not read after it), over `for c in s` or an index loop
 `for i in range(a, len(s), k)` that reads only `s[i]` (then over `s[a::k]`). The tables are
 module-level literals, built once at import.
+
+Tables built at run time. When the step is membership in a string known only when the code
+runs, `ch in c` / `ch not in c` for a name `c` (a parameter, or a local a top-level statement
+assigns before; never deleted, not rebound by the loop or comprehension, not another scope's),
+the table is built from c where the loop was, `dict.fromkeys(map(ord, set(c)))`, deleting c's
+characters:
+
+    "".join(ch for ch in s if ch not in c)  →  s.translate(D)       D = that table
+    "".join(ch for ch in s if ch in c)      →  s.translate(dict.fromkeys(map(ord,
+                                                   set(s).difference(c))))
+    sum(ch in c for ch in s), `sum(1 for … if ch in c)`, `for ch in s: if ch in c: n += 1`
+                                            →  len(s) - len(s.translate(D))   (`not in`: the
+                                                                               kept length)
+
+The proof: for an exact `str` c and one character ch, `ch in c` is a substring test of length
+one, true exactly when ch is one of c's characters, i.e. when D deletes it (duplicates in c
+change nothing; an empty c deletes nothing, and `ch in ""` is False). So the filter keeps what
+`translate` keeps, in order, and the count is what it deletes. It is taken only when
+`type(s) is str and type(c) is str`: for a list, set or tuple c, `ch in c` compares whole items
+(`"a" in ["ab"]` is False), and a str subclass may define its own `__contains__` or
+`__iter__`; those take the original. A dict table covers every code point, so non-ASCII text,
+astral characters and lone surrogates in s or c need no `isascii` guard. Evaluating c before
+the loop raises nothing new, as it is certainly bound there.
 """
 
 from __future__ import annotations
