@@ -195,7 +195,7 @@ def test_the_wheel_is_2_3_and_6k_pm_1_below_its_stop_and_no_further() -> None:
 def test_the_wheel_gives_the_first_divisor_the_original_gives(stop: str) -> None:
     # n - 4000: an end below √n for n ≥ 4096 + … , where the wheel must stop exactly at it
     out = _agrees(_prime(stop), WHEEL)
-    assert "if n < 4096 else " in out and out.count("_trial_divisors(") == 2
+    assert "n > 1 and n < 4096 else " in out and out.count("_trial_divisors(") == 2
 
 
 def test_the_wheel_with_flags_else_and_len() -> None:

@@ -26,7 +26,7 @@ rule already requires: the body does nothing for a non-dividing d (no count, no 
 start is 2, the loop ends or gets its `break` at the first divisor, so nothing after it
 depends on later d's, and d is not read after the loop (inside the branch it is p either way).
 The numbers (CPython 3.11): a prime near 10⁶ takes 1000 plain trial divisions, 25 µs, and 334
-wheel ones, 12 µs (2.2×; 2.4× near 10⁹, 1.8× near 10⁵); the wheel's setup costs about 0.5 µs,
+wheel ones, 12 µs (2.2×; 2.4× near 10⁹, 1.8× near 10⁵); the wheel's setup costs about 0.6 µs,
 50 plain divisions, so it breaks even near n = 3000 and loses below (0.3× at n = 25); below
 64² the plain cut range stays (count_up_to's inner loops, all below 300, keep it). An n with
 a small factor, 2 or 3, pays that setup for nothing: 0.2 µs → 0.7 µs.
@@ -239,9 +239,9 @@ class _Swap(cst.CSTTransformer):
 
 def _iter(hit: _Hit, stop: cst.BaseExpression, original: cst.BaseExpression,
           wheel: str) -> cst.IfExp:
-    """`<the cut range> if <n is an int above 1> else <the original range>`; the cut range is
-    the plain one below `_WHEEL_FROM` and the `wheel` helper's candidates from there."""
-    n = hit.bound or hit.n
+    """`<the plain cut range> if <n is an int above 1, below _WHEEL_FROM> else <the wheel's cut
+    range> if <n is an int above 1> else <the original range>`."""
+    n = hit.bound or hit.n  # len(x) is bound to its name by the first test, read by the second
     guard = f"({n} := {hit.n}) > 1" if hit.bound else f"type({n}) is int and {n} > 1"
     end = f"math.isqrt({n}) + 1"
     if hit.kind == "below":
@@ -251,9 +251,11 @@ def _iter(hit: _Hit, stop: cst.BaseExpression, original: cst.BaseExpression,
     plain, wheeled = f"range(2, {end})", f"{wheel}({end})"
     if hit.kind == "above":
         plain, wheeled = (f"itertools.chain({r}, ({n},))" for r in (plain, wheeled))
-    fast = f"({plain} if {n} < {_WHEEL_FROM} else {wheeled})"
-    return cst.IfExp(test=cst.parse_expression(guard), body=cst.parse_expression(fast),
-                     orelse=original)
+    return cst.IfExp(
+        test=cst.parse_expression(f"{guard} and {n} < {_WHEEL_FROM}"),
+        body=cst.parse_expression(plain),
+        orelse=cst.IfExp(test=cst.parse_expression(f"{n} > 1" if hit.bound else guard),
+                         body=cst.parse_expression(wheeled), orelse=original))
 
 
 def _wheel(name: str) -> cst.BaseStatement:
@@ -264,6 +266,7 @@ def _wheel(name: str) -> cst.BaseStatement:
         '    order, in a third of the numbers (added by the divisor-bound rule)."""\n'
         f"    if stop <= {_WHEEL_STOP}:  # fewer candidates than the wheel costs to set up\n"
         "        return range(2, stop)\n"
+        "    import itertools\n\n"
         "    return itertools.chain((2, 3), itertools.islice(\n"
         "        itertools.accumulate(itertools.cycle((2, 4)), initial=5),\n"
         "        len(range(5, stop, 6)) + len(range(7, stop, 6))))\n"
@@ -276,7 +279,7 @@ def apply(source: str, context: RewriteContext) -> Rewrite | None:
         return None
     module, fn, parent_of = found
     if not all(is_builtin(module, b) for b in ("range", "type", "min", "len")) or \
-            not may_import(module, fn, "math") or not may_import(module, fn, "itertools"):
+            not may_import(module, fn, "math"):
         return None
     hits: dict[int, _Hit] = {}
 
@@ -287,7 +290,8 @@ def apply(source: str, context: RewriteContext) -> Rewrite | None:
                 hits[id(loop)] = hit
 
     fn.visit(Finder())
-    if not hits:
+    chained = any(h.kind == "above" for h in hits.values())
+    if not hits or (chained and not may_import(module, fn, "itertools")):
         return None
     wheel = fresh_name(module, "_trial_divisors")
     taken: set[str] = set()
@@ -320,13 +324,16 @@ def apply(source: str, context: RewriteContext) -> Rewrite | None:
 
     new_fn = fn.visit(Transform())
     assert isinstance(new_fn, cst.FunctionDef)
+    if not new_fn.leading_lines:  # it was the module's first statement: the helper is now
+        new_fn = new_fn.with_changes(leading_lines=[cst.EmptyLine(), cst.EmptyLine()])
     names = ", ".join(sorted({f"`{h.n}`" for h in hits.values()}))
     body: list[cst.BaseStatement] = []
     for statement in module.body:
         body += [_wheel(wheel), new_fn] if statement is fn else [statement]
     flagged = " (a flag loop gets the `break` it did not need)" if any(
         h.needs_break for h in hits.values()) else ""
-    return Rewrite(module.with_changes(body=body).code, ("import math", "import itertools"),
+    imports = ("import math", "import itertools") if chained else ("import math",)
+    return Rewrite(module.with_changes(body=body).code, imports,
                    f"the search for the first divisor of {names} ran past its square root; "
                    "a divisor above √n has its cofactor below it, met first, so the loop stops "
                    f"at `math.isqrt` when n is an int above 1, and from n = {_WHEEL_FROM} "
