@@ -162,10 +162,18 @@ def test_refuses(source: str) -> None:
 
 # --- the 6k ± 1 wheel, taken from n = 64² ---
 
+class Mod4(int):
+    """An int subclass with its own `%`: only 4 "divides" it, a d the wheel never tries."""
+
+    def __mod__(self, d):  # type: ignore[override]
+        return 0 if d == 4 else 1
+
+
 # squares and products of primes on both sides of 64², the wheel's threshold, and beyond
 WHEEL = [*range(-5, 130), 25, 49, 121, 4093, 4095, 4096, 4097, 4099, 67 ** 2, 71 * 73, 2 * 4099,
          3 * 4099, 5 * 4099, 7 * 4099, 97 ** 2, 101 * 103, 1009 ** 2, 99_991 ** 2, 999_983,
-         3 * 1_000_003, 999_983 * 1_000_003, True, False, 4096.0, 4099.0, 2.5, -4099, -4096]
+         3 * 1_000_003, 999_983 * 1_000_003, True, False, 4096.0, 4099.0, 2.5, -4099, -4096,
+         Mod4(5000), Mod4(10 ** 5)]
 LARGE_PRIMES = [10 ** 9 + 7, 10 ** 9 + 9, 2 ** 31 - 1]
 
 
