@@ -105,12 +105,10 @@ def test_the_fast_path_is_taken_for_ascii_str() -> None:
     "def f(s):\n    return sum(ord(c) / 2 for c in s)\n",  # float weights
     "def f(s):\n    return sum(0.5 for c in s if c == 'a')\n",
     "def f(s):\n    return sum(int(c) for c in s)\n",  # raises on letters: no table
-    "def f(s, k):\n    return ''.join(c for c in s if c not in k)\n",  # a run-time argument
     "def f(s):\n    return ''.join(ord(c) for c in s)\n",  # not a str per character
     "def f(s):\n    return ', '.join(c for c in s)\n",
     "def f(s):\n    return sum(1 for c in s if c * 10000 * 10000)\n",
     "def f(s):\n    return ''.join(f'{c}' for c in s)\n",
-    "def f(s):\n    v = 'ae'\n    v = v + 'i'\n    return sum(c in v for c in s)\n",
     "def f(s):\n    n = 0\n    for c in s:\n        n += c == 'a'\n    return n, c\n",
     "def f(s, n):\n    for c in s:\n        n += c == 'a'\n    return n\n",  # n's type unknown
     "def f(s):\n    n = 0.0\n    for c in s:\n        n += c == 'a'\n    return n\n",
@@ -142,3 +140,110 @@ def test_covers_what_count_equal_does_for_str() -> None:
     assert count_equal.apply(source, RewriteContext("sevens")) is not None
     out = _same(source, "sevens")
     assert out.count(".isascii()") == 2
+
+
+# --- tables built at run time, from a string argument `c` ---
+
+RUNTIME = {
+    "reverse_delete": "def f(s, c):\n    s = ''.join([char for char in s if char not in c])\n"
+                      "    return (s, s[::-1] == s)\n",
+    "keep": "def f(s, c):\n    return ''.join(ch for ch in s if ch in c)\n",
+    "count": "def f(s, c):\n    return sum(ch in c for ch in s)\n",
+    "count not": "def f(s, c):\n    return sum(1 for ch in s if ch not in c)\n",
+    "count loop": "def f(s, c):\n    n = 0\n    for ch in s:\n        if ch in c:\n"
+                  "            n += 1\n    return n\n",
+    "count bool loop": "def f(s, c):\n    n = 0\n    for ch in s:\n        n += ch not in c\n"
+                       "    return n\n",
+    "filter loop": "def f(s, c):\n    out = '>'\n    for ch in s:\n        if ch not in c:\n"
+                   "            out += ch\n    return out\n",
+    "index loop": "def f(s, c):\n    n = 0\n    for i in range(1, len(s), 2):\n"
+                  "        if s[i] in c:\n            n += 1\n    return n\n",
+    "local c": "def f(s, k):\n    c = k\n    if s:\n        c = k * 2\n"
+               "    return ''.join(ch for ch in s if ch not in c)\n",
+}
+TEXTS: list[object] = ["", "a", "abcabc", "aé😀é", "\ud800x\udfff", "ÿ\u0100\uffff\U0010ffff",
+                       string.printable, Sub("abc"), Sub(""), list("abc"), ("a", "bc"), None]
+SETS: list[object] = ["", "a", "ab", "aab", "bba", "é😀", "\ud800", "ÿ\U0010ffff", string.printable,
+                      Sub("ab"), Sub(""), ["ab", "c"], ("a", "b"), {"a", "é"}, ("ab",), {"bc"},
+                      [], None, 5]
+
+
+def _pair(fn, s, c):
+    try:
+        return "ok", fn(s, c)
+    except Exception as error:  # the type is compared
+        return "raised", type(error)
+
+
+@pytest.mark.parametrize("shape", sorted(RUNTIME))
+def test_run_time_tables_agree_on_every_pair(shape: str) -> None:
+    source = RUNTIME[shape]
+    out = char_table.apply(source, RewriteContext("f"))
+    assert out is not None, source
+    assert ".translate(dict.fromkeys(map(ord, set(" in out.source
+    assert "type(c) is str" in out.source and "isascii" not in out.source
+    assert "at run time" not in out.summary and "membership in `c`" in out.summary
+    before, after = _fn(source, "f"), _fn(out.source, "f")
+    rnd = random.Random(112)
+    alphabet = "abcé😀 \t"
+    texts = TEXTS + ["".join(rnd.choices(alphabet, k=rnd.randint(0, 40))) for _ in range(20)]
+    for s in texts:
+        for c in SETS + ["".join(rnd.choices(alphabet, k=3)) for _ in range(3)]:
+            assert _pair(before, s, c) == _pair(after, s, c), (s, c, out.source)
+
+
+def test_a_list_of_strings_takes_the_original() -> None:
+    # `'a' in ['ab', 'c']` is False: a table from c's characters would delete it
+    out = char_table.apply(RUNTIME["reverse_delete"], RewriteContext("f"))
+    assert out is not None
+    after = _fn(out.source, "f")
+    assert after("abcab", ["ab", "c"]) == ("abab", False)
+    assert after("abcab", ("ab",)) == ("abcab", False)
+    assert after("abcab", "ab") == ("c", True)
+    assert after("é😀xé", "😀") == ("éxé", True) and after("é😀x", "x") == ("é😀", False)
+
+
+def test_a_local_not_known_statically_gets_a_run_time_table() -> None:
+    # v's value is not one literal, so no table at rule time: one from v when the code runs
+    source = _same("def f(s):\n    v = 'ae'\n    v = v + 'i'\n    return sum(c in v for c in s)\n",
+                   "f")
+    assert "type(v) is str" in source
+
+
+def test_run_time_comments_are_kept() -> None:
+    source = ("def f(s, c):\n    # count c's characters\n    n = 0  # start\n"
+              "    for ch in s:  # each\n        if ch in c:  # one of them\n"
+              "            n += 1  # more\n    return n\n")
+    out = char_table.apply(source, RewriteContext("f"))
+    assert out is not None
+    for comment in ("# count c's characters", "# start", "# each", "# one of them", "# more"):
+        assert comment in out.source
+
+
+@pytest.mark.parametrize("source", [
+    # c rebound in the loop
+    "def f(s, c):\n    n = 0\n    for ch in s:\n        if ch in c:\n            n += 1\n"
+    "        c = c[1:]\n    return n\n",
+    "def f(s, c):\n    return ''.join(ch for ch in s if (c := c + ch) and ch in c)\n",
+    # not a plain name
+    "def f(s, c):\n    return ''.join(ch for ch in s if ch not in c.lower())\n",
+    "def f(s, o):\n    return sum(ch in o.c for ch in s)\n",
+    "def f(s, c):\n    return sum(ch in c + 'x' for ch in s)\n",
+    # a global, a name that may be unbound, a deleted one: evaluating it early could raise
+    "def f(s):\n    return ''.join(ch for ch in s if ch not in C)\n",
+    "def f(s, k):\n    if k:\n        c = k\n    return ''.join(ch for ch in s if ch not in c)\n",
+    "def f(s, c):\n    r = ''.join(ch for ch in s if ch not in c)\n    del c\n    return r\n",
+    # another scope's c
+    "def f(s, c):\n    return [sum(ch in c for ch in s) for c in s]\n",
+    "def f(s, c):\n    return lambda c: ''.join(ch for ch in s if ch in c)\n",
+    # more than the membership: c's table is not all the step does
+    "def f(s, c):\n    return ''.join(ch.upper() for ch in s if ch in c)\n",
+    "def f(s, c):\n    return sum(2 for ch in s if ch in c)\n",
+    "def f(s, c):\n    return sum(1 for ch in s if ch in c and ch.isdigit())\n",
+    # the character itself is the container
+    "def f(s, c):\n    return sum(c in ch for ch in s)\n",
+    # the loop variable is read after the loop
+    "def f(s, c):\n    n = 0\n    for ch in s:\n        n += ch in c\n    return n, ch\n",
+])
+def test_run_time_refuses(source: str) -> None:
+    assert char_table.apply(source, RewriteContext("f")) is None

@@ -158,3 +158,88 @@ def test_len_is_bound_once(stop: str) -> None:
 ])
 def test_refuses(source: str) -> None:
     assert divisor_bound.apply(source, RewriteContext("f")) is None
+
+
+# --- the 6k ± 1 wheel, taken from n = 64² ---
+
+class Mod4(int):
+    """An int subclass with its own `%`: only 4 "divides" it, a d the wheel never tries."""
+
+    def __mod__(self, d):  # type: ignore[override]
+        return 0 if d == 4 else 1
+
+
+# squares and products of primes on both sides of 64², the wheel's threshold, and beyond
+WHEEL = [*range(-5, 130), 25, 49, 121, 4093, 4095, 4096, 4097, 4099, 67 ** 2, 71 * 73, 2 * 4099,
+         3 * 4099, 5 * 4099, 7 * 4099, 97 ** 2, 101 * 103, 1009 ** 2, 99_991 ** 2, 999_983,
+         3 * 1_000_003, 999_983 * 1_000_003, True, False, 4096.0, 4099.0, 2.5, -4099, -4096,
+         Mod4(5000), Mod4(10 ** 5)]
+LARGE_PRIMES = [10 ** 9 + 7, 10 ** 9 + 9, 2 ** 31 - 1]
+
+
+def _helper(source: str):
+    """The wheel helper the rewrite of `source` defines, run in its own module."""
+    out = divisor_bound.apply(source, RewriteContext("f"))
+    assert out is not None and "def _trial_divisors(stop)" in out.source
+    namespace: dict = {}
+    exec("\n".join(out.imports) + "\n" + out.source, namespace)
+    return namespace
+
+
+def test_the_wheel_is_2_3_and_6k_pm_1_below_its_stop_and_no_further() -> None:
+    wheel = _helper(_prime("n"))["_trial_divisors"]
+    for stop in range(-3, 3000):
+        got = list(wheel(stop))
+        if stop <= 64:
+            assert got == list(range(2, stop))
+        else:
+            assert got == [d for d in range(2, stop) if d in (2, 3) or d % 6 in (1, 5)], stop
+            primes = [p for p in range(2, stop) if all(p % q for q in range(2, p))] \
+                if stop < 400 else []
+            assert set(primes) <= set(got)
+
+
+@pytest.mark.parametrize("stop", ["n", "n - 1", "n + 1", "n // 2 + 1", "n - 4000"])
+def test_the_wheel_gives_the_first_divisor_the_original_gives(stop: str) -> None:
+    # n - 4000: an end below √n for n ≥ 4096 + … , where the wheel must stop exactly at it
+    out = _agrees(_prime(stop), WHEEL)
+    assert "n > 1 and n < 4096 else " in out and out.count("_trial_divisors(") == 2
+
+
+def test_the_wheel_with_flags_else_and_len() -> None:
+    flag = ("def f(n):\n    prime = n > 1\n    for i in range(2, n - 1):\n"
+            "        if n % i == 0:\n            prime = False\n    return prime\n")
+    _agrees(flag, [w for w in WHEEL if not isinstance(w, int) or w < 10 ** 6])
+    orelse = ("def f(n):\n    if n == 1:\n        return 'y'\n    for i in range(2, n):\n"
+              "        if n % i == 0:\n            return 'y'\n            break\n"
+              "    else:\n        return 'x'\n")  # x_or_y
+    _agrees(orelse, WHEEL)
+    words = ["a" * k for k in (0, 1, 2, 3, 4, 25, 4095, 4096, 4097, 4099, 67 ** 2, 71 * 73)]
+    _agrees("def f(s):\n    l = len(s)\n    if l == 0 or l == 1:\n        return False\n"
+            "    for i in range(2, l):\n        if l % i == 0:\n            return False\n"
+            "    return True\n", words)  # prime_length
+    _agrees("def f(s):\n    for i in range(2, len(s)):\n        if len(s) % i == 0:\n"
+            "            return i\n    return 0\n", [*words, list(range(4097))])
+
+
+def test_large_primes_take_the_wheel_and_agree_with_the_answer() -> None:
+    # the original would try 10⁹ divisors: the answer is known instead
+    f = _helper(_prime("n"))["f"]
+    for p in LARGE_PRIMES:
+        assert f(p) is None
+        assert f(p * 2) == 2 and f(p * 3) == 3 and f(p * 25) == 5 and f(p * 49) == 7
+    assert f(46_337 ** 2) == 46_337 and f(46_337 * 46_349) == 46_337
+
+
+@pytest.mark.parametrize("source", [
+    # counts the numbers that do not divide: the body does something for them
+    "def f(n):\n    c = 0\n    for d in range(2, n):\n        if n % d != 0:\n"
+    "            c += 1\n        else:\n            return c\n",
+    # an effect in the test itself
+    "def f(n):\n    for d in range(2, n):\n        if print(d) or n % d == 0:\n"
+    "            return d\n",
+    # the first divisor of what a call returns
+    "def f(n):\n    for d in range(2, n):\n        if g(n) % d == 0:\n            return d\n",
+])
+def test_refuses_bodies_that_do_more_than_test(source: str) -> None:
+    assert divisor_bound.apply(source, RewriteContext("f")) is None

@@ -8,6 +8,11 @@ literal before it, a few pure builtins (`ord`, `chr`, `int`, …, not rebound an
 module), operators, and read-only methods of str/int/tuple. Anything else (a user function, a
 global, `random`, an attribute, `**`, a lambda, a walrus) is refused before anything runs, and a
 literal or repetition that could make a huge value is refused too: evaluation must stay cheap.
+
+One per-character test depends on a run-time string and no table can be computed for it:
+`ch in c` / `ch not in c` for a name `c` (`membership`). For an exact `str` c and a character
+ch it means "ch is one of c's characters", so the table is built when the code runs, from c
+(`bound_before` says c is certainly bound there, so evaluating it early raises nothing new).
 """
 
 from __future__ import annotations
@@ -62,6 +67,34 @@ def constants(fn: cst.FunctionDef) -> dict[str, tuple[int, Any]]:
     return {name: v for name, v in found.items() if name not in others}
 
 
+def membership(node: cst.CSTNode, is_char: Callable[[cst.CSTNode], bool]
+               ) -> tuple[str, bool] | None:
+    """(c, True) when `node` is `ch in c`, (c, False) for `ch not in c`: ch the character, c a
+    plain name."""
+    if not (isinstance(node, cst.Comparison) and len(node.comparisons) == 1
+            and is_char(node.left)):
+        return None
+    target = node.comparisons[0]
+    if not (isinstance(target.operator, (cst.In, cst.NotIn))
+            and isinstance(target.comparator, cst.Name) and not is_char(target.comparator)):
+        return None
+    return target.comparator.value, isinstance(target.operator, cst.In)
+
+
+def bound_before(fn: cst.FunctionDef, name: str, index: int) -> bool:
+    """`name` is bound whenever statement `index` of `fn`'s body runs: it is a parameter or a
+    simple top-level statement before that one assigns it, and nothing in `fn` deletes it."""
+    if name in _deleted(fn.body):
+        return False
+    if name in param_names(fn):
+        return True
+    body = fn.body.body if isinstance(fn.body, cst.IndentedBlock) else ()
+    return any(isinstance(statement, cst.SimpleStatementLine) and any(
+        isinstance(small, cst.Assign) and any(
+            isinstance(t.target, cst.Name) and t.target.value == name for t in small.targets)
+        for small in statement.body) for statement in body[:max(index, 0)])
+
+
 def _immutable(value: object) -> bool:
     if isinstance(value, (tuple, frozenset)):
         return all(_immutable(v) for v in value)
@@ -77,8 +110,6 @@ def _deleted(node: cst.CSTNode) -> set[str]:
 
     node.visit(Finder())
     return names
-
-
 
 
 class _Impure(Exception):

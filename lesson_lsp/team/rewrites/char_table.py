@@ -1,4 +1,4 @@
-"""A per-character count, sum, map or filter over a string → one table pass in C, for ASCII text.
+"""A per-character count, sum, map or filter over a string → one table pass in C (`translate`).
 
     n = sum(c in "aeiou" for c in s)       →  n = (len(s.encode().translate(None, T))
                                                     if type(s) is str and s.isascii() else …)
@@ -22,6 +22,29 @@ Shapes: `sum(E for c in s [if P])`, `"".join(F for c in s [if P])` (generator or
 bindings; the loop variable not read after it), over `for c in s` or an index loop
 `for i in range(a, len(s), k)` that reads only `s[i]` (then over `s[a::k]`). The tables are
 module-level literals, built once at import.
+
+Tables built at run time. When the step is membership in a string known only when the code
+runs, `ch in c` / `ch not in c` for a name `c` (a parameter, or a local a top-level statement
+assigns before; never deleted, not rebound by the loop or comprehension, not another scope's),
+the table is built from c where the loop was, `dict.fromkeys(map(ord, set(c)))`, deleting c's
+characters:
+
+    "".join(ch for ch in s if ch not in c)  →  s.translate(D)       D = that table
+    "".join(ch for ch in s if ch in c)      →  s.translate(dict.fromkeys(map(ord,
+                                                   set(s).difference(c))))
+    sum(ch in c for ch in s), `sum(1 for … if ch in c)`, `for ch in s: if ch in c: n += 1`
+                                            →  len(s) - len(s.translate(D))   (`not in`: the
+                                                                               kept length)
+
+The proof: for an exact `str` c and one character ch, `ch in c` is a substring test of length
+one, true exactly when ch is one of c's characters, i.e. when D deletes it (duplicates in c
+change nothing; an empty c deletes nothing, and `ch in ""` is False). So the filter keeps what
+`translate` keeps, in order, and the count is what it deletes. It is taken only when
+`type(s) is str and type(c) is str`: for a list, set or tuple c, `ch in c` compares whole items
+(`"a" in ["ab"]` is False), and a str subclass may define its own `__contains__` or
+`__iter__`; those take the original. A dict table covers every code point, so non-ASCII text,
+astral characters and lone surrogates in s or c need no `isascii` guard. Evaluating c before
+the loop raises nothing new, as it is certainly bound there.
 """
 
 from __future__ import annotations
@@ -32,8 +55,14 @@ import libcst as cst
 import libcst.matchers as m
 
 from lesson_lsp.team.rewrites.base import Rewrite, RewriteContext, Rule, parse_with_parents
-from lesson_lsp.team.rewrites.bindings import fresh_name, is_builtin, param_names, target_names
-from lesson_lsp.team.rewrites.char_eval import constants, per_char, table
+from lesson_lsp.team.rewrites.bindings import (
+    bound_names,
+    fresh_name,
+    is_builtin,
+    param_names,
+    target_names,
+)
+from lesson_lsp.team.rewrites.char_eval import bound_before, constants, membership, per_char, table
 from lesson_lsp.team.rewrites.loops import read_outside
 
 _INT_OPS = (cst.AddAssign, cst.SubtractAssign, cst.MultiplyAssign, cst.FloorDivideAssign,
@@ -86,6 +115,36 @@ def _plan(kind: str, conds: list[cst.BaseExpression], elt: cst.BaseExpression, i
         parts.append((bytes([1] * 128 + [0] * 128), base))
     return (f"sum({_ONES.format('e', 't')} * w for e in ({seq}.encode(),) for t, w in {{T}})",
             repr(tuple(parts)))
+
+
+# The characters of a run-time string `c`, as a `str.translate` table that deletes them.
+_DELETE = "dict.fromkeys(map(ord, set({})))"
+_SCOPES = (cst.FunctionDef, cst.Lambda, cst.ClassDef, cst.ListComp, cst.SetComp, cst.DictComp,
+           cst.GeneratorExp)
+
+
+def _runtime(kind: str, conds: list[cst.BaseExpression], elt: cst.BaseExpression, is_char: Any,
+             seq: str) -> tuple[str, str] | None:
+    """(fast code, c) when the per-character step is membership in a run-time string `c`: a
+    filter `F(ch for ch in s if ch [not] in c)` ("map") or a count of `ch [not] in c` ("sum")."""
+    if kind == "map" and is_char(elt) and len(conds) == 1:
+        found = membership(conds[0], is_char)
+    elif kind == "sum" and not conds:
+        found = membership(elt, is_char)
+    elif kind == "sum" and len(conds) == 1 and m.matches(elt, m.Integer("1")):
+        found = membership(conds[0], is_char)
+    else:
+        return None
+    if found is None:
+        return None
+    c, kept = found
+    deleted = _DELETE.format(c)
+    if kind == "map":
+        keep = f"dict.fromkeys(map(ord, set({seq}).difference({c})))"  # s's others
+        return f"{seq}.translate({keep if kept else deleted})", c
+    if kept:
+        return f"len({seq}) - len({seq}.translate({deleted}))", c
+    return f"len({seq}.translate({deleted}))", c
 
 
 def _comprehension(node: cst.BaseExpression) -> tuple[str, cst.BaseExpression,
@@ -203,13 +262,36 @@ def apply(source: str, context: RewriteContext) -> Rewrite | None:
     body = list(fn.body.body) if isinstance(fn.body, cst.IndentedBlock) else []
     tables: list[cst.BaseStatement] = []
     seen: list[str] = []
+    live: list[str] = []  # the run-time strings tables are built from
 
-    def known_at(node: cst.CSTNode) -> dict[str, Any]:
+    def top_index(node: cst.CSTNode) -> int:
+        """The index in `fn`'s body of the top-level statement holding `node`."""
         current = node
         while parent_of.get(current) is not fn.body and current in parent_of:
             current = parent_of[current]
-        index = next((i for i, s in enumerate(body) if s is current), -1)
+        return next((i for i, s in enumerate(body) if s is current), -1)
+
+    def known_at(node: cst.CSTNode) -> dict[str, Any]:
+        index = top_index(node)
         return {name: v for name, (at, v) in consts.items() if at < index}
+
+    def run_time(plan: tuple[str, str] | None, s: str, node: cst.CSTNode, avoid: set[str]
+                 ) -> tuple[tuple[str, None], cst.BaseExpression] | None:
+        """`_runtime`'s plan with its guard, when `c` is `fn`'s own name, bound before `node`
+        runs and not rebound by it (nor one of `avoid`), and the builtins it calls are."""
+        if plan is None or plan[1] in avoid | bound_names(node) or not all(
+                is_builtin(module, b) for b in ("dict", "map", "ord", "set")):
+            return None
+        current = parent_of.get(node)
+        while current is not None and current is not fn:
+            if isinstance(current, _SCOPES):
+                return None  # `c` may be another scope's
+            current = parent_of.get(current)
+        if current is None or not bound_before(fn, plan[1], top_index(node)):
+            return None
+        live.append(plan[1])
+        test = cst.parse_expression(f"type({s}) is str and type({plan[1]}) is str")
+        return (plan[0], None), test
 
     def fast(plan: tuple[str, str | None], s: str) -> cst.BaseExpression:
         code, literal = plan
@@ -239,11 +321,16 @@ def apply(source: str, context: RewriteContext) -> Rewrite | None:
             else:
                 return updated
             c, elt, conds, s = comp
-            plan = _plan(kind, conds, elt, lambda node: m.matches(node, m.Name(c)),
-                         known_at(original), module, s)
+            is_char = lambda node: m.matches(node, m.Name(c))  # noqa: E731
+            plan = _plan(kind, conds, elt, is_char, known_at(original), module, s)
+            test = guard(s)
             if plan is None:
-                return updated
-            return cst.IfExp(test=guard(s), body=fast(plan, s), orelse=updated,
+                dynamic = run_time(_runtime(kind, conds, elt, is_char, s), s,
+                                   original.args[0].value, {s})
+                if dynamic is None:
+                    return updated
+                plan, test = dynamic
+            return cst.IfExp(test=test, body=fast(plan, s), orelse=updated,
                              lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
 
         def leave_For(self, original: cst.For, updated: cst.For) -> cst.BaseStatement:
@@ -264,13 +351,19 @@ def apply(source: str, context: RewriteContext) -> Rewrite | None:
                 s, seq, is_char = index
             if kind is None or aug.target.value == s:
                 return updated
-            plan = _plan("sum" if kind == "int" else "map", conds, aug.value, is_char,
-                         known_at(original), module, seq)
+            step = "sum" if kind == "int" else "map"
+            plan = _plan(step, conds, aug.value, is_char, known_at(original), module, seq)
+            test = guard(s)
             if plan is None:
-                return updated
+                avoid = {s, aug.target.value} | target_names(original.target)
+                dynamic = run_time(_runtime(step, conds, aug.value, is_char, seq), s,
+                                   original, avoid)
+                if dynamic is None:
+                    return updated
+                plan, test = dynamic
             statement = cst.SimpleStatementLine([cst.AugAssign(
                 target=aug.target, operator=cst.AddAssign(), value=fast(plan, s))])
-            return cst.If(test=guard(s), body=cst.IndentedBlock([statement]),
+            return cst.If(test=test, body=cst.IndentedBlock([statement]),
                           orelse=cst.Else(cst.IndentedBlock([updated.with_changes(
                               leading_lines=())])),
                           leading_lines=original.leading_lines)
@@ -281,11 +374,17 @@ def apply(source: str, context: RewriteContext) -> Rewrite | None:
     new_body: list[Any] = []
     for statement in module.body:
         new_body += [*tables, new_fn] if statement is fn else [statement]
+    if len(live) == len(seen):
+        how = (f"it tests membership in `{live[0]}`, so the table deleting `{live[0]}`'s "
+               "characters is built when the code runs and `s.translate` makes one C pass over "
+               "any `str` (Unicode too) when both are exact strings; other inputs still take "
+               "the loop")
+    else:
+        how = ("the rule evaluated that step on all 128 ASCII characters once and made it a "
+               "table, so an ASCII string is processed in one C pass (`translate`), other "
+               "inputs still take the loop")
     return Rewrite(module.with_changes(body=new_body).code, (),
-                   f"a Python-level step ran for every character of `{seen[0]}`; the rule "
-                   "evaluated that step on all 128 ASCII characters once and made it a table, "
-                   "so an ASCII string is processed in one C pass (`translate`), other inputs "
-                   "still take the loop")
+                   f"a Python-level step ran for every character of `{seen[0]}`; {how}")
 
 
 def _loop(loop: cst.For) -> tuple[cst.AugAssign, list[cst.BaseExpression]] | None:
