@@ -271,7 +271,7 @@ PRIME = '''def is_prime(n):
 
 def test_divisor_bound_applies_keeps_comments_and_agrees_everywhere() -> None:
     out = run(divisor_bound, PRIME, "is_prime")
-    assert out is not None and out.imports == ("import math",)
+    assert out is not None and out.imports == ("import math", "import itertools")
     assert "math.isqrt(n)" in out.source and "# a divisor" in out.source
     _same(PRIME, out, "is_prime", [(n,) for n in range(-5, 2000)] + [(True,), (2.5,)])
 

@@ -1,5 +1,7 @@
 """Trial division up to the square root, over 2, 3 and 6k ± 1, when the result is the first divisor.
 
+(The rule's other form, a count down to the largest divisor, is `divisor_largest`.)
+
 The loop is `for d in range(2, B): if n % d == 0: <branch>` (also `0 == n % d`, `not n % d`, or
 `if n % d != 0: pass/continue` / `if n % d: …` with the branch under `else`), and the loop's
 body is that one `if`. The branch either leaves the loop (`return`, `break` or `raise` last) or
@@ -20,7 +22,7 @@ The wheel. The first divisor found is the smallest prime factor p, so trial divi
 every d that is a multiple of 2 or 3 once 2 and 3 themselves are tried: if a skipped d divided
 n, then 2 or 3 would divide n and be found first, so no skipped d can be the first divisor, and
 p (2, 3 or 6k ± 1, as every prime above 3 is) is still tried, in order. From n = 64² the loop
-runs over a module-level helper's 2, 3, 5, 7, 11, 13, … below the same end instead of
+runs over 2, 3, 5, 7, 11, 13, … below the same end (one itertools expression) instead of
 `range(2, end)` (it is exact at the end: none at or past it). This holds because of what the
 rule already requires: the body does nothing for a non-dividing d (no count, no effect), the
 start is 2, the loop ends or gets its `break` at the first divisor, so nothing after it
@@ -51,8 +53,16 @@ import ast
 import libcst as cst
 import libcst.matchers as m
 
-from lesson_lsp.team.rewrites.base import Rewrite, RewriteContext, Rule, parse_with_parents
+from lesson_lsp.team.rewrites import divisor_largest
+from lesson_lsp.team.rewrites.base import (
+    Rewrite,
+    RewriteContext,
+    Rule,
+    first_form,
+    parse_with_parents,
+)
 from lesson_lsp.team.rewrites.bindings import bound_names, fresh_name, is_builtin, may_import
+from lesson_lsp.team.rewrites.divisor_test import divisibility
 from lesson_lsp.team.rewrites.loops import read_outside
 from lesson_lsp.team.rewrites.shapes import call_to
 
@@ -70,40 +80,6 @@ _WHEEL_FROM = _WHEEL_STOP ** 2
 def _code(node: cst.CSTNode) -> str:
     """`node`'s code without whitespace: how two spellings of `n` are compared."""
     return "".join(_EMPTY.code_for_node(node).split())
-
-
-def _remainder(node: cst.BaseExpression, d: str) -> cst.BaseExpression | None:
-    """n when `node` is `n % d`."""
-    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Modulo) and \
-            m.matches(node.right, m.Name(d)):
-        return node.left
-    return None
-
-
-def _test(test: cst.BaseExpression, d: str) -> tuple[cst.BaseExpression, bool] | None:
-    """(n, True) when `test` says d divides n, (n, False) when it says d does not."""
-    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
-        n = _remainder(test.expression, d)
-        return (n, True) if n is not None else None
-    n = _remainder(test, d)
-    if n is not None:
-        return n, False  # `if n % d:`
-    if not (isinstance(test, cst.Comparison) and len(test.comparisons) == 1):
-        return None
-    target = test.comparisons[0]
-    zero = m.Integer("0")
-    positive: type[cst.BaseCompOp]  # `n % d > 0` says "does not divide" (d > 0 here)
-    if m.matches(target.comparator, zero):
-        n, positive = _remainder(test.left, d), cst.GreaterThan
-    elif m.matches(test.left, zero):
-        n, positive = _remainder(target.comparator, d), cst.LessThan
-    else:
-        return None
-    if n is None:
-        return None
-    if isinstance(target.operator, cst.Equal):
-        return n, True
-    return (n, False) if isinstance(target.operator, (cst.NotEqual, positive)) else None
 
 
 def _statements(block: cst.BaseSuite) -> list[cst.BaseSmallStatement] | None:
@@ -198,7 +174,7 @@ def _match(loop: cst.For, module: cst.Module) -> _Hit | None:
     if not m.matches(start, m.Integer("2")) or len(body) != 1 or not isinstance(body[0], cst.If):
         return None
     d, test_if = loop.target.value, body[0]
-    found = _test(test_if.test, d)
+    found = divisibility(test_if.test, d)
     subject = _subject(found[0], module) if found is not None else None
     if found is None or subject is None:
         return None
@@ -237,8 +213,7 @@ class _Swap(cst.CSTTransformer):
         return cst.Name(self.name) if _code(original) == self.n else updated
 
 
-def _iter(hit: _Hit, stop: cst.BaseExpression, original: cst.BaseExpression,
-          wheel: str) -> cst.IfExp:
+def _iter(hit: _Hit, stop: cst.BaseExpression, original: cst.BaseExpression) -> cst.IfExp:
     """`<the plain cut range> if <n is an int above 1, below _WHEEL_FROM> else <the wheel's cut
     range> if <n is an int above 1> else <the original range>`."""
     n = hit.bound or hit.n  # len(x) is bound to its name by the first test, read by the second
@@ -248,7 +223,7 @@ def _iter(hit: _Hit, stop: cst.BaseExpression, original: cst.BaseExpression,
         cut = stop.visit(_Swap(hit.n, hit.bound)) if hit.bound else stop
         assert isinstance(cut, cst.BaseExpression)
         end = f"min({_EMPTY.code_for_node(cut)}, {end})"
-    plain, wheeled = f"range(2, {end})", f"{wheel}({end})"
+    plain, wheeled = f"range(2, {end})", wheel(end)
     if hit.kind == "above":
         plain, wheeled = (f"itertools.chain({r}, ({n},))" for r in (plain, wheeled))
     return cst.IfExp(
@@ -258,19 +233,11 @@ def _iter(hit: _Hit, stop: cst.BaseExpression, original: cst.BaseExpression,
                          body=cst.parse_expression(wheeled), orelse=original))
 
 
-def _wheel(name: str) -> cst.BaseStatement:
-    """The helper that yields 2, 3 and then 6k ± 1 below its argument."""
-    return cst.parse_statement(
-        f"def {name}(stop):\n"
-        '    """2, 3, then 5, 7, 11, 13, … (6k ± 1) below `stop`: every prime below it, in\n'
-        '    order, in a third of the numbers (added by the divisor-bound rule)."""\n'
-        f"    if stop <= {_WHEEL_STOP}:  # fewer candidates than the wheel costs to set up\n"
-        "        return range(2, stop)\n"
-        "    import itertools\n\n"
-        "    return itertools.chain((2, 3), itertools.islice(\n"
-        "        itertools.accumulate(itertools.cycle((2, 4)), initial=5),\n"
-        "        len(range(5, stop, 6)) + len(range(7, stop, 6))))\n"
-    ).with_changes(leading_lines=[cst.EmptyLine(), cst.EmptyLine()])
+def wheel(end: str) -> str:
+    """2, 3, then 5, 7, 11, 13, … (6k ± 1) below `end`, every prime below it in order, as one
+    expression: the rewrite stays inside the function, so it works as well in a method."""
+    return ("itertools.chain((2, 3), itertools.islice(itertools.accumulate(itertools.cycle("
+            f"(2, 4)), initial=5), len(range(5, {end}, 6)) + len(range(7, {end}, 6))))")
 
 
 def apply(source: str, context: RewriteContext) -> Rewrite | None:
@@ -290,10 +257,8 @@ def apply(source: str, context: RewriteContext) -> Rewrite | None:
                 hits[id(loop)] = hit
 
     fn.visit(Finder())
-    chained = any(h.kind == "above" for h in hits.values())
-    if not hits or (chained and not may_import(module, fn, "itertools")):
+    if not hits or not may_import(module, fn, "itertools"):
         return None
-    wheel = fresh_name(module, "_trial_divisors")
     taken: set[str] = set()
     for hit in hits.values():
         if hit.x is not None:
@@ -319,21 +284,14 @@ def apply(source: str, context: RewriteContext) -> Rewrite | None:
             elif hit.needs_break:
                 test_if = test_if.with_changes(body=_with_break(test_if.body))
             return updated.with_changes(
-                iter=_iter(hit, original.iter.args[1].value, updated.iter, wheel),
+                iter=_iter(hit, original.iter.args[1].value, updated.iter),
                 body=updated.body.with_changes(body=(test_if, *updated.body.body[1:])))
 
-    new_fn = fn.visit(Transform())
-    assert isinstance(new_fn, cst.FunctionDef)
-    if not new_fn.leading_lines:  # it was the module's first statement: the helper is now
-        new_fn = new_fn.with_changes(leading_lines=[cst.EmptyLine(), cst.EmptyLine()])
+    new_module = module.visit(Transform())
     names = ", ".join(sorted({f"`{h.n}`" for h in hits.values()}))
-    body: list[cst.BaseStatement] = []
-    for statement in module.body:
-        body += [_wheel(wheel), new_fn] if statement is fn else [statement]
     flagged = " (a flag loop gets the `break` it did not need)" if any(
         h.needs_break for h in hits.values()) else ""
-    imports = ("import math", "import itertools") if chained else ("import math",)
-    return Rewrite(module.with_changes(body=body).code, imports,
+    return Rewrite(new_module.code, ("import math", "import itertools"),
                    f"the search for the first divisor of {names} ran past its square root; "
                    "a divisor above √n has its cofactor below it, met first, so the loop stops "
                    f"at `math.isqrt` when n is an int above 1, and from n = {_WHEEL_FROM} "
@@ -343,6 +301,7 @@ def apply(source: str, context: RewriteContext) -> Rewrite | None:
 
 RULE = Rule(
     name="divisor-bound",
-    idea="stop a search for the first divisor of n at isqrt(n) instead of n",
-    apply=apply,
+    idea="search divisors of n only up to isqrt(n): the first divisor counting up is the "
+         "smallest prime factor, and the largest below n is n divided by it",
+    apply=first_form(apply, divisor_largest.apply),
 )
