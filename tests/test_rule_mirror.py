@@ -363,6 +363,9 @@ def test_two_pointer_refusals(change: tuple[str, str]) -> None:
     # the counter is not bound before the loop: the type test would raise where the loop may not
     "def f(a):\n    for i in range(len(a) // 2):\n        if a[i] != a[~i]:\n"
     "            ans += 1\n    return 0\n",
+    # in a nested function, `ans` is its own local, unbound: not the outer parameter
+    "def f(ans):\n    def g(a):\n        for i in range(len(a) // 2):\n"
+    "            if a[i] != a[~i]:\n                ans += 1\n        return 0\n    return g\n",
     # another step
     "def f(a):\n    ans = 0\n    for i in range(len(a) // 2):\n        if a[i] != a[~i]:\n"
     "            ans += 2\n    return ans\n",

@@ -239,6 +239,12 @@ def apply(source: str, context: RewriteContext) -> Rewrite | None:
     calls: dict[int, tuple[str, Pairs]] = {}
 
     class Finder(cst.CSTVisitor):
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+            return node is fn  # a nested scope has its own names: parameters, counters
+
+        def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+            return False
+
         def visit_IndentedBlock(self, block: cst.IndentedBlock) -> None:
             body = list(block.body)
             for k, statement in enumerate(body):
