@@ -30,7 +30,9 @@ subclasses included, runs the original code, kept unchanged in the `else`):
   number of true results, `len([*filter(None, …)])` (`filter` tests truth as `if` does). A NaN,
   an overloaded `__ne__`, one that raises or prints: all behave as in the loop. The one thing
   the fast path does not reproduce is a comparison that changes the list under test itself (the
-  loop would re-read it; the slice does not). A tuple cannot be changed.
+  loop would re-read it; the slice does not). A tuple cannot be changed. Why not `q == q[::-1]`
+  behind a test that every item's type is int or str: `set(map(type, q))` alone costs 75% of
+  the loop on he072's 30 000 ints, while the map runs in about 40% of it and needs no such test.
 * a loop's exit (`<leave>`) runs once, at the first mismatch, in the same state (it reads no
   index); so it runs once under `if <mismatch>:` (a final `break` dropped). The indices are not
   read after the loop (their last values would differ); two pointers' start line is kept.
@@ -39,7 +41,8 @@ subclasses included, runs the original code, kept unchanged in the `else`):
 
 Refused: any other index arithmetic or bound (`len(s) - 2 - i`, `len(s) // 3`), other
 statements in the loop body, an exit that reads an index or `continue`s, a loop `else`, a
-sequence that is not a plain name, and builtins the module rebinds.
+sequence that is not a plain name, loops in nested functions and classes, and builtins the
+module rebinds.
 """
 
 from __future__ import annotations
