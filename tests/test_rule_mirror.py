@@ -252,6 +252,37 @@ def test_a_nested_loop_in_an_outer_one() -> None:
     _agrees(source, args=[(["aba", "ab", "", [1, 2, 1], [NAN], Folded("Aa")],), ([],)])
 
 
+# --- the length read from a name: `n = len(s)` ------------------------------------------------
+
+ALIASED = [
+    "def f(s):\n    n = len(s)\n    for i in range(n // 2):\n        if s[i] != s[n - 1 - i]:\n"
+    "            return False\n    return True\n",
+    "def f(s):\n    n = len(s)\n    for i in range(n):\n        if s[i] != s[-1 - i]:\n"
+    "            return 'no'\n    return n\n",
+    "def f(s):\n    size = len(s)\n    lo, hi = 0, size - 1\n    while lo <= hi:\n"
+    "        if s[lo] != s[hi]:\n            return False\n        lo += 1\n        hi -= 1\n"
+    "    return True\n",
+    "def f(s):\n    n = len(s)\n"
+    "    return all(s[i] == s[n - i - 1] for i in range((n + 1) // 2))\n",
+    "def f(s):\n    n = len(s)\n    c = 0\n    for i in range(n // 2):\n"
+    "        if s[i] != s[n - 1 - i]:\n            c += 1\n    return c\n",
+]
+
+
+@pytest.mark.parametrize("source", ALIASED)
+def test_a_length_name_is_checked_to_be_the_length(source: str) -> None:
+    out = _agrees(source)
+    assert "type(n) is int and n == len(s)" in out or "size == len(s)" in out
+
+
+def test_a_length_name_that_is_not_the_length_takes_the_loop() -> None:
+    source = ("def f(s, n):\n    for i in range(n // 2):\n        if s[i] != s[n - 1 - i]:\n"
+              "            return False\n    return True\n")
+    calls = [(x, k) for x in ["abca", "abba", "", [1, 2, 1], (1, 2, 2, 1), [NAN]]
+             for k in (len(x), len(x) - 1, len(x) + 1, len(x) + 3, 3.0, True, None)]
+    _agrees(source, args=calls)
+
+
 # --- generators --------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("expression", [
@@ -372,6 +403,14 @@ def test_two_pointer_refusals(change: tuple[str, str]) -> None:
     # the counter is global
     "def f(a):\n    global ans\n    ans = 0\n    for i in range(len(a) // 2):\n"
     "        if a[i] != a[~i]:\n            ans += 1\n    return ans\n",
+    # the counter is the length name: the mirror would move as it counts
+    "def f(a):\n    n = len(a)\n    for i in range(n // 2):\n        if a[i] != a[n - 1 - i]:\n"
+    "            n += 1\n    return n\n",
+    # the length name is the sequence, or an index
+    "def f(s):\n    for i in range(s // 2):\n        if s[i] != s[s - 1 - i]:\n"
+    "            return False\n    return True\n",
+    "def f(s):\n    i, j = 0, j - 1\n    while i < j:\n        if s[i] != s[j]:\n"
+    "            return False\n        i += 1\n        j -= 1\n    return True\n",
     # the counter is the index
     "def f(a):\n    i = 0\n    for i in range(len(a) // 2):\n        if a[i] != a[~i]:\n"
     "            i += 1\n    return 0\n",

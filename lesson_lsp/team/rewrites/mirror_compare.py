@@ -3,7 +3,10 @@
 The family covers every code that compares `s[i]` with its mirror `s[len(s) - 1 - i]` (spelled
 also `s[-1 - i]`, `s[-i - 1]`, `s[-(i + 1)]`, `s[~i]`) for i = 0, 1, … below h, where h is
 `len(s)`, `len(s) // 2` or `(len(s) + 1) // 2` (the mirror of a pair past the middle is a pair
-before it, and the middle item is its own mirror, so these cover every mirrored pair):
+before it, and the middle item is its own mirror, so these cover every mirrored pair). The
+length may be read from a name instead, `n = len(s)` earlier (`range(n // 2)`, `s[n - 1 - i]`,
+`j = n - 1`): then the fast path also tests `type(n) is int and n == len(s)` at run time, which
+makes it the same code as with `len(s)`; any other n runs the original loop.
 
 * loops `for i in range(h): if s[i] != s[<mirror>]: <leave>` and two pointers
   `i, j = 0, len(s) - 1` / `while i < j:` (`<=`) / `if s[i] != s[j]: <leave>` / `i += 1` /
@@ -59,9 +62,8 @@ from lesson_lsp.team.rewrites.mirror_shapes import (
     Pairs,
     counter,
     for_shape,
-    half_of,
-    index_pair,
     mentions,
+    ranged_pair,
     smalls_of,
     while_shape,
 )
@@ -69,10 +71,6 @@ from lesson_lsp.team.rewrites.shapes import call_to
 
 _BUILTINS = ("len", "range", "type", "str", "list", "tuple", "int", "map", "reversed", "any",
              "all", "sum", "filter")
-
-
-def _sequence(s: str) -> str:
-    return f"type({s}) is list or type({s}) is tuple"
 
 
 def _exit(suite: cst.BaseSuite) -> cst.BaseSuite | None:
@@ -143,7 +141,7 @@ def _loop_plan(loop: cst.BaseStatement, before: list[cst.BaseStatement],
         return None
     count = counter(shape.suite)
     if count is not None:
-        fits = count not in shape.indices and count != pairs.seq and \
+        fits = count not in shape.indices and count not in (pairs.seq, pairs.alias) and \
             _bound_before(count, before, fn)
         return _LoopPlan(shape, None, count, False) if fits else None
     leave = _exit(shape.suite) if not pairs.equal else None
@@ -173,19 +171,19 @@ def _rewrite_loop(plan: _LoopPlan, loop: cst.BaseCompoundStatement
     kept = loop.with_changes(leading_lines=())
     if plan.count is not None:
         c = plan.count
-        chain = _if(f"type({c}) is int and type({s}) is str",
+        chain = _if(f"type({c}) is int and {pairs.is_str()}",
                     f"{c} += sum({pairs.mapped()})\n",
-                    _if(f"type({c}) is int and ({_sequence(s)})",
+                    _if(f"type({c}) is int and ({pairs.is_sequence()})",
                         f"{c} += len([*filter(None, {pairs.mapped()})])\n",
                         cst.Else(_block(kept))))
         return [chain.with_changes(leading_lines=loop.leading_lines)]
     if plan.compact:
-        return [_if(f"type({s}) is str", f"return {s} == {s}[::-1]\n").with_changes(
+        return [_if(pairs.is_str(), f"return {s} == {s}[::-1]\n").with_changes(
                     leading_lines=loop.leading_lines),
-                _if(_sequence(s), f"return not any({pairs.mapped()})\n"), kept]
+                _if(pairs.is_sequence(), f"return not any({pairs.mapped()})\n"), kept]
     assert plan.leave is not None
-    chain = _if(f"type({s}) is str", _block(_if(f"{s} != {s}[::-1]", plan.leave)),
-                _if(_sequence(s), _block(_if(f"any({pairs.mapped()})", plan.leave)),
+    chain = _if(pairs.is_str(), _block(_if(f"{s} != {s}[::-1]", plan.leave)),
+                _if(pairs.is_sequence(), _block(_if(f"any({pairs.mapped()})", plan.leave)),
                     cst.Else(_block(kept))))
     return [chain.with_changes(leading_lines=loop.leading_lines)]
 
@@ -205,16 +203,13 @@ def _generator(call: cst.Call) -> tuple[str, Pairs] | None:
         return None
     i, aggregate = comp.target.value, call.func.value
     if comp.ifs and aggregate == "sum" and m.matches(gen.elt, m.Integer("1")):
-        found, aggregate = index_pair(comp.ifs[0].test, i), "count"
+        pairs, aggregate = ranged_pair(comp.ifs[0].test, i, comp.iter), "count"
     else:
-        found = index_pair(gen.elt, i) if not comp.ifs else None
-    if found is None:
+        pairs = ranged_pair(gen.elt, i, comp.iter) if not comp.ifs else None
+    if pairs is None or (aggregate == "all" and not pairs.equal) or \
+            (aggregate == "any" and pairs.equal):
         return None
-    s, equal, swapped = found
-    half = half_of(comp.iter, s)
-    if half is None or (aggregate == "all" and not equal) or (aggregate == "any" and equal):
-        return None
-    return aggregate, Pairs(s, half, equal, swapped)
+    return aggregate, pairs
 
 
 def _rewrite_call(aggregate: str, pairs: Pairs, call: cst.BaseExpression) -> cst.IfExp:
@@ -223,9 +218,9 @@ def _rewrite_call(aggregate: str, pairs: Pairs, call: cst.BaseExpression) -> cst
             "any": (f"{s} != {s}[::-1]", f"any({mapped})"),
             "sum": (f"sum({mapped})", f"sum({mapped})"),
             "count": (f"sum({mapped})", f"len([*filter(None, {mapped})])")}[aggregate]
-    inner = cst.IfExp(test=cst.parse_expression(_sequence(s)),
+    inner = cst.IfExp(test=cst.parse_expression(pairs.is_sequence()),
                       body=cst.parse_expression(fast[1]), orelse=call)
-    return cst.IfExp(test=cst.parse_expression(f"type({s}) is str"),
+    return cst.IfExp(test=cst.parse_expression(pairs.is_str()),
                      body=cst.parse_expression(fast[0]), orelse=inner,
                      lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
 

@@ -21,12 +21,27 @@ ALL = ""  # `Pairs.half` when every index of the sequence is visited
 class Pairs:
     """`seq[i] OP seq[len(seq) - 1 - i]` for i = 0, 1, … below `half` (the code of an int
     expression; ALL for len(seq)), in that order; `swapped` when the mirrored item is the left
-    operand; OP is `==` when `equal`, else `!=`."""
+    operand; OP is `==` when `equal`, else `!=`. `alias` is a name the code reads as the length
+    (`n = len(s)` earlier): the fast path holds only while it is an int equal to len(seq)."""
 
     seq: str
     half: str
     equal: bool
     swapped: bool
+    alias: str = ""
+
+    def guard(self, types: str) -> str:
+        """`types` (a test of seq's exact type), and that the alias is len(seq) right now."""
+        s, n = self.seq, self.alias
+        return f"{types} and type({n}) is int and {n} == len({s})" if n else types
+
+    def is_str(self) -> str:
+        return self.guard(f"type({self.seq}) is str")
+
+    def is_sequence(self) -> str:
+        s = self.seq
+        either = f"type({s}) is list or type({s}) is tuple"
+        return self.guard(f"({either})") if self.alias else either
 
     def mapped(self) -> str:
         """The same comparisons, same operands, same order, made by `map` in C: item k of
@@ -49,12 +64,12 @@ def _negative(node: Any) -> Any:
     return m.UnaryOperation(operator=m.Minus(), expression=node)
 
 
-def _mirror(s: str, i: str) -> Any:
-    """`s[len(s) - 1 - i]`, `s[len(s) - i - 1]`, `s[-1 - i]`, `s[-i - 1]`, `s[-(i + 1)]` or
-    `s[~i]`."""
+def _mirror(s: Any, i: str, length: Any) -> Any:
+    """`s[L - 1 - i]`, `s[L - i - 1]`, `s[-1 - i]`, `s[-i - 1]`, `s[-(i + 1)]` or `s[~i]`, where
+    `length` matches L."""
     one, index = m.Integer("1"), m.Name(i)
-    mirror = (_minus(_minus(_len(m.Name(s)), one), index)
-              | _minus(_minus(_len(m.Name(s)), index), one)
+    mirror = (_minus(_minus(length, one), index)
+              | _minus(_minus(length, index), one)
               | _minus(_negative(one), index)
               | _minus(_negative(index), one)
               | _negative(m.BinaryOperation(left=index, operator=m.Add(), right=one))
@@ -78,9 +93,10 @@ def _compared(test: cst.BaseExpression) -> tuple[cst.BaseExpression, cst.BaseExp
     return test.left, target.comparator, isinstance(target.operator, cst.Equal)
 
 
-def index_pair(test: cst.BaseExpression, i: str) -> tuple[str, bool, bool] | None:
+def _index_pair(test: cst.BaseExpression, i: str, length: Any
+                ) -> tuple[str, bool, bool] | None:
     """(seq, equal, swapped) when `test` is `seq[i] != seq[<mirror of i>]` (or `==`), either
-    way round."""
+    way round, the mirror's length matching `length`."""
     found = _compared(test)
     if found is None:
         return None
@@ -88,30 +104,57 @@ def index_pair(test: cst.BaseExpression, i: str) -> tuple[str, bool, bool] | Non
     for item, other, swapped in ((left, right, False), (right, left, True)):
         if m.matches(item, _item(m.Name(), m.Name(i))):
             assert isinstance(item, cst.Subscript) and isinstance(item.value, cst.Name)
-            if m.matches(other, _mirror(item.value.value, i)):
+            if m.matches(other, _mirror(item.value.value, i, length)):
                 return item.value.value, equal, swapped
     return None
 
 
-def half_of(iterable: cst.BaseExpression, s: str) -> str | None:
-    """The code of h when `iterable` is `range(h)` or `range(0, h)` and h is `len(s)` (ALL),
-    `len(s) // 2` or `(len(s) + 1) // 2`: every mirrored pair of `s` is among the first h
-    indices, and none is out of range."""
+def _range_end(iterable: cst.BaseExpression) -> cst.BaseExpression | None:
+    """h when `iterable` is `range(h)` or `range(0, h)`."""
     if not (call_to(iterable, "range", 1) or call_to(iterable, "range", 2)):
         return None
     assert isinstance(iterable, cst.Call)
     args = [a.value for a in iterable.args]
     if len(args) == 2 and not m.matches(args[0], m.Integer("0")):
         return None
-    h = args[-1]
-    if m.matches(h, _len(m.Name(s))):
-        return ALL
-    halved = m.BinaryOperation(operator=m.FloorDivide(), right=m.Integer("2"))
-    if m.matches(h, halved & m.BinaryOperation(
-            left=_len(m.Name(s)) | m.BinaryOperation(left=_len(m.Name(s)), operator=m.Add(),
-                                                     right=m.Integer("1")))):
-        return _EMPTY.code_for_node(h)
-    return None
+    return args[-1]
+
+
+def _length(h: cst.BaseExpression) -> tuple[cst.BaseExpression, bool]:
+    """(L, True) when h is L, (L, False) when h is `L // 2` or `(L + 1) // 2`."""
+    if isinstance(h, cst.BinaryOperation) and isinstance(h.operator, cst.FloorDivide) and \
+            m.matches(h.right, m.Integer("2")):
+        left = h.left
+        if isinstance(left, cst.BinaryOperation) and isinstance(left.operator, cst.Add) and \
+                m.matches(left.right, m.Integer("1")):
+            return left.left, False
+        return left, False
+    return h, True
+
+
+def ranged_pair(test: cst.BaseExpression, i: str, iterable: cst.BaseExpression
+                ) -> Pairs | None:
+    """The pairs when `iterable` is `range(h)` with h `L`, `L // 2` or `(L + 1) // 2` (every
+    mirrored pair lies among the first h indices, none out of range), L is `len(s)` or a name
+    (then the alias of len(s), checked at run time), and `test` compares `s[i]` with its
+    mirror."""
+    h = _range_end(iterable)
+    if h is None:
+        return None
+    length, full = _length(h)
+    if m.matches(length, _len(m.Name())):
+        assert isinstance(length, cst.Call) and isinstance(length.args[0].value, cst.Name)
+        seq, alias = length.args[0].value.value, ""
+        matcher = _len(m.Name(seq))
+    elif isinstance(length, cst.Name) and length.value != i:
+        seq, alias, matcher = "", length.value, m.Name(length.value)
+    else:
+        return None
+    found = _index_pair(test, i, matcher)
+    if found is None or (seq and found[0] != seq) or found[0] == alias:
+        return None
+    s, equal, swapped = found
+    return Pairs(s, ALL if full else _EMPTY.code_for_node(h), equal, swapped, alias)
 
 
 @dataclass(frozen=True)
@@ -139,14 +182,10 @@ def for_shape(loop: cst.For) -> LoopShape | None:
         return None
     test_if = _if_pair(loop.body.body[0])
     i = loop.target.value
-    found = index_pair(test_if.test, i) if test_if is not None else None
-    if test_if is None or found is None:
+    pairs = ranged_pair(test_if.test, i, loop.iter) if test_if is not None else None
+    if test_if is None or pairs is None:
         return None
-    s, equal, swapped = found
-    half = half_of(loop.iter, s)
-    if half is None:
-        return None
-    return LoopShape(Pairs(s, half, equal, swapped), frozenset({i}), (), test_if.body)
+    return LoopShape(pairs, frozenset({i}), (), test_if.body)
 
 
 def _assigns(line: cst.BaseStatement) -> dict[str, cst.BaseExpression] | None:
@@ -192,7 +231,7 @@ def _steps(lines: Sequence[cst.BaseStatement], i: str, j: str) -> bool:
 
 
 def while_shape(loop: cst.While, before: Sequence[cst.BaseStatement]) -> LoopShape | None:
-    """Two pointers: `i, j = 0, len(s) - 1` (one line or two, right before the loop) /
+    """Two pointers: `i, j = 0, len(s) - 1` (or `n - 1`; one line or two, right before it) /
     `while i < j:` (or `<=`) / `if s[i] != s[j]: …` / `i += 1` / `j -= 1`, nothing else."""
     test = loop.test
     if loop.orelse is not None or not isinstance(loop.body, cst.IndentedBlock) or \
@@ -225,12 +264,19 @@ def while_shape(loop: cst.While, before: Sequence[cst.BaseStatement]) -> LoopSha
                 starts = {}
                 break
             starts.update(found_assigns)
-        if lines and set(starts) == {i, j} and m.matches(starts[i], m.Integer("0")) and \
-                m.matches(starts[j], _minus(_len(m.Name(s)), m.Integer("1"))):
-            half = f"len({s}) // 2" if isinstance(target.operator, cst.LessThan) \
-                else f"(len({s}) + 1) // 2"
-            return LoopShape(Pairs(s, half, equal, swapped), frozenset({i, j}), lines,
-                             test_if.body)
+        if not (lines and set(starts) == {i, j} and m.matches(starts[i], m.Integer("0")) and
+                m.matches(starts[j], _minus(_len(m.Name(s)) | m.Name(), m.Integer("1")))):
+            continue
+        end = starts[j]
+        assert isinstance(end, cst.BinaryOperation)
+        alias = end.left.value if isinstance(end.left, cst.Name) else ""
+        if alias in (i, j, s):
+            return None
+        length = alias or f"len({s})"
+        half = f"{length} // 2" if isinstance(target.operator, cst.LessThan) \
+            else f"({length} + 1) // 2"
+        return LoopShape(Pairs(s, half, equal, swapped, alias), frozenset({i, j}), lines,
+                         test_if.body)
     return None
 
 
