@@ -45,7 +45,7 @@ _REWRITES = str(Path(__file__).resolve().parent / "team" / "rewrites")
 class Refusal:
     """One refusing `return`: where it is, what it says, and the test that led to it."""
 
-    file: str  # the module's file name, e.g. "count_equal.py"
+    file: str  # the module's file name, e.g. "char_table.py"
     line: int
     function: str
     statement: str  # "return None", or "falls off the end" when no `return` was met

@@ -216,7 +216,6 @@ def test_count_counter_applies_and_refuses_a_changing_list() -> None:
 
 from lesson_lsp.team.rewrites import (  # noqa: E402
     builtin_map,
-    count_equal,
     divisor_bound,
     equality_join,
     hoist_invariant,
@@ -523,20 +522,6 @@ def test_redundant_copy_applies_and_refuses() -> None:
                "f") is None
 
 
-def test_count_equal_applies_to_both_shapes_and_refuses_substrings() -> None:
-    source = ("def sevens(s, xs):\n    a = 0\n    for c in s:\n        a += (c == '7')  # digit\n"
-              "    b = 0\n    for x in xs:\n        if 3 == x:\n            b += 1\n"
-              "    return a, b\n")
-    out = run(count_equal, source, "sevens")
-    assert out is not None and "a += s.count('7')  # digit" in out.source
-    assert "b += xs.count(3)" in out.source
-    _same(source, out, "sevens", [("17377", [3, 3.0, True, 4]), ("", []), ("7", (3,))])
-    assert run(count_equal, source.replace("'7'", "'77'"), "sevens").source.count(
-        ".count(") == 1  # a two-character constant would count substrings: left alone
-    assert run(count_equal, source.replace("return a, b", "return a, b, c"), "sevens") \
-        .source.count(".count(") == 1  # `c` is read after its loop
-
-
 def test_lazy_any_all_applies_keeps_comments_and_refuses_effects() -> None:
     from lesson_lsp.team.rewrites import lazy_any_all
     source = ("def f(xs, ys):\n    if any([x > 3 for x in xs]):  # big\n        return 1\n"
@@ -713,8 +698,6 @@ APPLIES = {
                       "            out.append(x)\n    return out\n", "uniq"),
     "deque-queue": (BFS, "bfs"),
     "count-counter": ("def once(xs):\n    return [x for x in xs if xs.count(x) == 1]\n", "once"),
-    "count-equal": ("def sevens(s):\n    a = 0\n    for c in s:\n        a += (c == '7')\n"
-                    "    return a\n", "sevens"),
     "string-join": ('def csv(rows):\n    s = ""\n    for r in rows:\n        s += str(r)\n'
                     "    return s\n", "csv"),
     "string-join (prepend)": ('def to_base(x, b):\n    out = ""\n    while x > 0:\n'

@@ -8,7 +8,7 @@ import string
 
 import pytest
 
-from lesson_lsp.team.rewrites import char_table, count_equal
+from lesson_lsp.team.rewrites import char_table
 from lesson_lsp.team.rewrites.base import RewriteContext
 
 
@@ -134,10 +134,9 @@ def test_comments_are_kept() -> None:
         assert comment in out
 
 
-def test_covers_what_count_equal_does_for_str() -> None:
+def test_covers_what_the_retired_count_equal_did_for_str() -> None:
     source = ("def sevens(s):\n    a = 0\n    b = 0\n    for c in s:\n        a += (c == '7')\n"
               "    for c in s:\n        if c == 8:\n            b += 1\n    return a, b\n")
-    assert count_equal.apply(source, RewriteContext("sevens")) is not None
     out = _same(source, "sevens")
     assert out.count(".isascii()") == 2
 
