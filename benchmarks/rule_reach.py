@@ -21,6 +21,8 @@ before/after: run this file with PYTHONPATH pointing at the other checkout.
     python benchmarks/rule_reach.py                                  # all packages, ~minutes
     python benchmarks/rule_reach.py --only semver,toolz --names 20
     PYTHONPATH=/path/to/old/checkout python benchmarks/rule_reach.py --json /tmp/before.json
+    python benchmarks/rule_reach.py --json /tmp/after.json
+    python benchmarks/rule_reach.py --diff /tmp/before.json /tmp/after.json
 """
 
 from __future__ import annotations
@@ -343,6 +345,29 @@ def to_json(report: Report) -> dict[str, Any]:
     }
 
 
+def print_diff(before: dict[str, Any], after: dict[str, Any]) -> None:
+    """Two saved runs side by side (`--json` of an older and a newer lesson_lsp): per rule the
+    counts, and the functions that some rule reaches in one run and none in the other."""
+    def label(run: dict[str, Any]) -> str:
+        return run["lesson_lsp"].get("commit") or run["lesson_lsp"]["path"]
+
+    print(f"{'':<22}  {label(before):>9}  {label(after):>9}")
+    rules = list(before["rules"]) + [r for r in after["rules"] if r not in before["rules"]]
+    for rule in rules:
+        old = before["counts"].get(rule)
+        new = after["counts"].get(rule)
+        print(f"{rule:<22}  {'-' if old is None else old:>9}  {'-' if new is None else new:>9}")
+    for key in ("reached", "functions", "crashes"):
+        print(f"{key:<22}  {before['total'][key]:>9}  {after['total'][key]:>9}")
+    old_reached = {f["name"] for f in before["functions"] if f["proposed"]}
+    new_reached = {f["name"] for f in after["functions"] if f["proposed"]}
+    for title, names in (("reached only after", new_reached - old_reached),
+                         ("reached only before", old_reached - new_reached)):
+        print(f"\n{title}: {len(names)}")
+        for name in sorted(names):
+            print(f"  {name}")
+
+
 def chosen(only: str | None) -> list[Project]:
     if not only:
         return list(CORPUS)
@@ -365,7 +390,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--names", type=int, default=10, metavar="N",
                         help="functions shown per rule (default: %(default)s)")
     parser.add_argument("--json", metavar="FILE", type=Path, help="save everything")
+    parser.add_argument("--diff", nargs=2, metavar=("BEFORE", "AFTER"), type=Path,
+                        help="compare two --json files and stop (no scan)")
     args = parser.parse_args(argv)
+    if args.diff:
+        old, new = (json.loads(p.read_text(encoding="utf-8")) for p in args.diff)
+        print_diff(old, new)
+        return 0
     started = time.perf_counter()
     version = lesson_lsp_version()
     print(f"lesson_lsp: {version['path']} {version['commit']}; {len(RULES)} rules",

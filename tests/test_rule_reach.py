@@ -95,3 +95,26 @@ def test_method_source_at_column0(rule_reach: ModuleType) -> None:
     assert indent == "    "
     assert rule_reach.TO_COLUMN0(source, indent) == \
         "@property\ndef size(self):\n    return 1"
+
+
+def test_diff(rule_reach: ModuleType, capsys: pytest.CaptureFixture[str]) -> None:
+    """--diff: counts per rule side by side (a rule missing from a run shows "-"), and the
+    functions reached in only one of the runs."""
+    def run(commit: str, rules: list[str], reached: dict[str, list[str]]) -> dict[str, object]:
+        return {"lesson_lsp": {"path": "/x", "commit": commit}, "rules": rules,
+                "counts": {r: sum(r in p for p in reached.values()) for r in rules},
+                "total": {"reached": sum(1 for p in reached.values() if p), "functions": 3,
+                          "crashes": 0},
+                "functions": [{"name": n, "proposed": p} for n, p in reached.items()]}
+
+    before = run("aaa", ["memoize"], {"a.f": ["memoize"], "a.g": [], "a.h": []})
+    after = run("bbb", ["memoize", "new-rule"],
+                {"a.f": [], "a.g": ["new-rule"], "a.h": ["memoize", "new-rule"]})
+    rule_reach.print_diff(before, after)
+    out = capsys.readouterr().out
+    rows = {line.split()[0]: line.split()[1:] for line in out.splitlines() if line.strip()}
+    assert rows["memoize"] == ["1", "1"]
+    assert rows["new-rule"] == ["-", "2"]
+    assert rows["reached"] == ["1", "2"]
+    assert "reached only after: 2\n  a.g\n  a.h" in out
+    assert "reached only before: 1\n  a.f" in out
