@@ -112,7 +112,8 @@ def test_diff(rule_reach: ModuleType, capsys: pytest.CaptureFixture[str]) -> Non
                 {"a.f": [], "a.g": ["new-rule"], "a.h": ["memoize", "new-rule"]})
     rule_reach.print_diff(before, after)
     out = capsys.readouterr().out
-    rows = {line.split()[0]: line.split()[1:] for line in out.splitlines() if line.strip()}
+    table = out.split("\n\n")[0].splitlines()[1:]
+    rows = {line.split()[0]: line.split()[1:] for line in table}
     assert rows["memoize"] == ["1", "1"]
     assert rows["new-rule"] == ["-", "2"]
     assert rows["reached"] == ["1", "2"]
