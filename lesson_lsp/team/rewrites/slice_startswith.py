@@ -5,7 +5,10 @@ when `i` is the variable of a `for` over `range(…)` that starts at a non-negat
 the loop never rebinds it (from a negative start `startswith` would count from the end, the
 slice would not), `s` and `t` are plain names, and the comparison is `==` or `!=`.
 `startswith` exists on `str` and `bytes` only; for other sequences the candidate raises and
-the harness rejects it.
+the harness rejects it (a type guard inside the loop would cost what the rewrite saves).
+
+The rule's second form, a prefix `s[:len(t)] == t` or suffix `s[-len(t):] == t` compared once,
+is `slice_affix`, guarded by the exact types at run time.
 """
 
 from __future__ import annotations
@@ -13,7 +16,14 @@ from __future__ import annotations
 import libcst as cst
 import libcst.matchers as m
 
-from lesson_lsp.team.rewrites.base import Rewrite, RewriteContext, Rule, parse_with_parents
+from lesson_lsp.team.rewrites import slice_affix
+from lesson_lsp.team.rewrites.base import (
+    Rewrite,
+    RewriteContext,
+    Rule,
+    first_form,
+    parse_with_parents,
+)
 from lesson_lsp.team.rewrites.bindings import bound_names, is_builtin
 from lesson_lsp.team.rewrites.edits import with_function
 from lesson_lsp.team.rewrites.shapes import call_to
@@ -107,6 +117,7 @@ def apply(source: str, context: RewriteContext) -> Rewrite | None:
 
 RULE = Rule(
     name="slice-startswith",
-    idea="compare in place with str.startswith(t, i) instead of slicing a copy to compare",
-    apply=apply,
+    idea="compare in place with str.startswith/endswith instead of slicing a copy to compare "
+         "(a window s[i:i + len(t)], a prefix s[:len(t)] or a suffix s[-len(t):])",
+    apply=first_form(apply, slice_affix.apply),
 )
