@@ -90,6 +90,7 @@ CORPUS: tuple[Project, ...] = (
     Project("pyparsing", "3.3.3", ("pyparsing",)),
     Project("docopt", "0.6.2", ("docopt.py",)),
     Project("wcwidth", "0.9.4", ("wcwidth",)),
+    Project("Pygments", "2.21.0", ("pygments",)),
 )
 
 # Folders inside a package that are not its own code.
