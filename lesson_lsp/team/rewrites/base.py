@@ -28,7 +28,7 @@ class Rewrite:
     summary: str = ""  # what the rule saw and did, in words for the lesson
 
 
-Apply = Callable[[str, "RewriteContext"], "Rewrite | None"]
+Apply = Callable[[str, RewriteContext], Rewrite | None]
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ import logging
 from collections.abc import Sequence
 from functools import lru_cache
 
-from lesson_lsp.team.rewrites.base import Rewrite, RewriteContext, Rule
+from lesson_lsp.team.rewrites.base import Apply, Rewrite, RewriteContext, Rule
 
 log = logging.getLogger(__name__)
 
@@ -24,10 +24,15 @@ IDEA = ("apply every rewrite whose preconditions hold together, so that gains to
         "measure on their own add up")
 
 
-@lru_cache(maxsize=512)
 def applied(rule: Rule, source: str, context: RewriteContext) -> Rewrite | None:
     """`rule.apply`, remembered: the composing agent asks again what every rule said this round."""
-    return rule.apply(source, context)
+    return _applied(rule.apply, source, context)
+
+
+@lru_cache(maxsize=512)
+def _applied(apply: Apply, source: str, context: RewriteContext) -> Rewrite | None:
+    # keyed on the function itself: two rules equal by name and idea may still differ in it
+    return apply(source, context)
 
 
 def compose(rules: Sequence[Rule], source: str, context: RewriteContext) -> Rewrite | None:
