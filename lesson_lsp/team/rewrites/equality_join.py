@@ -128,4 +128,3 @@ def _rewrite(module: cst.Module, outer: cst.For, inner: cst.For, test: cst.If, a
     return Rewrite(new_module.code, (),
                    f"a nested loop scanned all of `{ys}` for each `{a}` to find equal items; "
                    f"the set `{set_name}`, built once, answers each lookup directly")
-

@@ -96,4 +96,3 @@ def apply(source: str, context: RewriteContext) -> Rewrite | None:
     return Rewrite(with_function(module, fn, new_fn), (),
                    f"`{seen[0]}` computed an arithmetic progression item by item; `range` "
                    "yields the same integers in C")
-

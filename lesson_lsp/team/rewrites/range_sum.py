@@ -60,4 +60,3 @@ def apply(source: str, context: RewriteContext) -> Rewrite | None:
     return Rewrite(with_function(module, fn, new_fn), (),
                    f"`{seen[0]}` added every integer of the range one by one; the sum of an "
                    "arithmetic series is count × (first + last) / 2, computed at once")
-

@@ -76,4 +76,3 @@ def _rewrite(module: cst.Module, loop: cst.CSTNode, name: str, parts: str) -> Re
     return Rewrite(new_module.code, (),
                    f"`{name} = … + {name}` in a loop copied the whole string on every pass; the "
                    f"pieces are collected in `{parts}` and joined once, in reverse")
-
