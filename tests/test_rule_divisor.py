@@ -241,3 +241,39 @@ def test_large_primes_take_the_wheel_and_agree_with_the_answer() -> None:
 ])
 def test_refuses_bodies_that_do_more_than_test(source: str) -> None:
     assert divisor_bound.apply(source, RewriteContext("f")) is None
+
+
+def test_a_method_gets_the_wheel_inside_it_and_the_written_file_runs(tmp_path) -> None:
+    # The rewrite must live inside the method: a helper beside it would land in the class body.
+    import json
+    import subprocess
+
+    from conftest import PYTHON, team
+
+    (tmp_path / "mod.py").write_text(
+        "class Factors:\n"
+        "    def smallest(self, n):\n"
+        "        for d in range(2, n):\n"
+        "            if n % d == 0:\n"
+        "                return d\n"
+        "        return n\n\n\n"
+        "def inputs():\n"
+        "    return [(Factors(), n) for n in (4099, 4111, 9973, 10007, 4096 * 3 + 1, 12, 97)]\n",
+        encoding="utf-8")
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.lesson-lsp]\nrounds = 1\n\n[tool.lesson-lsp.inputs]\n'
+        '"mod.py::Factors.smallest" = "mod.py::inputs"\n' + team("divisor-bound"),
+        encoding="utf-8")
+    done = subprocess.run([PYTHON, "-m", "lesson_lsp.cli", "optimize", "mod.py::Factors.smallest",
+                           "--apply", "--json"], cwd=tmp_path, capture_output=True, text=True,
+                          timeout=300)
+    report = json.loads(done.stdout)
+    assert report["applied"], (report["headline"], report["candidates"])
+    written = (tmp_path / "mod.py").read_text(encoding="utf-8")
+    assert "itertools.cycle((2, 4))" in written and written.count("def ") == 2  # no helper
+    check = subprocess.run(
+        [PYTHON, "-c", "import mod; f = mod.Factors(); "
+         "print([f.smallest(n) for n in (1_000_000_007, 4099 * 4111, 2 ** 13, 9, 2, 1, 0)])"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert check.returncode == 0, check.stderr
+    assert check.stdout.strip() == "[1000000007, 4099, 2, 3, 2, 1, 0]"
