@@ -64,7 +64,7 @@ from lesson_lsp.team.rewrites.base import (
 from lesson_lsp.team.rewrites.bindings import bound_names, fresh_name, is_builtin, may_import
 from lesson_lsp.team.rewrites.divisor_test import divisibility
 from lesson_lsp.team.rewrites.loops import read_outside
-from lesson_lsp.team.rewrites.shapes import call_to
+from lesson_lsp.team.rewrites.shapes import call_to, simple_statements, spelling
 
 _EXITS = (cst.Return, cst.Break, cst.Raise)
 _CONSTANT = m.Integer() | m.Float() | m.SimpleString() | m.Name("True") | m.Name("False") | \
@@ -77,26 +77,9 @@ _WHEEL_STOP = 64
 _WHEEL_FROM = _WHEEL_STOP ** 2
 
 
-def _code(node: cst.CSTNode) -> str:
-    """`node`'s code without whitespace: how two spellings of `n` are compared."""
-    return "".join(_EMPTY.code_for_node(node).split())
-
-
-def _statements(block: cst.BaseSuite) -> list[cst.BaseSmallStatement] | None:
-    """The small statements of a block of simple lines, or None when it holds a compound one."""
-    if isinstance(block, cst.SimpleStatementSuite):
-        return list(block.body)
-    smalls: list[cst.BaseSmallStatement] = []
-    for line in block.body if isinstance(block, cst.IndentedBlock) else ():
-        if not isinstance(line, cst.SimpleStatementLine):
-            return None
-        smalls.extend(line.body)
-    return smalls
-
-
 def _idle(block: cst.BaseSuite) -> bool:
     """The block only passes or continues: the non-divisor branch does nothing."""
-    smalls = _statements(block)
+    smalls = simple_statements(block)
     return bool(smalls) and all(isinstance(s, (cst.Pass, cst.Continue)) for s in smalls or ())
 
 
@@ -114,7 +97,7 @@ def _leaves(block: cst.BaseSuite) -> bool:
 def _flags_only(block: cst.BaseSuite, forbidden: set[str]) -> bool:
     """Every statement sets names other than `forbidden` to constants: doing it again changes
     nothing, so stopping at the first divisor shows the same."""
-    smalls = _statements(block)
+    smalls = simple_statements(block)
     return bool(smalls) and all(
         isinstance(s, cst.Assign) and m.matches(s.value, _CONSTANT) and all(
             isinstance(t.target, cst.Name) and t.target.value not in forbidden
@@ -124,20 +107,20 @@ def _flags_only(block: cst.BaseSuite, forbidden: set[str]) -> bool:
 def _kind(bound: cst.BaseExpression, n: str) -> str | None:
     """How the loop's end B compares with n: "exact" (B is n), "below" (B ≤ n for n ≥ 2) or
     "above" (B is n + c, c ≥ 1); None for any other end."""
-    if _code(bound) == n:
+    if spelling(bound) == n:
         return "exact"
     if not (isinstance(bound, cst.BinaryOperation) and isinstance(bound.right, cst.Integer)):
         return None
     c = ast.literal_eval(bound.right.value)
     left, op = bound.left, bound.operator
-    if _code(left) == n:
+    if spelling(left) == n:
         if isinstance(op, cst.Subtract):
             return "below"
         if isinstance(op, cst.Add) and c >= 1:
             return "above"
         return "below" if isinstance(op, cst.FloorDivide) and c >= 2 else None
     halved = isinstance(left, cst.BinaryOperation) and isinstance(left.operator, cst.FloorDivide) \
-        and _code(left.left) == n and isinstance(left.right, cst.Integer) and \
+        and spelling(left.left) == n and isinstance(left.right, cst.Integer) and \
         ast.literal_eval(left.right.value) >= 2
     return "below" if halved and (isinstance(op, cst.Subtract) or
                                   (isinstance(op, cst.Add) and c <= 1)) else None
@@ -185,13 +168,13 @@ def _match(loop: cst.For, module: cst.Module) -> _Hit | None:
         branch = test_if.orelse.body
     else:
         return None
-    kind = _kind(stop, _code(n))
+    kind = _kind(stop, spelling(n))
     if kind is None or d in reads or reads & bound_names(loop.body):
         return None
     if _leaves(branch):
-        return _Hit(_code(n), kind, x, False)
+        return _Hit(spelling(n), kind, x, False)
     if loop.orelse is None and _flags_only(branch, reads | {d}):
-        return _Hit(_code(n), kind, x, True)
+        return _Hit(spelling(n), kind, x, True)
     return None
 
 
@@ -210,7 +193,7 @@ class _Swap(cst.CSTTransformer):
         self.n, self.name = n, name
 
     def leave_Call(self, original: cst.Call, updated: cst.BaseExpression) -> cst.BaseExpression:
-        return cst.Name(self.name) if _code(original) == self.n else updated
+        return cst.Name(self.name) if spelling(original) == self.n else updated
 
 
 def _iter(hit: _Hit, stop: cst.BaseExpression, original: cst.BaseExpression) -> cst.IfExp:

@@ -39,18 +39,12 @@ from lesson_lsp.team.rewrites.base import Rewrite, RewriteContext, parse_with_pa
 from lesson_lsp.team.rewrites.bindings import bound_names, fresh_name, is_builtin, may_import
 from lesson_lsp.team.rewrites.divisor_test import divides
 from lesson_lsp.team.rewrites.loops import read_outside
-from lesson_lsp.team.rewrites.shapes import call_to, has_any
-
-_EMPTY = cst.Module([])
-
-
-def _code(node: cst.CSTNode) -> str:
-    return "".join(_EMPTY.code_for_node(node).split())
+from lesson_lsp.team.rewrites.shapes import call_to, has_any, spelling
 
 
 def _top(node: cst.BaseExpression, n: str) -> bool:
     """`node` is n − 1 or n // 2: at least the largest proper divisor, below n."""
-    return _code(node) in (f"{n}-1", f"{n}//2")
+    return spelling(node) in (f"{n}-1", f"{n}//2")
 
 
 def _count_down(iterable: cst.BaseExpression, n: str) -> int | None:
@@ -62,20 +56,20 @@ def _count_down(iterable: cst.BaseExpression, n: str) -> int | None:
             return None
         assert isinstance(inner, cst.Call)
         args = [a.value for a in inner.args]
-        if len(args) == 1 and _code(args[0]) == n:
+        if len(args) == 1 and spelling(args[0]) == n:
             return 0
         if len(args) != 2 or not m.matches(args[0], m.Integer("0") | m.Integer("1") |
                                            m.Integer("2")):
             return None
         assert isinstance(args[0], cst.Integer)
         low = int(args[0].value)
-        return low if _code(args[1]) in (n, f"{n}//2+1") else None
+        return low if spelling(args[1]) in (n, f"{n}//2+1") else None
     if call_to(iterable, "range", 3):
         assert isinstance(iterable, cst.Call)
         start, stop, step = (a.value for a in iterable.args)
         ends = {"-1": 0, "0": 1, "1": 2}
-        if _top(start, n) and _code(step) == "-1" and _code(stop) in ends:
-            return ends[_code(stop)]
+        if _top(start, n) and spelling(step) == "-1" and spelling(stop) in ends:
+            return ends[spelling(stop)]
     return None
 
 

@@ -64,10 +64,9 @@ from lesson_lsp.team.rewrites.mirror_shapes import (
     for_shape,
     mentions,
     ranged_pair,
-    smalls_of,
     while_shape,
 )
-from lesson_lsp.team.rewrites.shapes import call_to
+from lesson_lsp.team.rewrites.shapes import call_to, simple_statements
 
 _BUILTINS = ("len", "range", "type", "str", "list", "tuple", "int", "map", "reversed", "any",
              "all", "sum", "filter")
@@ -147,7 +146,7 @@ def _loop_plan(loop: cst.BaseStatement, before: list[cst.BaseStatement],
     leave = _exit(shape.suite) if not pairs.equal else None
     if leave is None:
         return None
-    smalls = smalls_of(shape.suite)
+    smalls = simple_statements(shape.suite)
     compact = smalls is not None and len(smalls) == 1 and \
         m.matches(smalls[0], m.Return(m.Name("False"))) and after is not None and \
         m.matches(after, m.SimpleStatementLine([m.Return(m.Name("True"))]))

@@ -11,7 +11,7 @@ import libcst as cst
 import libcst.matchers as m
 
 from lesson_lsp.team.rewrites.bindings import names_in
-from lesson_lsp.team.rewrites.shapes import call_to
+from lesson_lsp.team.rewrites.shapes import call_to, simple_statements
 
 _EMPTY = cst.Module([])
 ALL = ""  # `Pairs.half` when every index of the sequence is visited
@@ -280,21 +280,9 @@ def while_shape(loop: cst.While, before: Sequence[cst.BaseStatement]) -> LoopSha
     return None
 
 
-def smalls_of(suite: cst.BaseSuite) -> list[cst.BaseSmallStatement] | None:
-    """The small statements of a block of simple lines, None when it holds a compound one."""
-    if isinstance(suite, cst.SimpleStatementSuite):
-        return list(suite.body)
-    smalls: list[cst.BaseSmallStatement] = []
-    for line in suite.body if isinstance(suite, cst.IndentedBlock) else ():
-        if not isinstance(line, cst.SimpleStatementLine):
-            return None
-        smalls.extend(line.body)
-    return smalls
-
-
 def counter(suite: cst.BaseSuite) -> str | None:
     """c when the block is only `c += 1` or `c = c + 1`."""
-    smalls = smalls_of(suite)
+    smalls = simple_statements(suite)
     if smalls is None or len(smalls) != 1:
         return None
     one, small = m.Integer("1"), smalls[0]

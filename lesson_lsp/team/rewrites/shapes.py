@@ -4,6 +4,25 @@ from __future__ import annotations
 
 import libcst as cst
 
+_EMPTY = cst.Module([])
+
+
+def spelling(node: cst.CSTNode) -> str:
+    """`node`'s code without whitespace: how two spellings of one expression are compared."""
+    return "".join(_EMPTY.code_for_node(node).split())
+
+
+def simple_statements(block: cst.BaseSuite) -> list[cst.BaseSmallStatement] | None:
+    """The small statements of a block of simple lines, or None when it holds a compound one."""
+    if isinstance(block, cst.SimpleStatementSuite):
+        return list(block.body)
+    smalls: list[cst.BaseSmallStatement] = []
+    for line in block.body if isinstance(block, cst.IndentedBlock) else ():
+        if not isinstance(line, cst.SimpleStatementLine):
+            return None
+        smalls.extend(line.body)
+    return smalls
+
 
 def has_any(node: cst.CSTNode, kinds: tuple[type[cst.CSTNode], ...]) -> bool:
     hit = False
