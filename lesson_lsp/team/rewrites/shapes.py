@@ -24,6 +24,17 @@ def simple_statements(block: cst.BaseSuite) -> list[cst.BaseSmallStatement] | No
     return smalls
 
 
+def equality_sides(node: cst.Comparison
+                   ) -> list[tuple[cst.BaseExpression, cst.BaseExpression]]:
+    """For `a == b` or `a != b` alone: (a, b) and (b, a), each side with the other, for rules
+    that look for a shape on either side; [] for any other comparison."""
+    if len(node.comparisons) != 1 or \
+            not isinstance(node.comparisons[0].operator, (cst.Equal, cst.NotEqual)):
+        return []
+    other = node.comparisons[0].comparator
+    return [(node.left, other), (other, node.left)]
+
+
 def has_any(node: cst.CSTNode, kinds: tuple[type[cst.CSTNode], ...]) -> bool:
     hit = False
 

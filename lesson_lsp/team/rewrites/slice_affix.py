@@ -25,6 +25,7 @@ import libcst.matchers as m
 from lesson_lsp.team.rewrites.base import Rewrite, RewriteContext, parse_function
 from lesson_lsp.team.rewrites.bindings import is_builtin
 from lesson_lsp.team.rewrites.edits import with_function
+from lesson_lsp.team.rewrites.shapes import equality_sides
 
 _EMPTY = cst.Module([])
 
@@ -69,13 +70,7 @@ def apply(source: str, context: RewriteContext) -> Rewrite | None:
     class Transform(cst.CSTTransformer):
         def leave_Comparison(self, original: cst.Comparison, updated: cst.Comparison
                              ) -> cst.BaseExpression:
-            if len(updated.comparisons) != 1:
-                return updated
-            target = updated.comparisons[0]
-            if not isinstance(target.operator, (cst.Equal, cst.NotEqual)):
-                return updated
-            for side, other in ((updated.left, target.comparator),
-                                (target.comparator, updated.left)):
+            for side, other in equality_sides(updated):
                 found = _affix(side)
                 if found is None or not m.matches(other, m.Name(found[1])):
                     continue
@@ -84,7 +79,7 @@ def apply(source: str, context: RewriteContext) -> Rewrite | None:
                     continue
                 seen.append(f"`{_EMPTY.code_for_node(original).strip()}`")
                 fast = f"{s}.{method}({t})"
-                if isinstance(target.operator, cst.NotEqual):
+                if isinstance(updated.comparisons[0].operator, cst.NotEqual):
                     fast = f"not {fast}"
                 kinds = f"type({s}) in (str, bytes) and type({t}) is type({s})"
                 if method == "endswith":

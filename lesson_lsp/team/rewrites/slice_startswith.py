@@ -26,7 +26,7 @@ from lesson_lsp.team.rewrites.base import (
 )
 from lesson_lsp.team.rewrites.bindings import bound_names, is_builtin
 from lesson_lsp.team.rewrites.edits import with_function
-from lesson_lsp.team.rewrites.shapes import call_to
+from lesson_lsp.team.rewrites.shapes import call_to, equality_sides
 
 
 def _window(node: cst.BaseExpression) -> tuple[str, str, str] | None:
@@ -86,13 +86,7 @@ def apply(source: str, context: RewriteContext) -> Rewrite | None:
     class Transform(cst.CSTTransformer):
         def leave_Comparison(self, original: cst.Comparison, updated: cst.Comparison
                              ) -> cst.BaseExpression:
-            if len(updated.comparisons) != 1:
-                return updated
-            target = updated.comparisons[0]
-            if not isinstance(target.operator, (cst.Equal, cst.NotEqual)):
-                return updated
-            for window_side, other in ((updated.left, target.comparator),
-                                       (target.comparator, updated.left)):
+            for window_side, other in equality_sides(updated):
                 found = _window(window_side)
                 if found is None or not isinstance(other, cst.Name):
                     continue
@@ -102,7 +96,7 @@ def apply(source: str, context: RewriteContext) -> Rewrite | None:
                     continue
                 seen.append(f"`{s}[{i}:{i} + len({t})] == {t}`")
                 call = cst.parse_expression(f"{s}.startswith({t}, {i})")
-                if isinstance(target.operator, cst.NotEqual):
+                if isinstance(updated.comparisons[0].operator, cst.NotEqual):
                     call = cst.UnaryOperation(operator=cst.Not(), expression=call)
                 return call.with_changes(lpar=updated.lpar, rpar=updated.rpar)
             return updated
