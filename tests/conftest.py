@@ -68,3 +68,12 @@ def verify(project: Path, code: str, target: str = "fib", *args: str) -> dict:
     finally:
         shutil.rmtree(runs, ignore_errors=True)
     return json.loads(done.stdout)
+
+
+def outcome(fn, *args):  # type: ignore[no-untyped-def]
+    """What calling `fn` gives: its result, or the type of what it raised. A rewrite must give
+    the same as the original on every edge input."""
+    try:
+        return "ok", fn(*args)
+    except Exception as exc:  # the type must match
+        return "raised", type(exc)

@@ -9,9 +9,12 @@ type. The refusals are the loops whose result is more than their first divisor.
 from __future__ import annotations
 
 import io
+import json
+import subprocess
 import tokenize
 
 import pytest
+from conftest import PYTHON, outcome, team
 
 from lesson_lsp.team.rewrites import divisor_bound
 from lesson_lsp.team.rewrites.base import RewriteContext
@@ -28,12 +31,6 @@ def _comments(code: str) -> list[str]:
                   if t.type == tokenize.COMMENT)
 
 
-def _outcome(fn, arg):
-    try:
-        return "ok", fn(arg)
-    except Exception as exc:  # the type must match
-        return "raised", type(exc)
-
 
 def _agrees(source: str, args: list) -> str:
     """The rewrite of `f` in `source`: it keeps every comment and agrees with `f` on `args`."""
@@ -45,7 +42,7 @@ def _agrees(source: str, args: list) -> str:
     old: dict = {}
     exec(source, old)
     for arg in args:
-        assert _outcome(old["f"], arg) == _outcome(new["f"], arg), (arg, out.source)
+        assert outcome(old["f"], arg) == outcome(new["f"], arg), (arg, out.source)
     return out.source
 
 
@@ -245,11 +242,6 @@ def test_refuses_bodies_that_do_more_than_test(source: str) -> None:
 
 def test_a_method_gets_the_wheel_inside_it_and_the_written_file_runs(tmp_path) -> None:
     # The rewrite must live inside the method: a helper beside it would land in the class body.
-    import json
-    import subprocess
-
-    from conftest import PYTHON, team
-
     (tmp_path / "mod.py").write_text(
         "class Factors:\n"
         "    def smallest(self, n):\n"

@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 
 import pytest
+from conftest import outcome
 
 from lesson_lsp.team.rewrites import recurrence
 from lesson_lsp.team.rewrites.base import RewriteContext
@@ -70,12 +71,6 @@ class Whole(int):
     """An int subclass: the fast path is for exact ints, so this takes the original's way."""
 
 
-def _outcome(fn, *args):
-    try:
-        return "ok", fn(*args)
-    except Exception as exc:  # the type must match
-        return "raised", type(exc)
-
 
 def _comments(source: str) -> list[str]:
     return [line.split("#", 1)[1] for line in source.splitlines() if "#" in line]
@@ -94,7 +89,7 @@ def test_applies_and_agrees(key: str) -> None:
                                              (None,), ("3",), (float("nan"),), (Whole(7),),
                                              (Whole(-2),)]
     for (arg,) in cases:
-        assert _outcome(old, arg, *extra) == _outcome(new, arg, *extra), (key, arg)
+        assert outcome(old, arg, *extra) == outcome(new, arg, *extra), (key, arg)
     # a large n: the rewrite agrees with the recurrence computed bottom-up from small values
     big = [old(i, *extra) for i in range(20, 300)]
     assert big[-1] == new(299, *extra)
@@ -161,7 +156,7 @@ def test_recursion_error_is_kept_where_the_original_raises_it() -> None:
     assert out is not None
     old, new = _functions(source, out)
     for arg in (0, -2, 1.5):
-        assert _outcome(old, arg) == _outcome(new, arg) == ("raised", RecursionError)
+        assert outcome(old, arg) == outcome(new, arg) == ("raised", RecursionError)
 
 
 def test_registered_before_memoize() -> None:

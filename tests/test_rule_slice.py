@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import pytest
+from conftest import outcome
 
 from lesson_lsp.team.rewrites import slice_startswith
 from lesson_lsp.team.rewrites.base import RewriteContext
@@ -31,12 +32,6 @@ VALUES = ["", "a", "ab", "abc", "bc", "c", "é", "éa", "日本語", "日本", "
           bytearray(b"ab")]
 
 
-def _outcome(fn, *args):
-    try:
-        return "ok", fn(*args)
-    except Exception as exc:
-        return "raised", type(exc)
-
 
 @pytest.mark.parametrize("key", sorted(SHAPES))
 def test_agrees_with_the_original_on_every_pair(key: str) -> None:
@@ -51,7 +46,7 @@ def test_agrees_with_the_original_on_every_pair(key: str) -> None:
     exec(out.source, new)
     for s in VALUES:
         for t in VALUES:
-            assert _outcome(old["f"], s, t) == _outcome(new["f"], s, t), (key, s, t)
+            assert outcome(old["f"], s, t) == outcome(new["f"], s, t), (key, s, t)
 
 
 @pytest.mark.parametrize("source", [
