@@ -69,7 +69,7 @@ from lesson_lsp.team.rewrites.index_items import (
     known_sequence,
 )
 from lesson_lsp.team.rewrites.index_range import Stride, offset, range_stride, residue
-from lesson_lsp.team.rewrites.loops import read_outside
+from lesson_lsp.team.rewrites.loops import kept_for_others, read_outside
 from lesson_lsp.team.rewrites.shapes import call_to, has_any
 
 _COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
@@ -109,7 +109,8 @@ def _plan(module: cst.Module, fn: cst.FunctionDef, site: cst.CSTNode,
     if plan is None or not all(is_builtin(module, b) for b in plan.builtins()):
         return None
     xs, i = plan.stride.xs, plan.index
-    if _kept_for_other_types(site, xs, parent_of):
+    guard = cst.parse_expression(GUARD.format(xs))
+    if kept_for_others(site, guard.deep_equals, parent_of):
         return None
     if i == xs or plan.item in (xs, i) or \
             any(n in bound_names(part) for part in scope for n in (xs, i)):
@@ -124,19 +125,6 @@ def _plan(module: cst.Module, fn: cst.FunctionDef, site: cst.CSTNode,
             not all(calls_leave_alone(module, fn, part, xs) for part in scope):
         return None
     return plan
-
-
-def _kept_for_other_types(site: cst.CSTNode, xs: str, parent_of: Parents) -> bool:
-    """`site` is the original this rule kept in the `else` of its own type guard on `xs`:
-    rewriting it again would only guard it twice."""
-    guard = cst.parse_expression(GUARD.format(xs))
-    child, current = site, parent_of.get(site)
-    while current is not None:
-        if isinstance(current, (cst.If, cst.IfExp)) and current.test.deep_equals(guard) and \
-                child is current.orelse:
-            return True
-        child, current = current, parent_of.get(current)
-    return False
 
 
 def _read_every_pass(plan: Plan, site: cst.CSTNode, parent_of: Parents) -> int:
