@@ -246,3 +246,25 @@ def test_run_time_comments_are_kept() -> None:
 ])
 def test_run_time_refuses(source: str) -> None:
     assert char_table.apply(source, RewriteContext("f")) is None
+
+
+def test_the_original_kept_for_other_inputs_is_not_rewritten_again() -> None:
+    # Found on webcolors' normalize_hex: three rounds stacked three guards and two tables.
+    for source, name in (('def f(h):\n    return "".join(2 * s for s in h)\n', "f"),
+                         ("def f(s, c):\n    return ''.join(ch for ch in s if ch not in c)\n",
+                          "f"),
+                         ("def f(s):\n    n = 0\n    for c in s:\n        if c in 'aeiou':\n"
+                          "            n += 1\n    return n\n", "f")):
+        once = char_table.apply(source, RewriteContext(name))
+        assert once is not None
+        assert char_table.apply(once.source, RewriteContext(name)) is None, once.source
+
+
+def test_a_method_gets_no_table_beside_it_but_a_run_time_one_still_applies() -> None:
+    # A table beside a method would be spliced into the class body, out of the method's reach.
+    static = 'def f(self, h):\n    return "".join(2 * s for s in h)\n'
+    assert char_table.apply(static, RewriteContext("f")) is not None
+    assert char_table.apply(static, RewriteContext("f", is_method=True)) is None
+    runtime = "def f(self, s, c):\n    return ''.join(ch for ch in s if ch not in c)\n"
+    out = char_table.apply(runtime, RewriteContext("f", is_method=True))
+    assert out is not None and out.source.count("def ") == 1 and "TABLE" not in out.source

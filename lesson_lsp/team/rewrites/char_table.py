@@ -63,7 +63,8 @@ from lesson_lsp.team.rewrites.bindings import (
     target_names,
 )
 from lesson_lsp.team.rewrites.char_eval import bound_before, constants, membership, per_char, table
-from lesson_lsp.team.rewrites.loops import read_outside
+from lesson_lsp.team.rewrites.loops import kept_for_others, read_outside
+from lesson_lsp.team.rewrites.shapes import spelling
 
 _INT_OPS = (cst.AddAssign, cst.SubtractAssign, cst.MultiplyAssign, cst.FloorDivideAssign,
             cst.ModuloAssign)
@@ -302,6 +303,16 @@ def apply(source: str, context: RewriteContext) -> Rewrite | None:
         seen.append(s)
         return cst.parse_expression(code.replace("{T}", name))
 
+    def usable(plan: tuple[str, str | None] | None) -> tuple[str, str | None] | None:
+        # A table goes beside the function; beside a method it would land in the class body,
+        # where the method cannot see it as a bare name: a method takes run-time tables only.
+        return None if plan is not None and plan[1] is not None and context.is_method else plan
+
+    def own_original(node: cst.CSTNode, s: str) -> bool:
+        """`node` is what this rule kept, in the `else` of one of its guards on `s`."""
+        return kept_for_others(node, lambda test: spelling(test).startswith(
+            f"type({s})isstrand"), parent_of)
+
     def guard(s: str) -> cst.BaseExpression:
         return cst.parse_expression(f"type({s}) is str and {s}.isascii()")
 
@@ -321,8 +332,10 @@ def apply(source: str, context: RewriteContext) -> Rewrite | None:
             else:
                 return updated
             c, elt, conds, s = comp
+            if own_original(original, s):
+                return updated
             is_char = lambda node: m.matches(node, m.Name(c))  # noqa: E731
-            plan = _plan(kind, conds, elt, is_char, known_at(original), module, s)
+            plan = usable(_plan(kind, conds, elt, is_char, known_at(original), module, s))
             test = guard(s)
             if plan is None:
                 dynamic = run_time(_runtime(kind, conds, elt, is_char, s), s,
@@ -349,10 +362,10 @@ def apply(source: str, context: RewriteContext) -> Rewrite | None:
                 if index is None or not is_builtin(module, "range"):
                     return updated
                 s, seq, is_char = index
-            if kind is None or aug.target.value == s:
+            if kind is None or aug.target.value == s or own_original(original, s):
                 return updated
             step = "sum" if kind == "int" else "map"
-            plan = _plan(step, conds, aug.value, is_char, known_at(original), module, seq)
+            plan = usable(_plan(step, conds, aug.value, is_char, known_at(original), module, seq))
             test = guard(s)
             if plan is None:
                 avoid = {s, aug.target.value} | target_names(original.target)
