@@ -22,6 +22,7 @@ from lesson_lsp.cli import UsageError
 from lesson_lsp.config import Config, ConfigError, load
 from lesson_lsp.extract import ExtractError, FunctionSpan, function_named
 from lesson_lsp.harness import inputs as input_sources
+from lesson_lsp.harness.scrutiny import summary
 from lesson_lsp.harness.timing import format_seconds
 from lesson_lsp.harness.verify import Harness, HarnessError, Target, Verdict
 from lesson_lsp.optimize import OptimizeError, Run, optimize
@@ -129,6 +130,8 @@ def cmd_optimize(args: argparse.Namespace) -> int:
     timed_on = run.result.baseline.timed_on
     if timed_on:
         print(timed_on[:1].upper() + timed_on[1:] + ".")
+    if run.checked():
+        print(run.checked()[:1].upper() + run.checked()[1:] + ".")
     if run.result.lessons:
         print("\nLessons:")
         print("\n".join(run.lesson_lines()))
@@ -177,6 +180,13 @@ def cmd_verify(args: argparse.Namespace) -> int:
               f"{verdict.noise:.1%})")
     if verdict.detail:
         print(f"detail: {verdict.detail}")
+    if verdict.failing_input:
+        print(f"failing input: {verdict.failing_input}\nexpected: {verdict.expected}\n"
+              f"got: {verdict.actual}")
+    if verdict.checked_on or verdict.coverage:
+        print(summary(verdict.checked_on, verdict.coverage))
+    for line, text in verdict.coverage.get("unexecuted", []):
+        print(f"  not run by any input: line {line}: {text}")
     return 0
 
 

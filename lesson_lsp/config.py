@@ -54,6 +54,10 @@ class HarnessConfig:
     rel_tol: float = 1e-9
     abs_tol: float = 1e-12
     compare_output: bool = True  # printed output is behaviour: it must match too
+    # What checks a candidate beyond the inputs found (differential.py); 0 turns one off.
+    edge_inputs: int = 200  # edge inputs derived from the observed calls, at most
+    fuzz_s: float = 1.0  # differential fuzzing per candidate (and as much again further out)
+    concolic_s: float = 2.0  # the concolic pass (CrossHair) per candidate
 
 
 @dataclass(frozen=True)
@@ -172,11 +176,12 @@ def _harness(base: HarnessConfig, raw: Any) -> HarnessConfig:
         if key == "compare_output":
             values[key] = _typed("harness.compare_output", value, bool)
             continue
-        if key == "memory_mb":
-            values[key] = _typed("harness.memory_mb", value, int)
+        if key in ("memory_mb", "edge_inputs"):
+            values[key] = _typed(f"harness.{key}", value, int)
         else:
             values[key] = float(_typed(f"harness.{key}", value, (int, float)))
-        if values[key] < 0 or (values[key] == 0 and key not in ("rel_tol", "abs_tol")):
+        may_be_zero = ("rel_tol", "abs_tol", "edge_inputs", "fuzz_s", "concolic_s")
+        if values[key] < 0 or (values[key] == 0 and key not in may_be_zero):
             raise ConfigError(f"setting `harness.{key}` must be positive")
     return replace(base, **values)
 

@@ -19,8 +19,9 @@ from lesson_lsp.config import Config, ConfigError
 from lesson_lsp.edits import Plan
 from lesson_lsp.extract import FunctionSpan, module_context
 from lesson_lsp.harness import inputs as input_sources
+from lesson_lsp.harness.scrutiny import summary
 from lesson_lsp.harness.timing import format_seconds
-from lesson_lsp.harness.verify import Harness, HarnessError, Target
+from lesson_lsp.harness.verify import Harness, HarnessError, Target, Verdict
 from lesson_lsp.messages import (
     LLM_TEAM_SNIPPET,
     attempt_note,
@@ -106,6 +107,18 @@ class Run:
         return (f"{name}: no faster verified version (original: "
                 f"{per_pass(self.original_s, self.shown)})" + (f"; {why}" if why else ""))
 
+    def shipped(self) -> Verdict | None:
+        """The verdict of the candidate that ships (None when none does)."""
+        best = self.result.best
+        return best.verdict if self.improved and best is not None else None
+
+    def checked(self) -> str:
+        """What the shipped candidate was checked on, or the original's check inputs."""
+        shipped = self.shipped()
+        if shipped is not None and shipped.checked_on:
+            return summary(shipped.checked_on, shipped.coverage)
+        return summary(self.result.baseline.checked_on, {})
+
     def lesson_lines(self) -> list[str]:
         return [lesson_line(lesson, note) for lesson, note in run_lessons(self.result)]
 
@@ -118,6 +131,8 @@ class Run:
                      f"{len(self.result.attempts)} candidates checked")
         if base.timed_on:
             lines.append(base.timed_on[:1].upper() + base.timed_on[1:] + ".")
+        if self.checked():
+            lines.append(self.checked()[:1].upper() + self.checked()[1:] + ".")
         if self.interpreter is not None:
             lines.append(f"run with {self.interpreter.describe()}")
         for notice in self.result.notices:
@@ -149,6 +164,8 @@ class Run:
             "inputs_from": self.inputs_from,
             "held_out": self.result.baseline.held_out,
             "timed_on": self.result.baseline.timed_on,
+            "checked_on": (self.shipped() or self.result.baseline).checked_on,
+            "coverage": getattr(self.shipped(), "coverage", {}),
             "isolation": self.result.baseline.isolation,
             "interpreter": None if self.interpreter is None else self.interpreter.as_json(),
             "lessons": [{"agent": a.lesson.agent, "round": a.round, "outcome": a.lesson.outcome,
@@ -158,7 +175,10 @@ class Run:
             "advice": self.advice() or None,
             "notices": self.result.notices,
             "candidates": [{"agent": a.agent, "round": a.round, "verdict": a.verdict.verdict,
-                            "speedup": a.verdict.speedup, "detail": a.verdict.detail}
+                            "speedup": a.verdict.speedup, "detail": a.verdict.detail,
+                            "checked_on": a.verdict.checked_on,
+                            "coverage": a.verdict.coverage, "found_by": a.verdict.found_by,
+                            "failing_input": a.verdict.failing_input}
                            for a in self.result.attempts],
         }
 

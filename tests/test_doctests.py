@@ -249,7 +249,7 @@ class Counter:
         return self.start + n
 ''', encoding="utf-8")
     result = optimize(tmp_path, "counter.py::Counter.add")
-    assert result["inputs"] == 2
+    assert result["checked_on"]["doctests"] == 2  # and edge inputs derived from them
     assert result["inputs_from"] == ("doctest examples (2 of 5 skipped: 1 marked +SKIP, 1 "
                                      "failed: NameError: name 'undefined' is not defined)")
 

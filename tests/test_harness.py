@@ -133,8 +133,9 @@ def test_patched_clock_does_not_fake_speed(project: Path) -> None:
 
 def test_remembering_answers_between_calls_is_not_speed(project: Path) -> None:
     # Slow on a first call, instant on repeats: only the first call counts.
-    code = ("_memo = {}\n\ndef fib(n):\n    if n in _memo:\n        return _memo[n]\n"
-            "    a, b = 0, 1\n    for _ in range(n):\n        a, b = b, a + b\n"
+    code = ("_memo = {}\n\ndef fib(n):\n    if n < 2:\n        return n\n"
+            "    if n in _memo:\n        return _memo[n]\n    a, b = 0, 1\n"
+            "    for _ in range(n):\n        a, b = b, a + b\n"
             "        for _ in range(30000):\n            pass\n    _memo[n] = a\n    return a\n")
     result = verify(project, code)
     assert result["verdict"] == "not-faster", result

@@ -178,35 +178,58 @@ def load_inputs(job: dict[str, Any], module: types.ModuleType
                 ) -> tuple[list[tuple[tuple, dict]], list[bool]]:
     """The calls to make, and which of them are held out (correctness only, never timed).
 
-    Calls derived from tiny observed ones (`scale`) come last and are the ones timed: the
-    observed ones are then checked only, as too small to time."""
+    Timed on one source, checked on all: the calls of a `hidden` generator, of every other
+    source (`checks`) and the derived edge calls (`edges`) are held out. Calls derived from
+    tiny observed ones (`scale`) come last and are the ones timed: the observed ones are then
+    checked only, as too small to time. `notes["checked_on"]` counts the calls per source."""
     notes.clear()
+    spec = job["inputs"]
     calls = _load_calls(job, module)
-    hidden_name = job["inputs"].get("hidden")
-    checks = _checks(job, module)
-    if hidden_name:
-        hidden = _generate(job, _generator_module(job, module), hidden_name)
-        calls, held = calls + hidden, [False] * len(calls) + [True] * len(hidden)
-    elif checks:
-        calls, held = calls + checks, [False] * len(calls) + [True] * len(checks)
+    counts: dict[str, int] = {}
+    _count(counts, spec.get("kind") or "inputs", len(calls))
+    extra: list[tuple[tuple, dict]] = []
+    if spec.get("hidden"):
+        hidden = _generate(job, _generator_module(job, module), spec["hidden"])
+        _count(counts, "hidden inputs", len(hidden))
+        extra += hidden
+    extra += _checks(job, module, counts)
+    if spec.get("edges"):
+        edges = _unpickle(spec["edges"])
+        _count(counts, "derived", len(edges))
+        extra += edges
+    notes["checked_on"] = counts
+    if extra:
+        calls, held = calls + extra, [False] * len(calls) + [True] * len(extra)
     else:
         held = [held_out(i, len(calls)) for i in range(len(calls))]
-    if job["inputs"].get("derived"):
-        larger = _unpickle(job["inputs"]["derived"])
+    if spec.get("derived"):
+        larger = _unpickle(spec["derived"])
         return calls + larger, [True] * len(calls) + [False] * len(larger)
     return calls, held
 
 
-def _checks(job: dict[str, Any], module: types.ModuleType) -> list[tuple[tuple, dict]]:
+def _count(counts: dict[str, int], kind: str, number: int) -> None:
+    if number:
+        counts[kind] = counts.get(kind, 0) + number
+
+
+def _checks(job: dict[str, Any], module: types.ModuleType,
+            counts: dict[str, int]) -> list[tuple[tuple, dict]]:
     """The calls of the correctness-only sources; one that fails to give any is left out (the
     inputs to time are there) and counted in the notes."""
     found: list[tuple[tuple, dict]] = []
     account = notes.get("inputs_from")  # where the timed calls come from stays the account
     for spec in job["inputs"].get("checks") or []:
         try:
-            found.extend(_load_calls({**job, "inputs": spec}, module))
+            calls = _load_calls({**job, "inputs": spec}, module)
+            if spec.get("hidden"):
+                calls += _generate({**job, "inputs": spec}, _generator_module(
+                    {**job, "inputs": spec}, module), spec["hidden"])
         except Exception as exc:
             notes.setdefault("checks_failed", []).append(f"{type(exc).__name__}: {exc}")
+            continue
+        _count(counts, spec.get("kind") or "inputs", len(calls))
+        found.extend(calls)
     if account is None:
         notes.pop("inputs_from", None)
     else:
@@ -223,6 +246,8 @@ def _unpickle(path: str) -> list[tuple[tuple, dict]]:
 
 def _load_calls(job: dict[str, Any], module: types.ModuleType) -> list[tuple[tuple, dict]]:
     spec = job["inputs"]
+    if spec.get("replay"):
+        return _unpickle(spec["replay"])
     if spec.get("pickle"):
         return captured_calls(spec["pickle"], job["qualname"])
     if spec.get("steps"):

@@ -1,10 +1,13 @@
-"""Where the inputs of a function come from, in this order: a generator named on the command
-line (`--inputs FILE::CALLABLE`), calls sampled from a traced workload (`lesson-lsp trace`), a
-generator named in `[tool.lesson-lsp.inputs]` of the nearest pyproject.toml, the calls in the
-function's doctest examples, calls recorded while the project's own pytest tests run, then
-values drawn from its type hints (hypothesis). Under a workload's calls, the examples and the
-tests' calls are kept as correctness checks. Generators, examples, tests and
-strategies run only inside the sandbox.
+"""Where the inputs of a function come from. The first source that has some is timed, in this
+order: a generator named on the command line (`--inputs FILE::CALLABLE`), calls sampled from a
+traced workload (`lesson-lsp trace`), a generator named in `[tool.lesson-lsp.inputs]` of the
+nearest pyproject.toml, the calls in the function's doctest examples, calls recorded while the
+project's own pytest tests run, then values drawn from its type hints (hypothesis).
+
+Timed on one source, checked on all (DESIGN.md, invariant 6): every other source found is kept
+as correctness checks (`InputSpec.checks`), and a `hidden_inputs` defined beside a named
+generator too. A candidate wrong on an input no single source held is caught by another.
+Generators, examples, tests and strategies run only inside the sandbox.
 """
 
 from __future__ import annotations
@@ -43,6 +46,23 @@ class InputSpec:
     derived: str = ""  # a pickle of larger calls grown from tiny ones: the ones timed (scale)
     workload: bool = False  # `pickle` holds calls sampled from a traced workload (real sizes)
     checks: tuple[InputSpec, ...] = ()  # more sources, for correctness only (never timed)
+    edges: str = ""  # a pickle of edge calls derived from the observed ones (checks only)
+    replay: str = ""  # a pickle of calls to make, and nothing else (a suspect being confirmed)
+
+    @property
+    def kind(self) -> str:
+        """The source's short name, as `checked_on` counts it."""
+        if self.workload:
+            return "workload"
+        if self.replay:
+            return "replayed"
+        if self.callable:
+            return "generator"
+        if self.steps:
+            return "doctests"
+        if self.pickle:
+            return "tests"
+        return "type hints" if self.hypothesis else "inputs"
 
     @property
     def named(self) -> bool:
@@ -53,7 +73,9 @@ class InputSpec:
         steps = [example.as_json() for example in self.steps]
         return {"path": self.path, "callable": self.callable, "steps": steps,
                 "hypothesis": self.hypothesis, "pickle": self.pickle, "hidden": self.hidden,
-                "derived": self.derived, "checks": [c.as_job() for c in self.checks]}
+                "derived": self.derived, "edges": self.edges, "replay": self.replay,
+                "kind": self.kind,
+                "checks": [c.as_job() for c in self.checks]}
 
 
 HYPOTHESIS_EXAMPLES = 40
@@ -97,17 +119,6 @@ def from_text(text: str, base: Path, origin: str) -> InputSpec:
     if not path.is_file():
         raise InputsError(f"inputs file {path.name} does not exist ({origin})")
     return InputSpec(str(path), name, origin)
-
-
-async def _checks(target: Path, qualname: str, config: Config, function_source: str,
-                  python: str, on_progress: Callable[[str], None] | None
-                  ) -> tuple[InputSpec, ...]:
-    """The other sources, held out: doctest examples or a configured generator, and the tests'
-    calls (what the function was already known to do must stay true)."""
-    found = [declared(target, qualname, config, None, function_source)]
-    tests, _ = await captured(target, qualname, config, python, on_progress)
-    found.append(tests)
-    return tuple(x for x in found if x is not None)
 
 
 def declared(target: Path, qualname: str, config: Config, cli: str | None = None,
@@ -178,39 +189,80 @@ def traced(target: Path, qualname: str, config: Config, function_source: str
 async def resolve(target: Path, qualname: str, config: Config, cli: str | None = None,
                   function_source: str = "", python: str = "",
                   on_progress: Callable[[str], None] | None = None) -> InputSpec:
-    """The inputs for `qualname` in `target`, from the first source that has some: a generator
-    named with --inputs, calls sampled from a traced workload, a configured generator, doctest
-    examples, calls captured from the project's tests, type hints. Under a workload's calls,
-    the examples and the tests' calls still check correctness."""
-    spec = declared(target, qualname, config, cli, function_source) if cli else None
-    not_from_workload = ""
-    if spec is None:
-        workload, not_from_workload = traced(target, qualname, config, function_source)
-        if workload is not None:
-            return replace(workload, checks=await _checks(target, qualname, config,
-                                                          function_source, python, on_progress))
-    why_not = ""
-    if spec is None:
-        spec = declared(target, qualname, config, None, function_source)
-    if spec is None:
-        spec, why_not = await captured(target, qualname, config, python, on_progress)
-        why_not = "; ".join(x for x in (not_from_workload, why_not) if x)
-    if spec is None and function_source and "." not in qualname and \
-            fully_typed(function_source):
-        spec = InputSpec(str(target.resolve()), "", "type hints (hypothesis)"
-                         + (f"; no captured calls: {why_not}" if why_not else ""),
-                         hypothesis=HYPOTHESIS_EXAMPLES)
-    if spec is not None:
-        return spec
+    """The inputs for `qualname` in `target`: timed on the first source that has some (a
+    generator named with --inputs, calls sampled from a traced workload, a configured
+    generator, doctest examples, calls captured from the project's tests, type hints), and
+    checked on every source found."""
+    found = await sources(target, qualname, config, cli, function_source, python, on_progress)
+    if found.specs:
+        return with_checks(found.specs[0], found.specs[1:])
     root = Path(config.root or target.parent)
     try:
         relative = target.resolve().relative_to(root.resolve())
     except ValueError:
         relative = Path(target.name)
-    because = f" ({why_not})" if why_not else ""
+    because = f" ({found.why_not})" if found.why_not else ""
     raise InputsError(
         f"no inputs for `{qualname}`{because}: add doctest examples that call it, a pytest test "
         "that calls it, type hints on its parameters, or name a generator that returns a list of "
         f'argument tuples, with --inputs FILE::CALLABLE or in pyproject.toml: '
         f'[tool.lesson-lsp.inputs] "{relative.as_posix()}::{qualname}" = "FILE::CALLABLE"'
     )
+
+
+@dataclass(frozen=True)
+class Sources:
+    specs: tuple[InputSpec, ...]  # in the order of preference: the first is timed
+    why_not: str = ""  # why the tests or the workload gave none, for the error message
+
+
+async def sources(target: Path, qualname: str, config: Config, cli: str | None = None,
+                  function_source: str = "", python: str = "",
+                  on_progress: Callable[[str], None] | None = None) -> Sources:
+    """Every input source that has calls for the function, in the order of preference."""
+    specs: list[InputSpec | None] = []
+    if cli:
+        specs.append(with_hidden(from_text(cli, Path.cwd(), "--inputs")))
+    workload, not_from_workload = traced(target, qualname, config, function_source)
+    specs.append(workload)
+    configured = declared(target, qualname, config, None, "")
+    specs.append(None if configured is None else with_hidden(configured))
+    steps = doctest_steps(function_source, qualname.rsplit(".", 1)[-1]) \
+        if function_source else ()
+    if steps:
+        specs.append(InputSpec(str(target.resolve()), "", ORIGIN, steps))
+    tests, not_from_tests = await captured(target, qualname, config, python, on_progress)
+    specs.append(tests)
+    if function_source and "." not in qualname and fully_typed(function_source):
+        why_not = "; ".join(x for x in (not_from_workload, not_from_tests) if x)
+        specs.append(InputSpec(str(target.resolve()), "", "type hints (hypothesis)"
+                               + (f"; no captured calls: {why_not}" if why_not else ""),
+                               hypothesis=HYPOTHESIS_EXAMPLES))
+    unique: list[InputSpec] = []
+    for spec in specs:
+        if spec is not None and all(spec.as_job() != s.as_job() for s in unique):
+            unique.append(spec)
+    return Sources(tuple(unique),
+                   "; ".join(x for x in (not_from_workload, not_from_tests) if x))
+
+
+def with_checks(spec: InputSpec, others: tuple[InputSpec, ...] | list[InputSpec]
+                ) -> InputSpec:
+    """`spec` timed, the `others` (without their own checks) kept for correctness only."""
+    return replace(spec, checks=tuple(replace(o, checks=()) for o in others))
+
+
+HIDDEN_NAME = "hidden_inputs"
+
+
+def with_hidden(spec: InputSpec) -> InputSpec:
+    """A generator's file that also defines `hidden_inputs()` (the convention of benchmark task
+    files): those inputs check correctness too. Found by reading the file, not running it."""
+    if spec.hidden or not spec.callable or spec.callable == HIDDEN_NAME:
+        return spec
+    try:
+        tree = ast.parse(Path(spec.path).read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, ValueError):
+        return spec
+    defined = {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
+    return replace(spec, hidden=HIDDEN_NAME) if HIDDEN_NAME in defined else spec

@@ -1,6 +1,58 @@
-"""The harness's verdicts on a candidate, by name: what banks, messages and hovers print, without
-loading the harness."""
+"""The harness's verdicts on a candidate: their names (what banks, messages and hovers print,
+without loading the harness) and the verdict itself, plain data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
 
 FASTER, NOT_FASTER, INCORRECT, ERROR, TIMEOUT = (
     "faster", "not-faster", "incorrect", "error", "timeout")
 UNSAFE = "unsafe"
+SHOWN_ATTEMPTS = 3  # attempts named in an unsafe verdict's detail
+
+
+@dataclass
+class Verdict:
+    verdict: str
+    speedup: float = 0.0
+    original_s: float = 0.0
+    candidate_s: float = 0.0
+    original_spread: float = 0.0
+    candidate_spread: float = 0.0
+    noise: float = 0.0
+    detail: str = ""
+    failing_input: str = ""
+    expected: str = ""
+    actual: str = ""
+    text_sha256: str = ""  # the final module text this verdict is about
+    # Inputs per source the candidate was compared on (given, derived, fuzzed, concolic), and
+    # which of its lines and branches they ran (scrutiny.py).
+    checked_on: dict[str, Any] = field(default_factory=dict)
+    coverage: dict[str, Any] = field(default_factory=dict)
+    found_by: str = ""  # what found the failing input of an `incorrect` verdict
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items()}
+
+
+
+def attempts(payload: dict[str, Any] | None, actor: str) -> frozenset[tuple[str, str]]:
+    """The guarded operations `actor` attempted in one run, as the worker reported them."""
+    if payload is None:
+        return frozenset()
+    found = payload.get("attempts", {}).get(actor, [])
+    return frozenset((str(kind), str(target)) for kind, target in found)
+
+
+def unsafe(payload: dict[str, Any] | None,
+            allowed: frozenset[tuple[str, str]]) -> Verdict | None:
+    """UNSAFE when the candidate attempted what the original does not, named in the detail."""
+    from lesson_lsp.harness import guard
+
+    extra = sorted(attempts(payload, "candidate") - allowed)
+    if not extra:
+        return None
+    named = ", ".join(guard.describe(kind, target) for kind, target in extra[:SHOWN_ATTEMPTS])
+    more = f" (and {len(extra) - SHOWN_ATTEMPTS} more)" if len(extra) > SHOWN_ATTEMPTS else ""
+    return Verdict(UNSAFE, detail=f"it tried to {named}{more}; the original does not")

@@ -14,23 +14,29 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
-import os
 import statistics
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Any
 
-from lesson_lsp import storage
 from lesson_lsp.candidate import Candidate, to_column0
 from lesson_lsp.config import HarnessConfig
 from lesson_lsp.edits import Plan, PlanError, plan
-from lesson_lsp.harness import admission, guard, sandbox, scale, timing
+from lesson_lsp.harness import admission, sandbox, scale, scrutiny, timing
 from lesson_lsp.harness.compare import Tolerance, describe, outcome_difference, show
 from lesson_lsp.harness.target import HarnessError, Target
-from lesson_lsp.harness.verdicts import ERROR, FASTER, INCORRECT, NOT_FASTER, TIMEOUT, UNSAFE
+from lesson_lsp.harness.verdicts import (
+    ERROR,
+    FASTER,
+    INCORRECT,
+    NOT_FASTER,
+    TIMEOUT,
+    UNSAFE,
+    Verdict,
+)
+from lesson_lsp.harness.verdicts import attempts as _attempts
+from lesson_lsp.harness.verdicts import unsafe as _unsafe
 
 COLD_MEASURABLE_S = 1e-3
-SHOWN_ATTEMPTS = 3  # attempts named in an unsafe verdict's detail
 
 
 @dataclass
@@ -48,25 +54,7 @@ class Baseline:
     isolation: str = field(default_factory=lambda: sandbox.isolation().describe())
     inputs_from: str = ""  # the worker's account, when it knows more than the InputSpec
     timed_on: str = ""  # what the timing is based on, for the user (see `scale.describe`)
-
-
-@dataclass
-class Verdict:
-    verdict: str
-    speedup: float = 0.0
-    original_s: float = 0.0
-    candidate_s: float = 0.0
-    original_spread: float = 0.0
-    candidate_spread: float = 0.0
-    noise: float = 0.0
-    detail: str = ""
-    failing_input: str = ""
-    expected: str = ""
-    actual: str = ""
-    text_sha256: str = ""  # the final module text this verdict is about
-
-    def as_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items()}
+    checked_on: dict[str, int] = field(default_factory=dict)  # check inputs per source
 
 
 @dataclass
@@ -79,6 +67,7 @@ class Harness:
     baseline_: Baseline | None = None
     reuse_args: bool = False  # the original does not mutate its arguments: no copies needed
     plans: dict[str, Plan] = field(default_factory=dict)
+    scrutinized: dict[str, scrutiny.Scrutiny] = field(default_factory=dict)  # by text sha256
 
     @property
     def tolerance(self) -> Tolerance:
@@ -123,7 +112,20 @@ class Harness:
         measure it again with them: from then on every job carries them."""
         if self.baseline_ is not None:
             return self.baseline_
-        base = await self._measure()
+        # Edge inputs derived once per run: every later job carries those the original takes.
+        edges = None
+        if self.config.edge_inputs > 0 and not self.target.inputs.edges:
+            edges = await scrutiny.derive_edges(self._run, self._job, self.target,
+                                                self.config.edge_inputs)
+            self.target = edges or self.target
+        try:
+            base = await self._measure()
+        except HarnessError:
+            if edges is None:
+                raise
+            # The original differs between processes on a derived input: derive none.
+            self.target = replace(self.target, inputs=replace(self.target.inputs, edges=""))
+            base = await self._measure()
         shown = max(1, base.inputs - base.held_out)
         per_call = base.solo_s / shown
         spec, found = self.target.inputs, None
@@ -157,7 +159,7 @@ class Harness:
         if payload is None or payload.get("status") != "ok":
             return {"error": "failed", "attempts": (payload or {}).get("attempts", {})}
         if payload.get("kept"):
-            path = _store_derived(self.target, base64.b64decode(payload.pop("pickle_b64")))
+            path = scrutiny.store_calls(self.target, base64.b64decode(payload.pop("pickle_b64")))
             self.target = replace(self.target, inputs=replace(self.target.inputs,
                                                               derived=str(path)))
         return payload
@@ -203,7 +205,8 @@ class Harness:
             unaccounted_s=solo.wall_s - float(solo.payload.get("worker_s", 0.0)),
             attempts=frozenset().union(*(_attempts(r.payload, "original")
                                          for r in (first, second, prof, solo))),
-            inputs_from=str(first.payload.get("inputs_from", "")))
+            inputs_from=str(first.payload.get("inputs_from", "")),
+            checked_on=dict(first.payload.get("checked_on", {})))
 
     def _refusal(self, what: str, detail: str) -> HarnessError:
         """The original failed: the cause, then what the user can do about it."""
@@ -252,14 +255,33 @@ class Harness:
             found = outcome_difference(expected, actual, self.tolerance,
                                        self.config.compare_output)
             if found:
+                source = scrutiny.source_of(index, result.payload.get("checked_on", {}))
                 return Verdict(
                     INCORRECT,
-                    detail=f"input #{index + 1}: {found}",
+                    detail=f"input #{index + 1}" + (f" ({source})" if source else "") +
+                           f": {found}",
                     failing_input=show(expected["args"], 300),
                     expected=describe(expected),
                     actual=describe(actual),
+                    checked_on=dict(result.payload.get("checked_on", {})),
+                    found_by=source,
                 )
-        return None
+        return await self._scrutinize(text, base)
+
+    async def _scrutinize(self, text: str, base: Baseline) -> Verdict | None:
+        """Beyond the inputs found: the deep job (edges of the candidate's constants, fuzzing,
+        coverage, the concolic pass), its suspects confirmed apart."""
+        budgets = {"fuzz_s": self.config.fuzz_s, "concolic_s": self.config.concolic_s,
+                   "tolerance": [self.config.rel_tol, self.config.abs_tol],
+                   "compare_output": self.config.compare_output}
+        found = await scrutiny.examine(self._run, self._job, self.target.inputs, text, budgets,
+                                       self.tolerance, self.config.compare_output)
+        found.checked_on = {**base.checked_on, **found.checked_on}
+        self.scrutinized[sha256(text)] = found
+        unsafe = _unsafe(found.payload, base.attempts | _attempts(found.payload, "original"))
+        if unsafe is not None:
+            return unsafe
+        return found.verdict()
 
     async def time(self, candidate: Candidate, processes: int | None = None,
                    again: bool = True) -> Verdict:
@@ -337,6 +359,19 @@ class Harness:
             detail=f"{speedup:.2f}× (needs ≥ {floor:.2f}× to count){capped}",
         )
 
+    async def profile(self, candidate: Candidate) -> str:
+        """The line profile of a candidate's code, as the baseline's is of the original: what
+        an agent shown that code is shown of where it spends its time ('' if none)."""
+        try:
+            text = self.plan(candidate).text
+        except PlanError:
+            return ""
+        result = await self._run(self._job("profile", None, split="shown",
+                                           candidate_module=text))
+        if result.payload is None or result.payload.get("status") != "ok":
+            return ""
+        return str(result.payload.get("profile", ""))
+
     async def _alone(self) -> tuple[sandbox.SandboxResult, list[float]]:
         """The original timed alone (for the baseline, and again to tell a busy machine from an
         interfering candidate): the run, and its samples per pass (none if it failed)."""
@@ -352,42 +387,12 @@ class Harness:
             verdict = await self.time(candidate, processes)
         if candidate.key in self.plans:
             verdict.text_sha256 = sha256(self.plans[candidate.key].text)
+            found = self.scrutinized.get(verdict.text_sha256)
+            if found is not None and not verdict.checked_on:
+                verdict.checked_on, verdict.coverage = found.checked_on, found.coverage
         return verdict
 
 
 def sha256(text: str) -> str:
     """The digest the worker reports of the module text it loaded."""
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
-
-
-def _store_derived(target: Target, data: bytes) -> Path:
-    """Derived calls in the project's cache, named by their content, so that two runs on one
-    function at once never read each other's."""
-    folder = storage.project_cache(target.root or Path(target.path).parent) / "derived"
-    folder.mkdir(parents=True, exist_ok=True)
-    tag = hashlib.sha256(data).hexdigest()[:16]
-    path = folder / f"{target.module_name}.{target.qualname}.{tag}.pickle"
-    if not path.exists():
-        partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
-        partial.write_bytes(data)
-        os.replace(partial, path)
-    return path
-
-
-def _attempts(payload: dict[str, Any] | None, actor: str) -> frozenset[tuple[str, str]]:
-    """The guarded operations `actor` attempted in one run, as the worker reported them."""
-    if payload is None:
-        return frozenset()
-    found = payload.get("attempts", {}).get(actor, [])
-    return frozenset((str(kind), str(target)) for kind, target in found)
-
-
-def _unsafe(payload: dict[str, Any] | None,
-            allowed: frozenset[tuple[str, str]]) -> Verdict | None:
-    """UNSAFE when the candidate attempted what the original does not, named in the detail."""
-    extra = sorted(_attempts(payload, "candidate") - allowed)
-    if not extra:
-        return None
-    named = ", ".join(guard.describe(kind, target) for kind, target in extra[:SHOWN_ATTEMPTS])
-    more = f" (and {len(extra) - SHOWN_ATTEMPTS} more)" if len(extra) > SHOWN_ATTEMPTS else ""
-    return Verdict(UNSAFE, detail=f"it tried to {named}{more}; the original does not")

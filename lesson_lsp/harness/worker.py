@@ -21,9 +21,10 @@ import threading
 import time
 import traceback
 import types
+from collections.abc import Callable
 from typing import Any
 
-from lesson_lsp.harness import guard, scale
+from lesson_lsp.harness import differential, guard, scale
 from lesson_lsp.harness.calls import (
     Fresh,
     WorkerError,
@@ -56,8 +57,10 @@ def _actor(job: dict[str, Any]) -> str:
     return "candidate" if job.get("candidate_module") is not None else "original"
 
 
-def check(target: Any, calls: list[tuple[tuple, dict]], job: dict[str, Any]) -> dict[str, Any]:
+def check(target: Any, calls: list[tuple[tuple, dict]], job: dict[str, Any],
+          actor: str | None = None) -> dict[str, Any]:
     """Call once per input; record what came back, the arguments afterwards and the time."""
+    actor = actor or _actor(job)
     outcomes = []
     cold = []
     for call in calls:
@@ -70,7 +73,7 @@ def check(target: Any, calls: list[tuple[tuple, dict]], job: dict[str, Any]) -> 
         printed = io.StringIO()
         start = _clock()
         try:
-            with contextlib.redirect_stdout(printed), guard.acting(_actor(job)):
+            with contextlib.redirect_stdout(printed), guard.acting(actor):
                 value = target(*args_copy, **kwargs_copy)
                 if inspect.iscoroutine(value):
                     import asyncio
@@ -225,7 +228,7 @@ def _immutable(value: Any, depth: int = 0) -> bool:
 
 def _profile(target: Any, calls: list[tuple[tuple, dict]], job: dict[str, Any]
              ) -> dict[str, Any]:
-    with guard.acting("original"):
+    with guard.acting(_actor(job)):
         return profile(target, calls, job)
 
 
@@ -269,6 +272,38 @@ def _scale(target: Any, calls: list[tuple[tuple, dict]], job: dict[str, Any]
     return scale.derive(calls, run, deadline).payload()
 
 
+def _runner(job: dict[str, Any]) -> differential.Runner:
+    """One call of one actor under a cap, as `check` makes it: what `differential` runs."""
+
+    def run(target: Any, call: tuple[tuple, dict], actor: str, cap_s: float
+            ) -> tuple[dict[str, Any] | None, float]:
+        def once() -> tuple[dict[str, Any], float]:
+            found = check(target, [call], job, actor)
+            return found["outcomes"][0], found["cold_s"][0]
+
+        return differential.capped(once, cap_s)
+
+    return run
+
+
+def _edges(target: Any, calls: list[tuple[tuple, dict]], job: dict[str, Any]
+           ) -> dict[str, Any]:
+    source = differential.function_source(job["module_source"], job["qualname"])
+    return differential.edge_inputs(target, calls, source, _runner(job),
+                                    int(job.get("edge_limit", 200)))
+
+
+def _tools(job: dict[str, Any]) -> None:
+    """hypothesis and CrossHair from lesson-lsp's own environment when the project's lacks
+    them and runs the same Python: appended last, so the project's own packages win, and only
+    after both modules are loaded, so a candidate's imports see the project's world."""
+    if job.get("tool_python") != "{}.{}".format(*sys.version_info[:2]):
+        return
+    for entry in job.get("tool_paths") or []:
+        if entry not in sys.path:
+            sys.path.append(entry)
+
+
 def run_job(job: dict[str, Any]) -> dict[str, Any]:
     """Load the module (and the candidate), then check, time or profile it on its inputs.
 
@@ -278,14 +313,14 @@ def run_job(job: dict[str, Any]) -> dict[str, Any]:
     and times them side by side.
     """
     candidate_text = job.get("candidate_module")
-    if job["mode"] == "pair":
+    if job["mode"] in ("pair", "deep"):
         module = load_module(job)
     else:
         module = load_module(job, candidate_text, _actor(job))
     target = callable_target(module, job["qualname"])
     # Making the inputs can run the module's code (doctest examples call the function, captured
     # objects unpickle): it is the loaded text's doing, and watched as such.
-    with guard.acting("original" if job["mode"] == "pair" else _actor(job)):
+    with guard.acting("original" if job["mode"] in ("pair", "deep") else _actor(job)):
         calls, hidden = load_inputs(job, module)
     if job.get("split") == "shown":
         calls = [c for c, held in zip(calls, hidden) if not held]
@@ -299,8 +334,17 @@ def run_job(job: dict[str, Any]) -> dict[str, Any]:
         if job.get("split") == "shown":
             partner_calls = [c for c, held in zip(partner_calls, hidden) if not held]
         result = measure(target, calls, job, partner, partner_calls)
+    elif job["mode"] == "deep":
+        own = load_module(job, candidate_text, "candidate")
+        partner = callable_target(own, job["qualname"])
+        _tools(job)
+        observed = [c for c, held in zip(calls, hidden) if held] if \
+            job["inputs"].get("derived") else calls
+        result = differential.deep(target, partner, observed, job, _runner(job))
     else:
-        modes = {"check": check, "time": measure, "profile": _profile, "scale": _scale}
+        modes: dict[str, Callable[..., dict[str, Any]]] = {
+            "check": check, "time": measure, "profile": _profile, "scale": _scale,
+            "edges": _edges}
         if job["mode"] not in modes:
             raise WorkerError(f"unknown mode {job['mode']}")
         result = modes[job["mode"]](target, calls, job)

@@ -39,7 +39,8 @@ CREATE TABLE IF NOT EXISTS lessons (
     embedding TEXT NOT NULL DEFAULT '',
     kind TEXT NOT NULL DEFAULT 'llm',
     count INTEGER NOT NULL DEFAULT 1,
-    norm TEXT NOT NULL DEFAULT ''
+    norm TEXT NOT NULL DEFAULT '',
+    checked TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS lessons_fingerprint ON lessons (fingerprint);
 """
@@ -49,6 +50,7 @@ _ADDED = {
     "kind": "TEXT NOT NULL DEFAULT 'llm'",
     "count": "INTEGER NOT NULL DEFAULT 1",
     "norm": "TEXT NOT NULL DEFAULT ''",
+    "checked": "TEXT NOT NULL DEFAULT ''",
 }
 PER_FUNCTION = 50  # lessons kept per function: enough for the prompts of many runs
 TOTAL = 5000  # lessons kept in all: relevance over them all stays well under a second
@@ -79,6 +81,7 @@ class Lesson:
     embedding: str = ""  # JSON vector of `code` from the endpoint, when one is configured
     kind: str = LLM  # RULE: a rewrite rule's template, never in the speedup half of a prompt
     count: int = 1  # how many times this lesson (same function, same normalized text) was added
+    checked: str = ""  # what the verdict was checked on (`scrutiny.summary`), for the reader
 
     @property
     def score(self) -> float:

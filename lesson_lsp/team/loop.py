@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 
 from lesson_lsp.candidate import Candidate
 from lesson_lsp.config import Config
+from lesson_lsp.harness.scrutiny import summary
 from lesson_lsp.harness.verify import ERROR, FASTER, NOT_FASTER, Baseline, Harness, Verdict
 from lesson_lsp.team.agents import Agent, AgentUnavailable, Task
 from lesson_lsp.team.bank import LLM, RULE, Bank, Lesson, fingerprint
@@ -94,6 +95,7 @@ async def run_team(
     baseline = await harness.baseline()
     result = TeamResult(baseline)
     seen: dict[str, Verdict] = {}
+    profiles: dict[str, str] = {}  # the profile of each best candidate shown to the agents
     original_print = fingerprint(source)
     best_speed = 0.0
     for round_no in range(1, config.rounds + 1):
@@ -114,11 +116,18 @@ async def run_team(
                 embedder = None
         # Under the paper's preset, round 1 starts from the original alone, without lessons.
         fresh_start = config.preset == "paper" and round_no == 1
+        # The profile shown is the profile of the code shown: the best candidate's own when
+        # the round restarts from it.
+        profile = baseline.profile
+        if base is not None and any(agent.model != "rewrite" for agent in active):
+            if base.candidate.key not in profiles:
+                profiles[base.candidate.key] = await harness.profile(base.candidate)
+            profile = profiles[base.candidate.key]
         task = Task(
             name=name, qualname=qualname,
             source=base.candidate.source if base else source,
             imports=base.candidate.imports if base else (),
-            is_method=is_method, profile=baseline.profile,
+            is_method=is_method, profile=profile,
             lessons=[] if fresh_start else bank.select(
                 config.lessons_per_prompt, source, original_print, vector=vector),
             original=source, context=context,
@@ -165,7 +174,8 @@ async def run_team(
                     function=qualname, fingerprint=original_print,
                     code=candidate.source or candidate.raw,
                     agent=agent.name, model=agent.model, round=round_no,
-                    kind=RULE if agent.model == "rewrite" else LLM))
+                    kind=RULE if agent.model == "rewrite" else LLM,
+                    checked=summary(verdict.checked_on, verdict.coverage)))
             result.attempts.append(attempt)
             if verdict.verdict == FASTER and verdict.speedup > best_speed:
                 best_speed = verdict.speedup
