@@ -139,10 +139,18 @@ class Uncopyable:
         raise TypeError("no copies")
 
 
+class Unwalkable(list):
+    """A project's list that cannot be iterated."""
+
+    def __iter__(self) -> Any:
+        raise RuntimeError("no iter")
+
+
 def test_weird_objects_are_kept_or_skipped_never_raised_on() -> None:
     weird = Weird()
     found = mutants([((weird, 3), {}), (([Weird(), 1, Weird()],), {}), (({"k": Weird()},), {}),
-                     ((Uncopyable(), 2), {}), (([Uncopyable(), 1],), {})])
+                     ((Uncopyable(), 2), {}), (([Uncopyable(), 1],), {}),
+                     ((Unwalkable([1]), 4), {})])
     assert any(args[1:] == (0,) and type(args[0]) is Weird for args, _ in found)
     assert all(args[0] is not weird for args, _ in found)  # copies, not the caller's object
     assert all(type(args[0]) is not Uncopyable for args, _ in found)

@@ -112,7 +112,7 @@ def test_a_slow_differs_is_stopped_and_shrinking_is_bounded() -> None:
 
     started = time.perf_counter()
     found = search(slow, [(([30, 1, 2, 5, 8, 20],), {})], budget_s=0.3)
-    assert time.perf_counter() - started < 2 * 0.3 + 0.5
+    assert time.perf_counter() - started < 2 * 0.3 + 1.0  # a busy machine
     assert found.found is not None and found.detail == "sum over 10"
     assert len(found.found[0][0]) == 3  # shrunk (as far as the time allowed)
     nothing = search(lambda call: time.sleep(0.05), [((5,), {})], budget_s=0.2)

@@ -22,6 +22,7 @@ import math
 import random
 import textwrap
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import suppress
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -96,10 +97,6 @@ def _key(value: Any, depth: int = 0) -> Any:
             items = [*itertools.islice(items, 3), ..., *itertools.islice(reversed(items), 3)]
         return kind, len(value), tuple(_key(x, depth + 1) for x in items)
     return "id", id(value)
-
-
-def _call_key(call: Call) -> Any:
-    return tuple(_key(a) for a in call[0]), tuple((k, _key(v)) for k, v in call[1].items())
 
 
 class _Budget:
@@ -329,12 +326,14 @@ def _context(calls: list[Call], given: Iterable[object], seed: int) -> _Context:
         for slot in _slots(call):
             pools.setdefault(slot, []).append(_get(call, slot))
     largest, stack, seen = 0, [v for c in calls for v in (*c[0], *c[1].values())], 0
-    while stack and seen < 100_000:  # the largest int observed, in a sample of huge calls
-        value, seen = stack.pop(), seen + 1
-        if type(value) is int:
-            largest = max(largest, abs(value))
-        elif isinstance(value, _COLLECTIONS):
-            stack.extend(itertools.islice(value.values() if type(value) is dict else value, BIG))
+    with suppress(Exception):  # a project's collection that cannot be walked ends the walk
+        while stack and seen < 100_000:  # the largest int observed, in a sample of huge calls
+            value, seen = stack.pop(), seen + 1
+            if type(value) is int:
+                largest = max(largest, abs(value))
+            elif isinstance(value, _COLLECTIONS):
+                stack.extend(itertools.islice(value.values() if type(value) is dict else value,
+                                              BIG))
     short = [c for c in given if not isinstance(c, (str, bytes)) or len(c) <= 100]
     kinds: dict[type, list[Any]] = {
         k: [c for c in short if type(c) is k][:MAX_CONSTANTS] for k in _CONSTANT_TYPES}
@@ -366,7 +365,7 @@ def mutants(calls: list[Call], constants: Iterable[object] = (), limit: int = 20
     distinct: dict[Any, Call] = {}
     for call in calls:
         try:
-            distinct.setdefault(_call_key(call), call)
+            distinct.setdefault(_key(call), call)
         except Exception:  # an object that cannot be told apart: not mutated
             continue
     sources = list(distinct.values())
@@ -384,7 +383,7 @@ def mutants(calls: list[Call], constants: Iterable[object] = (), limit: int = 20
             for stream in list(streams):
                 try:
                     call = next(stream)
-                    key = None if call is _SKIP else _call_key(call)
+                    key = None if call is _SKIP else _key(call)
                     if key is None or key in seen:
                         continue
                     seen.add(key)
