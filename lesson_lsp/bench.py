@@ -24,9 +24,10 @@ from typing import Any
 
 from lesson_lsp import sourcefile
 from lesson_lsp.ablation import RULES_OFF, ablation_table, counted_run
+from lesson_lsp.candidate import to_column0
 from lesson_lsp.config import AgentConfig, Config, ConfigError, load
 from lesson_lsp.extract import ExtractError, function_named
-from lesson_lsp.harness.inputs import InputSpec
+from lesson_lsp.harness import inputs as input_sources
 from lesson_lsp.harness.verify import (
     ERROR,
     FASTER,
@@ -85,10 +86,16 @@ async def run_task(folder: Path, stem: str, qualname: str, config: Config) -> Ta
         file = sourcefile.read(path)
         source = file.text
         span = function_named(source, qualname)
-        spec = InputSpec(str(path.resolve()), "bench_inputs", "bench_inputs()",
-                         hidden="hidden_inputs")
+        # Timed on bench_inputs(); checked on hidden_inputs() beside it and every other
+        # source the task has (its doctest examples, its type hints).
+        found = await input_sources.sources(
+            path, qualname, config, f"{path.resolve()}::bench_inputs",
+            to_column0(span.source, span.indent))
+        spec = input_sources.with_checks(replace(found.specs[0], origin="bench_inputs()"),
+                                         found.specs[1:])
         run, team = await counted_run(path, source, qualname, spec, config)
-    except (OSError, SourceFileError, ExtractError, OptimizeError) as exc:
+    except (OSError, SourceFileError, ExtractError, OptimizeError,
+            input_sources.InputsError) as exc:
         result.error = str(exc)
         result.seconds = time.perf_counter() - started
         return result

@@ -37,6 +37,7 @@ Runner = Callable[[Any, Call, str, float], tuple[dict[str, Any] | None, float]]
 _clock = time.perf_counter
 EDGE_CAP_S = 0.25  # the original's time on one derived edge input, at most
 EDGES_BUDGET_S = 4.0  # all edge inputs of a run together
+COVERAGE_S = 1.0  # the check inputs run again for the candidate's coverage, at most
 WIDEN_STEPS = (1, 2)  # fuzzing further out while added lines stay unexecuted
 
 
@@ -147,8 +148,9 @@ class Differ:
 
 def deep(original: Any, candidate: Any, calls: list[Call], job: dict[str, Any],
          runner: Runner) -> dict[str, Any]:
-    """Search for an input on which the candidate differs from the original; report what was
-    tried (`checked_on` counts) and the candidate's coverage."""
+    """Search for an input on which the candidate differs from the original, cheapest search
+    first; report what was tried (`checked_on` counts), the candidate's coverage, and the
+    first difference found (its call, pickled for the parent, which confirms it apart)."""
     budget = Budget(float(job.get("fuzz_s", 1.0)), float(job.get("concolic_s", 2.0)),
                     float(job.get("cap_s", EDGE_CAP_S)))
     qualname = job["qualname"]
@@ -159,39 +161,65 @@ def deep(original: Any, candidate: Any, calls: list[Call], job: dict[str, Any],
                     bool(job.get("compare_output", True)), budget.cap_s, recorder)
     counts: dict[str, Any] = {}
     result: dict[str, Any] = {"counts": counts}
-
     # The check inputs, for coverage only (the check job compared them), small ones first,
-    # within a share of the budget: tracing slows a call down many times.
-    deadline = _clock() + budget.fuzz_s
+    # within a budget: tracing slows a call down many times.
+    deadline = _clock() + COVERAGE_S
     for call in sorted(calls, key=_size)[:400]:
         if _clock() > deadline:
             break
         differ.candidate_only(call)
+    hints, signature = _hints(original)
+    searches: list[Callable[[], tuple[str, Call, str] | None]] = [
+        lambda: _near_constants(differ, calls, job, counts),
+        lambda: _fuzzing(differ, calls, hints, signature, budget, counts, found_shape,
+                         recorder),
+        lambda: _concolic_pass(differ, original, candidate, calls, budget, counts),
+    ]
+    for search in searches:
+        found = search()
+        if found is not None:
+            via, call, why = found
+            result.update(via=via, found_b64=_pickled(call), difference=why)
+            break
+    if found_shape is not None:
+        result["coverage"] = coverage.report(found_shape, recorder, job["candidate_module"])
+    return result
 
-    def done(via: str, call: Call, why: str) -> dict[str, Any]:
-        result.update(via=via, found_b64=_pickled(call), difference=why)
-        return _finish(result, found_shape, recorder, job)
 
-    # Neighbours of the constants the candidate introduced (`n < 3` where the original had
-    # none): the likeliest place for an off-by-one.
+Found = tuple[str, Call, str]  # (what found it, the call, how they differ)
+
+
+def _near_constants(differ: Differ, calls: list[Call], job: dict[str, Any],
+                    counts: dict[str, Any]) -> Found | None:
+    """Neighbours of the constants the candidate introduced (`n < 3` where the original had
+    none): the likeliest place for an off-by-one."""
+    qualname = job["qualname"]
     old = edges.constants(function_source(job["module_source"], qualname))
     new = [c for c in edges.constants(function_source(job["candidate_module"], qualname))
            if c not in old]
-    near = edges.mutants(calls, new, limit=60) if new else []
-    counts["candidate constants"] = 0
-    for call in near:
+    limit = min(60, int(job.get("edge_limit", 200)))
+    for call in edges.mutants(calls, new, limit=limit) if new and limit else []:
+        counts["candidate constants"] = counts.get("candidate constants", 0) + 1
         why = differ(call)
-        counts["candidate constants"] += 1
         if why:
-            return done("derived from the candidate's constants", call, why)
+            return "derived from the candidate's constants", call, why
+    return None
 
-    hints, signature = _hints(original)
+
+def _fuzzing(differ: Differ, calls: list[Call], hints: dict[str, Any] | None,
+             signature: inspect.Signature | None, budget: Budget, counts: dict[str, Any],
+             found_shape: coverage.Shape | None, recorder: coverage.Recorder
+             ) -> Found | None:
+    """Differential fuzzing near the observed values, then further out while lines the
+    candidate added stay unexecuted."""
+    if budget.fuzz_s <= 0:
+        return None
     fuzzed = _fuzz(differ, calls, hints, signature, budget.fuzz_s, 0)
     counts["fuzzed"] = fuzzed.tried
-    if fuzzed.found is not None:
-        return done("fuzzing", fuzzed.found, fuzzed.detail)
     if fuzzed.status != "ok":
         counts["fuzz_status"] = fuzzed.status
+    if fuzzed.found is not None:
+        return "fuzzing", fuzzed.found, fuzzed.detail
     for widen in WIDEN_STEPS:
         if found_shape is None or not coverage.missed(found_shape, recorder):
             break
@@ -199,24 +227,25 @@ def deep(original: Any, candidate: Any, calls: list[Call], job: dict[str, Any],
         counts["fuzzed"] += more.tried
         counts["widened"] = widen
         if more.found is not None:
-            return done("fuzzing further out, for lines no input had run", more.found,
-                        more.detail)
+            return ("fuzzing further out, for lines no input had run", more.found,
+                    more.detail)
+    return None
 
+
+def _concolic_pass(differ: Differ, original: Any, candidate: Any, calls: list[Call],
+                   budget: Budget, counts: dict[str, Any]) -> Found | None:
+    """CrossHair between the two; what it finds is run concretely here before it counts."""
+    if budget.concolic_s <= 0:
+        return None
     concolic = _concolic(original, candidate, calls, budget.concolic_s)
     counts["concolic"] = concolic.explored
-    counts["concolic_status"] = concolic.detail if concolic.status != "ok" else "ok"
+    if concolic.status != "ok":
+        counts["concolic_status"] = concolic.detail
     if concolic.found is not None:
         why = differ(concolic.found)
         if why:
-            return done("the concolic pass (CrossHair)", concolic.found, why)
-    return _finish(result, found_shape, recorder, job)
-
-
-def _finish(result: dict[str, Any], found_shape: coverage.Shape | None,
-            recorder: coverage.Recorder, job: dict[str, Any]) -> dict[str, Any]:
-    if found_shape is not None:
-        result["coverage"] = coverage.report(found_shape, recorder, job["candidate_module"])
-    return result
+            return "the concolic pass (CrossHair)", concolic.found, why
+    return None
 
 
 def _fuzz(differ: Differ, calls: list[Call], hints: dict[str, Any] | None,

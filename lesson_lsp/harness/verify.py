@@ -272,6 +272,7 @@ class Harness:
         """Beyond the inputs found: the deep job (edges of the candidate's constants, fuzzing,
         coverage, the concolic pass), its suspects confirmed apart."""
         budgets = {"fuzz_s": self.config.fuzz_s, "concolic_s": self.config.concolic_s,
+                   "edge_limit": self.config.edge_inputs,
                    "tolerance": [self.config.rel_tol, self.config.abs_tol],
                    "compare_output": self.config.compare_output}
         found = await scrutiny.examine(self._run, self._job, self.target.inputs, text, budgets,

@@ -295,8 +295,7 @@ def _edges(target: Any, calls: list[tuple[tuple, dict]], job: dict[str, Any]
 
 def _tools(job: dict[str, Any]) -> None:
     """hypothesis and CrossHair from lesson-lsp's own environment when the project's lacks
-    them and runs the same Python: appended last, so the project's own packages win, and only
-    after both modules are loaded, so a candidate's imports see the project's world."""
+    them and runs the same Python: appended last, so the project's own packages win."""
     if job.get("tool_python") != "{}.{}".format(*sys.version_info[:2]):
         return
     for entry in job.get("tool_paths") or []:
@@ -337,7 +336,7 @@ def run_job(job: dict[str, Any]) -> dict[str, Any]:
     elif job["mode"] == "deep":
         own = load_module(job, candidate_text, "candidate")
         partner = callable_target(own, job["qualname"])
-        _tools(job)
+        _tools(job)  # for hypothesis, after the candidate's own imports
         observed = [c for c, held in zip(calls, hidden) if held] if \
             job["inputs"].get("derived") else calls
         result = differential.deep(target, partner, observed, job, _runner(job))
@@ -383,6 +382,12 @@ def main(argv: list[str]) -> int:
     started_cpu = _process_clock()
     result: dict[str, Any]
     try:
+        if job["mode"] == "deep" and float(job.get("concolic_s", 0)) > 0:
+            _tools(job)
+            from lesson_lsp.harness import concolic
+
+            # z3 loads its native library with ctypes, which the guard refuses to everyone.
+            concolic.preload()  # its failure shows as "unavailable" in the search
         guard.install(job["workdir"])
         if job["mode"] == "capture":
             from lesson_lsp.harness.recorder import capture
