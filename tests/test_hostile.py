@@ -25,6 +25,8 @@ from lesson_lsp.team.rewrites.base import RewriteContext
 from tests.conftest import EXAMPLES, ROOT, verify
 
 FAST = """
+    if n < 2:
+        return n
     a, b = 0, 1
     for _ in range(n):
         a, b = b, a + b

@@ -24,6 +24,8 @@ KEY = "sk-test-7f3a9c1e55"
 
 FAST_FIB = """
 def fib(n):
+    if n < 2:
+        return n
     a, b = 0, 1
     for _ in range(n):
         a, b = b, a + b
@@ -258,3 +260,20 @@ def test_embeddings_from_the_endpoint_rank_relevance(tmp_path: Path) -> None:
     rows = sqlite3.connect(bank_file(folder)).execute(
         "SELECT embedding FROM lessons").fetchall()
     assert rows and all(json.loads(r[0]) for r in rows)
+
+
+def test_the_profile_shown_is_the_profile_of_the_code_shown(tmp_path: Path) -> None:
+    """Under restart_from = "best", round 2 shows the best candidate's code, and the line
+    profile below it is that code's, not the original's."""
+    def script(seen: Seen) -> Reply:
+        if is_lesson_prompt(seen):
+            return Reply("Iterate instead of recursing twice.")
+        return Reply(fenced(FAST_FIB))
+
+    with ScriptedEndpoint(script) as server:
+        folder = project(tmp_path, server.url, ["solo"])
+        optimize(folder)
+        proposals = [s for s in server.chats() if not is_lesson_prompt(s)]
+    profiles = [p.prompt.split("spends its time", 1)[1] for p in proposals]
+    assert "a, b = b, a + b" not in profiles[0]  # the original's profile
+    assert "a, b = b, a + b" in profiles[1], profiles[1]  # the best candidate's, in round 2

@@ -350,8 +350,11 @@ def install(workdir: str) -> None:
         pass
     _workdir = os.path.realpath(workdir)
     # Reading the Python installation (stdlib, site-packages) tells nothing about the user.
+    # Reading Python's own files, and lesson-lsp's (a traceback the deep check formats while
+    # the candidate acts reads them), is nobody's doing.
+    own = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
     _system_dirs = tuple(sorted({os.path.realpath(p) + os.sep for p in (
-        sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix)}))
+        sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix, own)}))
     # Replaced, not cleared: the real mapping (and putenv) stays underneath.
     os.environ = _Environ(os.environ)  # type: ignore[assignment]  # noqa: B003
     if hasattr(os, "environb"):

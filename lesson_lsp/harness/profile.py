@@ -102,7 +102,9 @@ def profile(target: Any, calls: list[tuple[tuple, dict]], job: dict[str, Any]) -
     if elapsed <= LINE_PROFILE_LIMIT_S:
         seconds, hits = line_times(target, calls)
         total = sum(seconds.values())
-        source = job.get("module_source", "").splitlines()
+        # The text that runs: a candidate's module text when one is profiled.
+        text_run = job.get("candidate_module") or job.get("module_source", "")
+        source = text_run.splitlines()
         if total > 0:
             parts.append("Time per line of the function (callees included):")
             for line, spent in sorted(seconds.items(), key=lambda kv: -kv[1])[:6]:
