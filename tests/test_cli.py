@@ -117,7 +117,7 @@ def ways(n, coins=(1, 2, 5)):
     done = cli(project, "optimize", "doc.py::ways", "--json")
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
-    assert result["inputs_from"] == "doctest examples" and result["inputs"] == 3
+    assert result["inputs_from"] == "doctest examples" and result["checked_on"]["doctests"] == 3
     assert result["improved"] and result["speedup"] > 2
 
 

@@ -153,7 +153,8 @@ def total(n):
     scale = int(os.environ.get("LESSON_SCALE", "3"))
     with open(DATA) as handle:
         k = int(handle.read())
-    return k * scale * (n * (n - 1) // 2)
+    m = max(n, 0)
+    return k * scale * (m * (m - 1) // 2)
 '''
 
 

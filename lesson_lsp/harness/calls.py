@@ -187,21 +187,21 @@ def load_inputs(job: dict[str, Any], module: types.ModuleType
     calls = _load_calls(job, module)
     counts: dict[str, int] = {}
     _count(counts, spec.get("kind") or "inputs", len(calls))
-    extra: list[tuple[tuple, dict]] = []
+    others: list[tuple[tuple, dict]] = []
     if spec.get("hidden"):
         hidden = _generate(job, _generator_module(job, module), spec["hidden"])
         _count(counts, "hidden inputs", len(hidden))
-        extra += hidden
-    extra += _checks(job, module, counts)
+        others += hidden
+    others += _checks(job, module, counts)
+    if others:
+        calls, held = calls + others, [False] * len(calls) + [True] * len(others)
+    else:  # one source: some of its own inputs are held out
+        held = [held_out(i, len(calls)) for i in range(len(calls))]
     if spec.get("edges"):
         edges = _unpickle(spec["edges"])
         _count(counts, "derived", len(edges))
-        extra += edges
+        calls, held = calls + edges, held + [True] * len(edges)
     notes["checked_on"] = counts
-    if extra:
-        calls, held = calls + extra, [False] * len(calls) + [True] * len(extra)
-    else:
-        held = [held_out(i, len(calls)) for i in range(len(calls))]
     if spec.get("derived"):
         larger = _unpickle(spec["derived"])
         return calls + larger, [True] * len(calls) + [False] * len(larger)

@@ -73,6 +73,16 @@ def capped(run: Callable[[], tuple[dict[str, Any], float]], cap_s: float
     return outcome, seconds
 
 
+# An original out of stack or memory on a derived input has met a limit of the machine, not
+# shown a behaviour: a candidate that answers there is no worse.
+_LIMITS = ("RecursionError", "MemoryError")
+
+
+def usable(outcome: dict[str, Any] | None) -> bool:
+    """An outcome of the original a derived or searched input may be judged on."""
+    return outcome is not None and outcome.get("exc", [""])[0] not in _LIMITS
+
+
 def _key(outcome: dict[str, Any]) -> str:
     return json.dumps(outcome, sort_keys=True, default=str)
 
@@ -88,7 +98,7 @@ def edge_inputs(target: Any, calls: list[Call], source: str, runner: Runner,
         if _clock() > deadline:
             break
         first, _ = runner(target, call, "original", EDGE_CAP_S)
-        if first is None:
+        if first is None or not usable(first):
             continue
         second, _ = runner(target, call, "original", EDGE_CAP_S)
         if second is None or _key(first) != _key(second):
@@ -129,7 +139,7 @@ class Differ:
 
     def __call__(self, call: Call) -> str | None:
         expected, seconds = self.runner(self.original, call, "original", self.cap_s)
-        if expected is None:
+        if expected is None or not usable(expected):
             return None  # the original does not answer in time: not an input to judge on
         self.tried += 1
         with self.recorder:

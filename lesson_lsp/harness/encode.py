@@ -40,7 +40,7 @@ def encode(value: Any, depth: int = 0, seen: set[int] | None = None,
     if kind is bool:
         return ["b", value]
     if kind is int:
-        return ["i", value] if abs(value) < 2**53 else ["I", str(value)]
+        return ["i", value] if abs(value) < 2**53 else ["I", _digits(value)]
     if kind is float:
         if math.isnan(value):
             return ["f", "nan"]
@@ -64,6 +64,15 @@ def encode(value: Any, depth: int = 0, seen: set[int] | None = None,
         return _encode_container(value, kind, depth, seen, budget)
     finally:
         seen.discard(ident)
+
+
+def _digits(value: int) -> str:
+    """A big int's decimal digits, or its hex past the interpreter's digit limit (a number is
+    a value, not a conversion error)."""
+    try:
+        return str(value)
+    except ValueError:
+        return hex(value)
 
 
 def _encode_container(value: Any, kind: type, depth: int, seen: set[int],
