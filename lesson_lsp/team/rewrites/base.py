@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, ParentNodeProvider
@@ -54,9 +55,8 @@ def first_form(*forms: Apply) -> Apply:
 
 def parse_function(source: str, name: str) -> tuple[cst.Module, cst.FunctionDef] | None:
     """The module of `source` and its top-level function `name`, or None."""
-    try:
-        module = cst.parse_module(source)
-    except cst.ParserSyntaxError:
+    module = _parsed(source)
+    if module is None:
         return None
     for statement in module.body:
         if isinstance(statement, cst.FunctionDef) and statement.name.value == name:
@@ -75,10 +75,28 @@ Parents = dict[cst.CSTNode, cst.CSTNode]
 
 def parse_with_parents(source: str, name: str
                        ) -> tuple[cst.Module, cst.FunctionDef, Parents] | None:
-    """Like `parse_function`, with each node's parent (for rules that look at a name's use)."""
-    found = parse_function(source, name)
-    if found is None:
+    """Like `parse_function`, with each node's parent (for rules that look at a name's use).
+    The parent map is shared by every rule given the same source: read it, never change it."""
+    if parse_function(source, name) is None:
         return None
-    module, parent_of = parents(found[0])
+    module, parent_of = _with_parents(source)
     fn = next(s for s in module.body if isinstance(s, cst.FunctionDef) and s.name.value == name)
     return module, fn, parent_of
+
+
+# A round gives every rule the same code, and `compose` asks them again: each source is parsed,
+# and its parents resolved (the costlier part), once for all of them. libcst's trees are
+# immutable, so the rules can share one.
+@lru_cache(maxsize=8)
+def _parsed(source: str) -> cst.Module | None:
+    try:
+        return cst.parse_module(source)
+    except cst.ParserSyntaxError:
+        return None
+
+
+@lru_cache(maxsize=8)
+def _with_parents(source: str) -> tuple[cst.Module, Parents]:
+    module = _parsed(source)
+    assert module is not None
+    return parents(module)

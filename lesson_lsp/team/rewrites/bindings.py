@@ -148,7 +148,13 @@ def _rebound(module: cst.Module) -> frozenset[str] | None:
            for statement in module.body if isinstance(statement, cst.SimpleStatementLine)
            for small in statement.body):
         return None
-    return frozenset(bound_names(module))
+    return bound_by(module)
+
+
+@functools.lru_cache(maxsize=32)
+def bound_by(node: cst.CSTNode) -> frozenset[str]:
+    """`bound_names`, remembered for the trees every rule is given (they share one parse)."""
+    return frozenset(bound_names(node))
 
 
 def imports_plainly(module: cst.Module, name: str) -> bool:
@@ -161,5 +167,5 @@ def imports_plainly(module: cst.Module, name: str) -> bool:
 def may_import(module: cst.Module, fn: cst.FunctionDef, name: str) -> bool:
     """A rewrite can use the standard module `name` by adding `import name`: nothing in `fn`
     binds the name, and the module either imports it plainly or binds it nowhere."""
-    return name not in bound_names(fn) and \
-        (imports_plainly(module, name) or name not in bound_names(module))
+    return name not in bound_by(fn) and \
+        (imports_plainly(module, name) or name not in bound_by(module))
