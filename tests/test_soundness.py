@@ -123,7 +123,7 @@ def test_no_configuration_30031_is_not_prime(tmp_path: Path) -> None:
 
 
 SOURCES = '''
-def bucket(n):
+def bucket(n: int) -> str:
     """
     >>> bucket(7)
     'odd'
@@ -154,7 +154,7 @@ def test_bucket():
 
 
 @pytest.mark.parametrize("source,value", [("doctests", 7), ("tests", 1234),
-                                          ("hidden inputs", 555)])
+                                          ("hidden inputs", 555), ("type hints", -60)])
 def test_every_source_checks_when_another_is_timed(tmp_path: Path, source: str,
                                                    value: int) -> None:
     """A candidate wrong only on the one input a source holds is caught by that source."""
@@ -166,14 +166,18 @@ def test_every_source_checks_when_another_is_timed(tmp_path: Path, source: str,
         '\n[tool.lesson-lsp.inputs]\n"lib.py::bucket" = "lib.py::timing_inputs"\n',
         encoding="utf-8")
     right = {7: '"odd"', 1234: '"test"', 555: '"hidden"'}
-    code = "def bucket(n):\n" + "".join(
+    # Wrong on exactly that source's input (the type hints' values: any n ≤ −60, which the
+    # values drawn from `n: int` in −100 … 100 hold and no other source does).
+    wrong = "    if n <= -60:\n        return None\n" if source == "type hints" else ""
+    code = "def bucket(n: int) -> str:\n" + wrong + "".join(
         f"    if n == {v}:\n        return {'None' if v == value else r}\n"
         for v, r in right.items()) + '    return "even" if n % 2 == 0 else "odd"\n'
     result = verify(tmp_path, code, "lib.py::bucket")
     assert result["verdict"] == "incorrect", result
     assert result["found_by"] == source, result
-    assert result["failing_input"] == f"[{value}]"
-    assert result["checked_on"]["generator"] == 3
+    if source != "type hints":
+        assert result["failing_input"] == f"[{value}]"
+    assert result["checked_on"]["generator"] == 3 and result["checked_on"]["type hints"] > 10
 
 
 SCALE = '''
