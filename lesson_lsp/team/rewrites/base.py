@@ -15,6 +15,8 @@ from functools import lru_cache
 import libcst as cst
 from libcst.metadata import MetadataWrapper, ParentNodeProvider
 
+from lesson_lsp.team.rewrites.repeats import refusing_repeats
+
 
 @dataclass(frozen=True)
 class RewriteContext:
@@ -34,11 +36,17 @@ Apply = Callable[[str, RewriteContext], Rewrite | None]
 
 @dataclass(frozen=True)
 class Rule:
-    """One rewrite: `apply` returns a Rewrite or None when its preconditions do not hold."""
+    """One rewrite: `apply` returns a Rewrite or None when its preconditions do not hold.
+
+    Every rule's `apply` refuses a rewrite of its own rewrite (`repeats`): a guard already known
+    false where it would stand, or a value converted again."""
 
     name: str
     idea: str  # one sentence: why this is faster, reused in lessons
     apply: Apply = field(compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "apply", refusing_repeats(self.apply))
 
 
 def first_form(*forms: Apply) -> Apply:

@@ -63,8 +63,8 @@ from lesson_lsp.team.rewrites.bindings import (
     target_names,
 )
 from lesson_lsp.team.rewrites.char_eval import bound_before, constants, membership, per_char, table
-from lesson_lsp.team.rewrites.loops import kept_for_others, read_outside
-from lesson_lsp.team.rewrites.shapes import spelling
+from lesson_lsp.team.rewrites.loops import read_outside
+from lesson_lsp.team.rewrites.repeats import known_false
 
 _INT_OPS = (cst.AddAssign, cst.SubtractAssign, cst.MultiplyAssign, cst.FloorDivideAssign,
             cst.ModuloAssign)
@@ -288,10 +288,11 @@ def apply(source: str, context: RewriteContext) -> Rewrite | None:
             if isinstance(current, _SCOPES):
                 return None  # `c` may be another scope's
             current = parent_of.get(current)
-        if current is None or not bound_before(fn, plan[1], top_index(node)):
+        test = cst.parse_expression(f"type({s}) is str and type({plan[1]}) is str")
+        if current is None or not bound_before(fn, plan[1], top_index(node)) or \
+                known_false(node, test, parent_of):
             return None
         live.append(plan[1])
-        test = cst.parse_expression(f"type({s}) is str and type({plan[1]}) is str")
         return (plan[0], None), test
 
     def fast(plan: tuple[str, str | None], s: str) -> cst.BaseExpression:
@@ -307,11 +308,6 @@ def apply(source: str, context: RewriteContext) -> Rewrite | None:
         # A table goes beside the function; beside a method it would land in the class body,
         # where the method cannot see it as a bare name: a method takes run-time tables only.
         return None if plan is not None and plan[1] is not None and context.is_method else plan
-
-    def own_original(node: cst.CSTNode, s: str) -> bool:
-        """`node` is what this rule kept, in the `else` of one of its guards on `s`."""
-        return kept_for_others(node, lambda test: spelling(test).startswith(
-            f"type({s})isstrand"), parent_of)
 
     def guard(s: str) -> cst.BaseExpression:
         return cst.parse_expression(f"type({s}) is str and {s}.isascii()")
@@ -332,11 +328,11 @@ def apply(source: str, context: RewriteContext) -> Rewrite | None:
             else:
                 return updated
             c, elt, conds, s = comp
-            if own_original(original, s):
-                return updated
             is_char = lambda node: m.matches(node, m.Name(c))  # noqa: E731
             plan = usable(_plan(kind, conds, elt, is_char, known_at(original), module, s))
             test = guard(s)
+            if known_false(original, test, parent_of):  # the original this rule kept
+                return updated
             if plan is None:
                 dynamic = run_time(_runtime(kind, conds, elt, is_char, s), s,
                                    original.args[0].value, {s})
@@ -362,7 +358,8 @@ def apply(source: str, context: RewriteContext) -> Rewrite | None:
                 if index is None or not is_builtin(module, "range"):
                     return updated
                 s, seq, is_char = index
-            if kind is None or aug.target.value == s or own_original(original, s):
+            if kind is None or aug.target.value == s or known_false(original, guard(s),
+                                                                    parent_of):
                 return updated
             step = "sum" if kind == "int" else "map"
             plan = usable(_plan(step, conds, aug.value, is_char, known_at(original), module, seq))

@@ -69,7 +69,8 @@ from lesson_lsp.team.rewrites.index_items import (
     known_sequence,
 )
 from lesson_lsp.team.rewrites.index_range import Stride, offset, range_stride, residue
-from lesson_lsp.team.rewrites.loops import kept_for_others, read_outside
+from lesson_lsp.team.rewrites.loops import read_outside
+from lesson_lsp.team.rewrites.repeats import known_false
 from lesson_lsp.team.rewrites.shapes import call_to, has_any
 
 _COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
@@ -110,7 +111,7 @@ def _plan(module: cst.Module, fn: cst.FunctionDef, site: cst.CSTNode,
         return None
     xs, i = plan.stride.xs, plan.index
     guard = cst.parse_expression(GUARD.format(xs))
-    if kept_for_others(site, guard.deep_equals, parent_of):
+    if known_false(site, guard, parent_of):
         return None
     if i == xs or plan.item in (xs, i) or \
             any(n in bound_names(part) for part in scope for n in (xs, i)):

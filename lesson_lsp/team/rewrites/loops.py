@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import libcst as cst
 
 from lesson_lsp.team.rewrites.base import Parents
@@ -43,20 +41,6 @@ def within(node: cst.CSTNode, ancestor: cst.CSTNode, parent_of: Parents) -> bool
         if current is ancestor:
             return True
         current = parent_of.get(current)
-    return False
-
-
-def kept_for_others(site: cst.CSTNode, guard: Callable[[cst.BaseExpression], bool],
-                    parent_of: Parents) -> bool:
-    """`site` lies in the `else` of an `if`/`… if … else …` whose test `guard` accepts: the
-    original a rule kept for the inputs its fast path does not take. Rewriting it again would
-    only guard it twice."""
-    child, current = site, parent_of.get(site)
-    while current is not None:
-        if isinstance(current, (cst.If, cst.IfExp)) and child is current.orelse and \
-                guard(current.test):
-            return True
-        child, current = current, parent_of.get(current)
     return False
 
 

@@ -22,6 +22,7 @@ from lesson_lsp.team.rewrites.base import (
 )
 from lesson_lsp.team.rewrites.bindings import fresh_name, names_in, param_names
 from lesson_lsp.team.rewrites.edits import SwapMembership
+from lesson_lsp.team.rewrites.repeats import restacked
 from lesson_lsp.team.rewrites.shapes import is_len_argument, membership_tests
 
 _LOOPS = (cst.For, cst.While)
@@ -29,6 +30,9 @@ _COMPS = (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)
 
 
 _HASHED = ("set", "frozenset", "dict")
+# Only a list or tuple becomes a set: `in` on a str tests substrings (parse's
+# `"%" + c in format`), and other containers answer `in` their own way already.
+_BUILD = "set({0}) if {0}.__class__ in (list, tuple) else {0}"
 
 
 def _assigned_names(fn: cst.FunctionDef) -> tuple[set[str], set[str]]:
@@ -104,15 +108,15 @@ def apply(source: str, context: RewriteContext) -> Rewrite | None:
             continue
         if isinstance(anchor, cst.For) and names_in(anchor.target, name):
             continue
+        if restacked(fn, name, cst.parse_expression(_BUILD.format(name))):
+            continue  # the set this rule made: its next site, if any, is another name's
         set_name = fresh_name(module, f"{name}_set")
         return _rewrite(module, anchor, name, set_name)
     return None
 
 
 def _rewrite(module: cst.Module, anchor: cst.CSTNode, name: str, set_name: str) -> Rewrite:
-    # Only a list or tuple becomes a set: `in` on a str tests substrings (parse's
-    # `"%" + c in format`), and other containers answer `in` their own way already.
-    build = f"{set_name} = set({name}) if {name}.__class__ in (list, tuple) else {name}"
+    build = f"{set_name} = {_BUILD.format(name)}"
     new_module = module.visit(SwapMembership(anchor, name, set_name, build))
     return Rewrite(
         new_module.code,
