@@ -37,7 +37,7 @@ import textwrap
 import time
 import tokenize
 import traceback
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -196,6 +196,30 @@ def function_source(lines: list[str], node: ast.FunctionDef | ast.AsyncFunctionD
     return text.rstrip("\n"), indent
 
 
+def parsed_files(package: str, root: Path, paths: Iterable[str], unparsed: list[str]
+                 ) -> Iterator[tuple[Path, str, str, ast.Module]]:
+    """(file, path from `root`, text, tree) of each own file; those ast cannot parse go to
+    `unparsed`."""
+    for file in own_files(root, paths):
+        rel = file.relative_to(root).as_posix()
+        try:
+            with tokenize.open(file) as handle:  # the coding cookie, universal newlines
+                text = handle.read()
+            yield file, rel, text, ast.parse(text, filename=rel)
+        except (SyntaxError, UnicodeDecodeError, ValueError) as exc:
+            unparsed.append(f"{package}/{rel}: {type(exc).__name__}: {exc}")
+
+
+def cut_out(text: str, tree: ast.Module
+            ) -> Iterator[tuple[str, ast.FunctionDef | ast.AsyncFunctionDef, bool, str]]:
+    """(qualname, node, is_method, source at column 0) of each function `functions_of` finds."""
+    # ast counts lines at "\n" only; str.splitlines would also split at "\f", "\x1c", …
+    lines = [line + "\n" for line in text.split("\n")]
+    for qualname, node, is_method in functions_of(tree):
+        source, indent = function_source(lines, node)
+        yield qualname, node, is_method, TO_COLUMN0(source, indent)
+
+
 def functions_of(tree: ast.Module) -> Iterable[tuple[str, ast.FunctionDef | ast.AsyncFunctionDef,
                                                      bool]]:
     """(qualname, node, is_method) of the top-level functions and the methods of top-level
@@ -244,23 +268,11 @@ def scan(package: str, root: Path, paths: Iterable[str], report: Report,
          rules: Sequence[Rule] = RULES) -> None:
     """Every function of one package's own files through every rule, added to `report`.
     Progress goes to stderr, one line per file."""
-    for file in own_files(root, paths):
-        rel = file.relative_to(root).as_posix()
-        try:
-            with tokenize.open(file) as handle:  # the coding cookie, universal newlines
-                text = handle.read()
-            tree = ast.parse(text, filename=rel)
-        except (SyntaxError, UnicodeDecodeError, ValueError) as exc:
-            report.unparsed.append(f"{package}/{rel}: {type(exc).__name__}: {exc}")
-            continue
-        # ast counts lines at "\n" only; str.splitlines would also split at "\f", "\x1c", …
-        lines = [line + "\n" for line in text.split("\n")]
+    for file, rel, text, tree in parsed_files(package, root, paths, report.unparsed):
         module = module_name(root, file)
         started = time.perf_counter()
         count = 0
-        for qualname, node, is_method in functions_of(tree):
-            source, indent = function_source(lines, node)
-            source = TO_COLUMN0(source, indent)
+        for qualname, node, is_method, source in cut_out(text, tree):
             proposed, crashed = try_rules(source, RewriteContext(node.name, is_method=is_method),
                                           rules, report.rule_seconds)
             name = f"{module}.{qualname}"
