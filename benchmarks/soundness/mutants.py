@@ -47,38 +47,44 @@ def _shifted(expr: ast.expr, step: int) -> ast.expr:
     return ast.BinOp(expr, ast.Add() if step > 0 else ast.Sub(), ast.Constant(1))
 
 
-def _docstrings(tree: ast.AST) -> set[int]:
-    return {id(n.body[0].value) for n in ast.walk(tree)
-            if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Module))
-            and n.body and isinstance(n.body[0], ast.Expr)
-            and isinstance(n.body[0].value, ast.Constant)}
+def _plus(step: int) -> Callable[[Any], Any]:
+    return lambda value: value + step
+
+
+def _bound(step: int) -> Callable[[Any], Any]:
+    return lambda expr: _shifted(expr, step)
+
+
+def _other(op: ast.boolop) -> ast.boolop:
+    return ast.Or() if isinstance(op, ast.And) else ast.And()
+
+
+def _operand(node: Any) -> ast.AST:
+    return node.operand
 
 
 def sites(tree: ast.AST, constant: Any) -> list[Site]:
     """Every single change the operators above can make in `tree`; `constant` is what a
     mutated `return` gives (the value the original returns most often)."""
     found: list[Site] = []
-    skip = _docstrings(tree)
     for index, node in enumerate(ast.walk(tree)):
         line = getattr(node, "lineno", 0)
         if isinstance(node, ast.Compare):
             found += [Site(index, f"{type(op).__name__} flipped at line {line}", _flip(i))
                       for i, op in enumerate(node.ops) if type(op) in FLIPS]
-        elif isinstance(node, ast.Constant) and type(node.value) is int and id(node) not in skip:
+        elif isinstance(node, ast.Constant) and type(node.value) is int:
             found += [Site(index, f"{node.value} → {node.value + d} at line {line}",
-                           _set("value", lambda v, d=d: v + d)) for d in (1, -1)]
+                           _set("value", _plus(d))) for d in (1, -1)]
         elif isinstance(node, ast.BoolOp):
-            found.append(Site(index, f"and/or swapped at line {line}",
-                              _set("op", lambda o: ast.Or() if isinstance(o, ast.And)
-                                   else ast.And())))
+            found.append(Site(index, f"and/or swapped at line {line}", _set("op", _other)))
         elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
-            found.append(Site(index, f"`not` dropped at line {line}", lambda n: n.operand))
+            found.append(Site(index, f"`not` dropped at line {line}", _operand))
         elif isinstance(node, (ast.BinOp, ast.AugAssign)) and type(node.op) in SIGNS:
             found.append(Site(index, f"+/- swapped at line {line}",
                               _set("op", lambda o: SIGNS[type(o)]())))
         elif isinstance(node, ast.Slice):
             found += [Site(index, f"slice {bound} {d:+d} at line {line}",
-                           _set(bound, lambda e, d=d: _shifted(e, d)))
+                           _set(bound, _bound(d)))
                       for bound in ("lower", "upper") if getattr(node, bound) is not None
                       for d in (1, -1)]
         elif isinstance(node, ast.Return) and node.value is not None and not (
