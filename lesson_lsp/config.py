@@ -56,8 +56,8 @@ class HarnessConfig:
     compare_output: bool = True  # printed output is behaviour: it must match too
     # What checks a candidate beyond the inputs found (differential.py); 0 turns one off.
     edge_inputs: int = 200  # edge inputs derived from the observed calls, at most
-    fuzz_s: float = 1.0  # differential fuzzing per candidate (and as much again further out)
-    concolic_s: float = 2.0  # the concolic pass (CrossHair) per candidate
+    fuzz_s: float = 0.5  # differential fuzzing per candidate (and as much again further out)
+    concolic_s: float = 1.0  # the concolic pass (CrossHair) per candidate
 
 
 @dataclass(frozen=True)

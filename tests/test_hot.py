@@ -86,9 +86,10 @@ def test_a_traced_function_is_timed_on_the_workload_calls_and_checked_by_its_doc
     result = json.loads(done.stdout)
     assert result["inputs_from"].startswith("inputs from the workload: 3 calls sampled")
     assert "python run.py" in result["inputs_from"]
-    assert result["held_out"] == 1  # the doctest's call checks, never timed
+    # The doctest's call (and edge inputs derived from every call) check, never timed.
+    assert result["checked_on"]["doctests"] == 1 and result["checked_on"]["workload"] == 3
     assert result["timed_on"].startswith("timed on 3 inputs as the workload called it (")
-    assert result["inputs"] == 4
+    assert result["inputs"] - result["held_out"] == 3
     assert result["improved"] and result["applied"]
     assert "set(" in (root / "w" / "work.py").read_text(encoding="utf-8")
 

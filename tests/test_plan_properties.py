@@ -147,7 +147,7 @@ def fresh_candidate(layout: Layout) -> str:
     deco = "@staticmethod.__func__ if False else (lambda f: f)\n" \
         if layout.kind == "decorated" else ""
     return (f"{deco}{head} total({params}):\n    text = '''\n  raw\n\tlines\n'''\n"
-            "    total = sum(xs) + len(text) * 0\n    if total < 0:\n        return -1\n"
+            "    total = sum(xs) + len(text) * 0\n    if total < 0:\n        return total\n"
             "    return total\n")
 
 
@@ -248,7 +248,7 @@ def test_the_harness_loads_exactly_the_planned_text(tmp_path: Path, layout: Layo
     spec = InputSpec(str(folder / "gen.py"), "inputs", "gen.py::inputs")
     harness = Harness(Target(str(folder / "m.py"), sourcefile.read(folder / "m.py").text,
                              layout.qualname, spec, str(folder), span),
-                      HarnessConfig(timeout_s=20))
+                      HarnessConfig(timeout_s=20, edge_inputs=0, fuzz_s=0, concolic_s=0))
     # The worker reports the digest of what it loaded; check() refuses any other text.
     assert asyncio.run(harness.check(candidate)) is None
     assert harness.plan(candidate).text == plan(source, span, candidate).text

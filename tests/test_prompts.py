@@ -40,6 +40,8 @@ FIB = '''def fib(n):
 
 FASTER_STILL = """
 def fib(n):
+    if n < 2:
+        return n
     a, b = 0, 1
     while n:
         a, b, n = b, a + b, n - 1

@@ -37,38 +37,49 @@ Runner = Callable[[Any, Call, str, float], tuple[dict[str, Any] | None, float]]
 _clock = time.perf_counter
 EDGE_CAP_S = 0.25  # the original's time on one derived edge input, at most
 EDGES_BUDGET_S = 4.0  # all edge inputs of a run together
-COVERAGE_S = 1.0  # the check inputs run again for the candidate's coverage, at most
+COVERAGE_S = 0.5  # the check inputs run again for the candidate's coverage, at most
 WIDEN_STEPS = (1, 2)  # fuzzing further out while added lines stay unexecuted
 
 
-class _OverCap(BaseException):
+class OverCap(BaseException):
     """Raised by the timer in a call that runs past its cap (not an Exception: user code's
     `except Exception` does not swallow it)."""
 
 
 def _alarm(signum: int, frame: Any) -> None:
-    raise _OverCap
+    raise OverCap
+
+
+class Timer:
+    """SIGALRM after `cap_s` seconds (none for 0, or where there is no setitimer), raising
+    `OverCap` in the code that runs; the previous handler is put back."""
+
+    def __init__(self, cap_s: float) -> None:
+        self.cap_s = cap_s if hasattr(signal, "setitimer") else 0.0
+        self.previous: Any = None
+
+    def __enter__(self) -> Timer:
+        if self.cap_s > 0:
+            self.previous = signal.signal(signal.SIGALRM, _alarm)
+            signal.setitimer(signal.ITIMER_REAL, self.cap_s)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.cap_s > 0:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, self.previous)
 
 
 def capped(run: Callable[[], tuple[dict[str, Any], float]], cap_s: float
            ) -> tuple[dict[str, Any] | None, float]:
     """One call under a timer: its outcome, or None when it ran past `cap_s`."""
-    timer = getattr(signal, "setitimer", None)
-    if timer is None:
-        return run()
-    previous = signal.signal(signal.SIGALRM, _alarm)
     started = _clock()
     try:
-        timer(signal.ITIMER_REAL, cap_s)
-        try:
+        with Timer(cap_s):
             outcome, seconds = run()
-        finally:
-            timer(signal.ITIMER_REAL, 0)
-    except _OverCap:
+    except OverCap:
         return None, _clock() - started
-    finally:
-        signal.signal(signal.SIGALRM, previous)
-    if outcome.get("exc", [""])[0] == _OverCap.__name__:
+    if outcome.get("exc", [""])[0] in (OverCap.__name__, "Timeout"):
         return None, seconds
     return outcome, seconds
 

@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+from lesson_lsp.harness import composites
+
 Call = tuple[tuple, dict]
 
 BIG = 1_000  # items of a container above which only the cheap structural mutants are made
@@ -155,7 +157,7 @@ def _try(make: Callable[[], Any]) -> Any:
 
 
 def _ints(n: int, ctx: _Context) -> Iterator[Any]:
-    yield from (0, 1, 2, -1, n - 1, n + 1)
+    yield from (0, 1, 2, -1, n - 1, n + 1, *composites.near(n))
     for c in ctx.given[int]:
         yield from (c, c - 1, c + 1)
     yield from (v for v in (-n, n // 2, 2 * n, 3, -2) if abs(v) <= ctx.bound)

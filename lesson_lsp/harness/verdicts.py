@@ -1,5 +1,5 @@
 """The harness's verdicts on a candidate: their names (what banks, messages and hovers print,
-without loading the harness) and the verdict itself, plain data."""
+without loading the harness), the verdict itself and the original's baseline, plain data."""
 
 from __future__ import annotations
 
@@ -10,6 +10,31 @@ FASTER, NOT_FASTER, INCORRECT, ERROR, TIMEOUT = (
     "faster", "not-faster", "incorrect", "error", "timeout")
 UNSAFE = "unsafe"
 SHOWN_ATTEMPTS = 3  # attempts named in an unsafe verdict's detail
+
+
+@dataclass
+class Baseline:
+    outcomes: list[dict[str, Any]]
+    cold_s: float
+    inputs: int
+    profile: str
+    held_out: int = 0
+    solo_s: float = 0.0  # the original's median time per pass, timed alone
+    solo_noise: float = 0.0
+    unaccounted_s: float = 1.0  # wall time of a timing run outside the worker's own account
+    # (kind, target) of every guarded operation the original attempted in any of its runs
+    attempts: frozenset[tuple[str, str]] = frozenset()
+    isolation: str = field(default_factory=lambda: _isolation())
+    inputs_from: str = ""  # the worker's account, when it knows more than the InputSpec
+    timed_on: str = ""  # what the timing is based on, for the user (see `scale.describe`)
+    checked_on: dict[str, int] = field(default_factory=dict)  # check inputs per source
+    cold_each: list[float] = field(default_factory=list)  # the original's seconds per input
+
+
+def _isolation() -> str:
+    from lesson_lsp.harness import sandbox
+
+    return sandbox.isolation().describe()
 
 
 @dataclass

@@ -31,30 +31,14 @@ from lesson_lsp.harness.verdicts import (
     NOT_FASTER,
     TIMEOUT,
     UNSAFE,
+    Baseline,
     Verdict,
 )
 from lesson_lsp.harness.verdicts import attempts as _attempts
 from lesson_lsp.harness.verdicts import unsafe as _unsafe
 
 COLD_MEASURABLE_S = 1e-3
-
-
-@dataclass
-class Baseline:
-    outcomes: list[dict[str, Any]]
-    cold_s: float
-    inputs: int
-    profile: str
-    held_out: int = 0
-    solo_s: float = 0.0  # the original's median time per pass, timed alone
-    solo_noise: float = 0.0
-    unaccounted_s: float = 1.0  # wall time of a timing run outside the worker's own account
-    # (kind, target) of every guarded operation the original attempted in any of its runs
-    attempts: frozenset[tuple[str, str]] = frozenset()
-    isolation: str = field(default_factory=lambda: sandbox.isolation().describe())
-    inputs_from: str = ""  # the worker's account, when it knows more than the InputSpec
-    timed_on: str = ""  # what the timing is based on, for the user (see `scale.describe`)
-    checked_on: dict[str, int] = field(default_factory=dict)  # check inputs per source
+CAP_FLOOR_S, CAP_FACTOR = 2.0, 50  # a candidate's call, at most: 50× the original's, ≥ 2 s
 
 
 @dataclass
@@ -206,7 +190,8 @@ class Harness:
             attempts=frozenset().union(*(_attempts(r.payload, "original")
                                          for r in (first, second, prof, solo))),
             inputs_from=str(first.payload.get("inputs_from", "")),
-            checked_on=dict(first.payload.get("checked_on", {})))
+            checked_on=dict(first.payload.get("checked_on", {})),
+            cold_each=[float(x) for x in first.payload["cold_s"]])
 
     def _refusal(self, what: str, detail: str) -> HarnessError:
         """The original failed: the cause, then what the user can do about it."""
@@ -238,7 +223,9 @@ class Harness:
         """Correctness of a whole module text in place of the original's: None when its
         function agrees with the original on every input."""
         base = await self.baseline()
-        result = await self._run(self._job("check", None, candidate_module=text))
+        # A candidate that hangs on one input answers "Timeout" there, far past the original.
+        caps = [max(CAP_FLOOR_S, CAP_FACTOR * t) for t in base.cold_each]
+        result = await self._run(self._job("check", None, candidate_module=text, caps=caps))
         if result.status == "timeout":
             return Verdict(TIMEOUT, detail=f"no answer within {self.config.timeout_s:g} s")
         unsafe = _unsafe(result.payload, base.attempts)
@@ -271,6 +258,9 @@ class Harness:
     async def _scrutinize(self, text: str, base: Baseline) -> Verdict | None:
         """Beyond the inputs found: the deep job (edges of the candidate's constants, fuzzing,
         coverage, the concolic pass), its suspects confirmed apart."""
+        config = self.config
+        if not (config.edge_inputs or config.fuzz_s or config.concolic_s):
+            return None  # the checks beyond the given inputs are turned off
         budgets = {"fuzz_s": self.config.fuzz_s, "concolic_s": self.config.concolic_s,
                    "edge_limit": self.config.edge_inputs,
                    "tolerance": [self.config.rel_tol, self.config.abs_tol],

@@ -59,11 +59,16 @@ def _actor(job: dict[str, Any]) -> str:
 
 def check(target: Any, calls: list[tuple[tuple, dict]], job: dict[str, Any],
           actor: str | None = None) -> dict[str, Any]:
-    """Call once per input; record what came back, the arguments afterwards and the time."""
+    """Call once per input; record what came back, the arguments afterwards and the time.
+
+    `job["caps"]`, when given, bounds each call's seconds (from the original's own time): a
+    candidate that hangs on one derived input is an answer there, not a lost run."""
     actor = actor or _actor(job)
+    caps = job.get("caps") or []
     outcomes = []
     cold = []
-    for call in calls:
+    for index, call in enumerate(calls):
+        cap = float(caps[index]) if index < len(caps) else 0.0
         # A Fresh call's arguments are made twice: once to look at, once to call with.
         fresh = call.make if isinstance(call, Fresh) else None
         args_copy, kwargs_copy = fresh() if fresh else copy.deepcopy(call)
@@ -73,14 +78,18 @@ def check(target: Any, calls: list[tuple[tuple, dict]], job: dict[str, Any],
         printed = io.StringIO()
         start = _clock()
         try:
-            with contextlib.redirect_stdout(printed), guard.acting(actor):
-                value = target(*args_copy, **kwargs_copy)
-                if inspect.iscoroutine(value):
-                    import asyncio
+            with differential.Timer(cap):
+                with contextlib.redirect_stdout(printed), guard.acting(actor):
+                    value = target(*args_copy, **kwargs_copy)
+                    if inspect.iscoroutine(value):
+                        import asyncio
 
-                    value = asyncio.run(value)
+                        value = asyncio.run(value)
+                elapsed = _clock() - start
+                outcome: dict[str, Any] = {"ret": encode(value)}
+        except differential.OverCap:
             elapsed = _clock() - start
-            outcome: dict[str, Any] = {"ret": encode(value)}
+            outcome = {"exc": ["Timeout", f"no answer within {cap:.3g} s"]}
         except BaseException as exc:
             elapsed = _clock() - start
             outcome = {"exc": [type(exc).__name__, str(exc)[:500]]}
