@@ -23,7 +23,8 @@ from tests.fake_openai import Reply, ScriptedEndpoint, Seen, fenced
 TASKS = Path(__file__).resolve().parent.parent / "benchmarks" / "tasks"
 
 FAST = {
-    "def fib": "def fib(n):\n    a{i}, b = 0, 1\n    for _ in range(n):\n"
+    "def fib": "def fib(n):\n    if n < 2:\n        return n\n    a{i}, b = 0, 1\n"
+               "    for _ in range(n):\n"
                "        a{i}, b = b, a{i} + b\n    return a{i}\n",
     "def common_items": "def common_items(xs, ys):\n    seen{i} = set(ys)\n"
                         "    return [x for x in xs if x in seen{i}]\n",
