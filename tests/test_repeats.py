@@ -29,6 +29,17 @@ def test_a_rule_still_rewrites_another_site_of_its_own_output() -> None:
     assert RULE["membership-set"].apply(twice.source, context) is None
 
 
+def test_a_converted_parameter_named_like_a_builtin_is_not_converted_again() -> None:
+    # parse's strf_date_convert(x, _, type): `set(type)` is the same conversion as `set(xs)`
+    source = ("def f(x, type):\n    a = any('%' + c in type for c in 'aA')\n"
+              "    b = any('%' + c in type for c in 'HI')\n    return a, b\n")
+    context = RewriteContext("f")
+    once = RULE["membership-set"].apply(source, context)
+    assert once is not None and "type_set =" in once.source
+    twice = RULE["membership-set"].apply(once.source, context)
+    assert twice is None or "type_set_set" not in twice.source
+
+
 def test_another_rule_still_rewrites_a_rules_output() -> None:
     source = ("def positives(words):\n    nums = [int(w) for w in words]\n"
               "    return len(list(filter(lambda n: n > 0, nums)))\n")

@@ -25,7 +25,6 @@ doing anything. A rule that rewrites one site per proposal should also skip such
 
 from __future__ import annotations
 
-import builtins
 import functools
 from collections import Counter
 from collections.abc import Callable
@@ -34,7 +33,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 from libcst.metadata import MetadataWrapper, ParentNodeProvider
 
-from lesson_lsp.team.rewrites.bindings import bound_names, name_nodes, target_names
+from lesson_lsp.team.rewrites.bindings import bound_by, bound_names, name_nodes, target_names
 from lesson_lsp.team.rewrites.shapes import spelling
 
 if TYPE_CHECKING:
@@ -91,9 +90,10 @@ def _leaves_when(statement: cst.CSTNode, wanted: str) -> bool:
 
 def restacked(scope: cst.CSTNode, name: str, value: cst.BaseExpression) -> bool:
     """`name`'s one binding in `scope` is `name = E` with E the same expression as `value` up to
-    names: building `value` from `name` would build the same thing again."""
+    `scope`'s own names: building `value` from `name` would build the same thing again."""
     definition = _definitions(scope).get(name)
-    return definition is not None and _shape(definition) == _shape(value)
+    local = bound_by(scope)
+    return definition is not None and _shape(definition, local) == _shape(value, local)
 
 
 def _definitions(scope: cst.CSTNode) -> dict[str, cst.BaseExpression]:
@@ -122,10 +122,15 @@ def _definitions(scope: cst.CSTNode) -> dict[str, cst.BaseExpression]:
 
 
 class _Anonymous(cst.CSTTransformer):
-    """Every name but a builtin's spelled `_`; attributes and keywords kept."""
+    """Every name of `local` spelled `_`; builtins and globals, attributes, keywords kept (a
+    parameter may be called `type`, and `set(type)` is then the same as `set(xs)`)."""
+
+    def __init__(self, local: frozenset[str]) -> None:
+        super().__init__()
+        self.local = local
 
     def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.Name:
-        return updated if hasattr(builtins, updated.value) else updated.with_changes(value="_")
+        return updated.with_changes(value="_") if updated.value in self.local else updated
 
     def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute
                         ) -> cst.Attribute:
@@ -135,8 +140,8 @@ class _Anonymous(cst.CSTTransformer):
         return updated.with_changes(keyword=original.keyword)
 
 
-def _shape(node: cst.BaseExpression) -> str:
-    anonymous = node.visit(_Anonymous())
+def _shape(node: cst.BaseExpression, local: frozenset[str]) -> str:
+    anonymous = node.visit(_Anonymous(local))
     assert isinstance(anonymous, cst.BaseExpression)
     return spelling(anonymous)
 
@@ -171,11 +176,12 @@ def repeats(source: str) -> Counter[str] | None:
 
         def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
             definitions = _definitions(node)
+            local = bound_by(node)
             shapes: dict[cst.CSTNode, str] = {}
 
             def shape(value: cst.BaseExpression) -> str:
                 if value not in shapes:
-                    shapes[value] = _shape(value)
+                    shapes[value] = _shape(value, local)
                 return shapes[value]
 
             for assign in _assigns(node):
