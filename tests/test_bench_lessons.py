@@ -13,6 +13,8 @@ import threading
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from lesson_lsp.ablation import Counted
 from lesson_lsp.bench import TaskResult, by_round
 from lesson_lsp.team.agents import Task
@@ -87,6 +89,7 @@ def cells(line: str) -> list[str]:
     return re.split(r"\s{2,}", line.strip())
 
 
+@pytest.mark.slow
 def test_ablation_prints_both_arms_rules_off_and_lessons_per_round(tmp_path: Path) -> None:
     folder = suite(tmp_path)
     server, _ = scripted()

@@ -9,6 +9,8 @@ import subprocess
 import time
 from pathlib import Path
 
+import pytest
+
 from lesson_lsp.candidate import to_column0
 from lesson_lsp.extract import function_named
 from lesson_lsp.harness.recorder import copy_call
@@ -104,6 +106,7 @@ def test_an_edited_function_is_not_timed_on_stale_workload_calls(tmp_path: Path)
     assert "workload" not in json.loads(done.stdout)["inputs_from"]
 
 
+@pytest.mark.slow
 def test_hot_optimizes_the_hottest_and_says_what_the_workload_saves(tmp_path: Path) -> None:
     root = _project(tmp_path)
     _save_trace(root, {"common": [_big(1500), _big(1000)], "small": [(3,), (4,)]},
@@ -142,6 +145,7 @@ for k in range(6):
 '''
 
 
+@pytest.mark.slow
 def test_trace_then_hot_ranks_optimizes_and_writes_the_workloads_hottest(
         tmp_path: Path) -> None:
     """The whole path a user takes: trace a workload script, then optimize its hottest function

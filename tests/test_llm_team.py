@@ -169,6 +169,7 @@ def test_the_fastest_verified_candidate_wins_and_is_remeasured(tmp_path: Path) -
     assert "a, b = b, a + b" in written
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("failure", [
     Reply(status=500), Reply(status=429, headers={"Retry-After": "0"}),
     Reply(delay_s=3.0), Reply(raw=b"<html>not json</html>"), Reply(content=None),

@@ -173,6 +173,7 @@ def test_with_2048_tokens_every_prompt_fits_and_keeps_instruction_and_function(
     assert "alias_79" not in first and "Lessons from earlier" not in first
 
 
+@pytest.mark.slow
 def test_a_context_length_400_retries_once_without_lessons(tmp_path: Path) -> None:
     too_long = json.dumps({"error": {
         "message": "This model's maximum context length is 2048 tokens. However, you "

@@ -133,6 +133,7 @@ async def test_each_endpoint_fault_is_one_message_and_the_offline_edit_still_lan
     assert (tmp_path / "slow.py").read_text() == (EXAMPLES / "slow.py").read_text()
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_two_servers_share_one_bank_and_a_killed_one_loses_no_acknowledged_lesson(
         tmp_path: Path) -> None:

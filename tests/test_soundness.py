@@ -12,6 +12,9 @@ import pytest
 
 from tests.conftest import verify
 
+# Each case verifies through the CLI with the full checks (about 10 s each): CI's second step.
+pytestmark = pytest.mark.slow
+
 IS_PRIME = '''
 def is_prime(n):
     """Return true if a given number is prime, and false otherwise.

@@ -16,6 +16,7 @@ from tests.conftest import ROOT
 NPM = shutil.which("npm")
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(NPM is None, reason="npm is not installed")
 def test_extension_builds_packages_and_activates(tmp_path: Path) -> None:
     assert NPM is not None
