@@ -64,7 +64,8 @@ def _plain(tree: Any) -> str:
     """An encoded value as Python-like text, for the report."""
     tag = tree[0]
     if tag in ("list", "tuple", "set", "frozenset", "gen"):
-        inner = ", ".join(_plain(v) for v in tree[1][:12]) + (", …" if len(tree[1]) > 12 else "")
+        items = [_plain(v) for v in tree[1][:12]] + (["…"] if len(tree[1]) > 12 else [])
+        inner = ", ".join(items) + ("," if tag == "tuple" and len(items) == 1 else "")
         return {"list": "[{}]", "tuple": "({})"}.get(tag, tag + "{{{}}}").format(inner)
     if tag == "dict":
         return "{" + ", ".join(f"{_plain(k)}: {_plain(v)}" for k, v in tree[1][:12]) + "}"

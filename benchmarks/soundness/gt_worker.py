@@ -25,7 +25,7 @@ import signal
 import sys
 import time
 import types
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from typing import Any
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # -I leaves the script's own out
@@ -69,6 +69,7 @@ def call(function: Callable[..., Any], args: tuple[Any, ...], cap: float
     """(outcome, seconds): ("ret", value, args after) or ("exc", type name)."""
     started = time.perf_counter()
     sink = io.StringIO()
+    encoded: tuple[Any, ...]
     try:
         with capped(cap), contextlib.redirect_stdout(sink):
             value = function(*args)
@@ -125,7 +126,7 @@ def generated(module: types.ModuleType) -> list[tuple[Any, ...]]:
 
 
 def streamed(produce: Callable[[int], Any], count: int, deadline: Callable[[int], float]
-             ) -> Iterator[tuple[int, Any]]:
+             ) -> Generator[tuple[int, Any], None, None]:
     """(i, produce(i)) for i < count, each made in a forked child that streams them back; a
     child past an item's hard `deadline` (a C-level loop no alarm interrupts, an `except:`
     that swallows it) is killed, the item yields TIMED_OUT and a new child goes on after it.
@@ -156,18 +157,29 @@ def streamed(produce: Callable[[int], Any], count: int, deadline: Callable[[int]
 
 
 def _receive(fd: int, start: int, count: int, deadline: Callable[[int], float]
-             ) -> Iterator[tuple[int, Any]]:
-    """Items from one child until it ends or overruns; returns where the next child starts."""
-    reader = os.fdopen(os.dup(fd), "rb")
-    with reader:
-        for i in range(start, count):
-            ready, _, _ = select.select([fd], [], [], deadline(i))
-            header = reader.read(8) if ready else b""
-            if len(header) < 8:
-                yield i, TIMED_OUT
-                return i + 1
-            yield pickle.loads(reader.read(int.from_bytes(header, "little")))
+             ) -> Generator[tuple[int, Any], None, int]:
+    """Items from one child until it ends or overruns; returns where the next child starts.
+    Unbuffered reads: what `select` sees waiting is all there is."""
+    for i in range(start, count):
+        ready, _, _ = select.select([fd], [], [], deadline(i))
+        header = _read(fd, 8) if ready else b""
+        if len(header) < 8:
+            yield i, TIMED_OUT
+            return i + 1
+        yield pickle.loads(_read(fd, int.from_bytes(header, "little")))
     return count
+
+
+def _read(fd: int, size: int) -> bytes:
+    """`size` bytes from a pipe, or fewer at its end."""
+    chunks = []
+    while size > 0:
+        chunk = os.read(fd, min(size, 1 << 20))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size -= len(chunk)
+    return b"".join(chunks)
 
 
 def sources(module: types.ModuleType, source: str, qualname: str
