@@ -27,9 +27,21 @@ dir, e.g. what the search tool's `fetch` brings to /work/.mirror/OWNER+NAME/repo
 simple_human_eval_py_logging/humaneval-py..gz_simple_1_gpt-4_pass_at_k_1_py.jsonl" \\
         --llm-source "gpt-3.5-turbo=/work/.mirror/Md-Ashraful-Pramanik+MapCoder/repo::\\
 final-results/ChatGPT/HumanEval/ChatGPT-CoT-Python3-0-1.jsonl"
-    PYTHONPATH=/tmp/before python benchmarks/soundness.py ... --json /tmp/soundness-before.json
-    python benchmarks/soundness.py ... --json /tmp/soundness-after.json
+    git worktree add /tmp/before d8d4aaf      # the verifier before issue's change
+    PYTHONPATH=/tmp/before python benchmarks/soundness.py ... --per-task 1 --sample 80 \
+        --json /tmp/soundness-before.json    # ~45 min on 2 busy cores
+    python benchmarks/soundness.py ... --per-task 1 --sample 80 --json /tmp/soundness-after.json
     python benchmarks/soundness.py --diff /tmp/soundness-before.json /tmp/soundness-after.json
+
+`...` is the --enamel and --llm-source arguments of the first command (without
+--limit-tasks). --limit-tasks N takes the first N tasks of each suite; --sample N verifies at
+most N candidates of each kind (a fixed subset: the same with the same arguments). Reading the
+table: `wrong→equiv` counts wrong candidates judged faster or not-faster (the harness saw no
+difference), `wrong→faster` those it would ship, `correct→incorrect` correct ones it refused,
+`refused` candidates the CLI stopped before a verdict (no inputs found, or the original itself
+failed: the same for every candidate of that task, so run once per task and configuration).
+--diff scores both runs with the after run's ground truth (an input near its time cap may be
+kept in one build and not the other).
 
 The lesson_lsp that verifies is the one `python -m lesson_lsp.cli` imports here: PYTHONPATH
 pointing at another checkout measures that one (its path and commit are printed and saved).

@@ -94,13 +94,22 @@ def print_diff(before: dict[str, Any], after: dict[str, Any]) -> None:
         return run["lesson_lsp"].get("commit") or run["lesson_lsp"]["path"]
 
     print(f"before: {label(before)}   after: {label(after)}")
+    truths = {c["key"]: c for c in after["candidates"]}
+    moved = [r for r in before["results"]
+             if r["key"] in truths and truths[r["key"]]["truth"] != r["truth"]]
+    if moved:  # a ground-truth input near its time cap may be kept in one run only
+        print(f"(the ground truth differs between the runs for {len(moved)} results: both "
+              "tables use the after run's)")
+    rescored = [{**r, **{k: truths[r["key"]][k] for k in ("truth", "first")}}
+                if r["key"] in truths else r for r in before["results"]]
+    configs = list(dict.fromkeys(r["config"] for r in after["results"]))
     print(f"{'config':<7} {'kind':<7}" + "".join(f"{TITLES[c]:>18}" for c in COLUMNS))
-    old = {(r["config"], r["kind"]): r for r in before["table"]}
-    for r in after["table"]:
+    old = {(r["config"], r["kind"]): r for r in table(rescored, configs)}
+    for r in table(after["results"], configs):
         o = old.get((r["config"], r["kind"]), {})
         cells = "".join(f"{str(o.get(c, '-')) + ' → ' + str(r[c]):>18}" for c in COLUMNS)
         print(f"{r['config']:<7} {r['kind']:<7}{cells}")
-    was = {(v["key"], v["config"]): v for v in before["results"]}
+    was = {(v["key"], v["config"]): v for v in rescored}
     worse = [v for v in after["results"] if v["truth"] == "correct" and v["verdict"] ==
              "incorrect" and was.get((v["key"], v["config"]), {}).get("verdict") != "incorrect"]
     print(f"\ncorrect, newly judged incorrect: {len(worse)}")
