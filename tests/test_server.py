@@ -127,6 +127,11 @@ async def test_optimize_applies_a_versioned_edit_with_progress_and_hover(
     assert hover is not None
     text = hover.contents.value  # type: ignore[union-attr]
     assert "× faster" in text and "memoize" in text and "Lessons" in text
+    # What the shipped version was checked on: the generator, derived edges, fuzzing, and
+    # which of its branches those inputs ran.
+    checked = next(line for line in text.splitlines() if line.startswith("Checked on "))
+    assert "3 generator" in checked and "derived" in checked and "fuzzed" in checked
+    assert "branches " in checked
 
 
 @pytest.mark.asyncio
