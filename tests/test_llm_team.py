@@ -266,9 +266,12 @@ def test_embeddings_from_the_endpoint_rank_relevance(tmp_path: Path) -> None:
 def test_the_profile_shown_is_the_profile_of_the_code_shown(tmp_path: Path) -> None:
     """Under restart_from = "best", round 2 shows the best candidate's code, and the line
     profile below it is that code's, not the original's."""
+    told = []
+
     def script(seen: Seen) -> Reply:
         if is_lesson_prompt(seen):
-            return Reply("Iterate instead of recursing twice.")
+            told.append(seen)
+            return Reply(["Iterate instead of recursing twice.", "Keep the loop."][len(told) > 1])
         return Reply(fenced(FAST_FIB))
 
     with ScriptedEndpoint(script) as server:
@@ -278,3 +281,8 @@ def test_the_profile_shown_is_the_profile_of_the_code_shown(tmp_path: Path) -> N
     profiles = [p.prompt.split("spends its time", 1)[1] for p in proposals]
     assert "a, b = b, a + b" not in profiles[0]  # the original's profile
     assert "a, b = b, a + b" in profiles[1], profiles[1]  # the best candidate's, in round 2
+    # The bank keeps what the lesson's verdict was checked on.
+    with sqlite3.connect(bank_file(folder)) as db:
+        checked = [row[0] for row in db.execute("SELECT checked FROM lessons")]
+    assert any(c.startswith("checked on 3 generator") and "fuzzed" in c for c in checked), \
+        checked
