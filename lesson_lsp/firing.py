@@ -22,6 +22,7 @@ added or changed.
 from __future__ import annotations
 
 import ast
+import inspect
 import json
 import sys
 import time
@@ -257,7 +258,8 @@ def _raised_at(tb: TracebackType | None) -> str:
 def fire(rule: Rule, source: str, context: RewriteContext) -> Firing:
     """Call `rule.apply` under the tracer and say whether it applied, where it refused or what
     it raised."""
-    code = getattr(rule.apply, "__code__", None)
+    # The rule's own apply, inside the check every rule is wrapped in (rewrites/repeats.py).
+    code = getattr(inspect.unwrap(rule.apply), "__code__", None)
     tracer = _Tracer(code) if isinstance(code, CodeType) else None
     previous = sys.gettrace()
     if tracer is not None:
