@@ -7,6 +7,8 @@ import subprocess
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import PYTHON, team
 
 
@@ -130,6 +132,7 @@ def test_slow_single_pass_is_timed_without_false_alarms(project: Path) -> None:
     assert result["speedup"] > 10
 
 
+@pytest.mark.slow
 def test_lessons_command_lists_searches_and_prunes(project: Path) -> None:
     assert cli(project, "optimize", "slow.py::fib", "--rounds", "1").returncode == 0
     listed = cli(project, "lessons", "--json")

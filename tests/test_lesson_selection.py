@@ -228,6 +228,7 @@ def test_no_lessons_in_round_one_under_the_paper_preset(tmp_path: Path) -> None:
     assert "OTHER-MEMO" not in proposals[0].prompt
 
 
+@pytest.mark.slow
 def test_credit_under_restart_from_best_and_rule_lessons_marked(tmp_path: Path) -> None:
     """Round 2 is given round 1's best; the same code again (a loop variable renamed) is about
     as fast as what it was given, so its lesson must not bank round 1's speedup again."""

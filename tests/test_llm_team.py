@@ -219,6 +219,7 @@ def test_garbage_answers_become_error_lessons(tmp_path: Path) -> None:
     assert not result["improved"]
 
 
+@pytest.mark.slow
 def test_replay_needs_no_endpoint(tmp_path: Path) -> None:
     def script(seen: Seen) -> Reply:
         return Reply("replayed lesson") if is_lesson_prompt(seen) else Reply(fenced(FAST_FIB))

@@ -76,6 +76,7 @@ def test_no_rule_rewrites_its_own_rewrite_of_a_task(fixpoint: ModuleType) -> Non
 
 
 # In two halves, which `pytest -n 2` runs side by side: each takes some 15 s of rules.
+@pytest.mark.slow
 @pytest.mark.skipif(not ENAMEL.is_dir(), reason=f"the public ENAMEL half is not at {ENAMEL} "
                     "(it is a sibling checkout, not part of this repository)")
 @pytest.mark.parametrize("half", [0, 1])

@@ -225,6 +225,7 @@ async def test_stale_document_is_not_edited_and_errors_are_messages(
     assert time.perf_counter() - started < 5
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_churn_save_keeps_the_edit_and_a_second_run_on_the_file_is_not_applied_stale(
         client: LanguageClient) -> None:
@@ -264,6 +265,7 @@ async def test_churn_save_keeps_the_edit_and_a_second_run_on_the_file_is_not_app
     assert any("changed during the run" in m.message for m in client.messages)
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_two_runs_on_one_file_both_land_when_only_the_team_changed_it(
         client: LanguageClient) -> None:
