@@ -345,7 +345,9 @@ def run_job(job: dict[str, Any]) -> dict[str, Any]:
     elif job["mode"] == "deep":
         own = load_module(job, candidate_text, "candidate")
         partner = callable_target(own, job["qualname"])
-        _tools(job)  # for hypothesis, after the candidate's own imports
+        # For hypothesis: after the candidate's own imports, unless the concolic pass already
+        # needed them before the guard (CrossHair's preload), where they came first.
+        _tools(job)
         observed = [c for c, held in zip(calls, hidden) if held] if \
             job["inputs"].get("derived") else calls
         result = differential.deep(target, partner, observed, job, _runner(job))
