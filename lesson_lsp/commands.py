@@ -132,6 +132,8 @@ def cmd_optimize(args: argparse.Namespace) -> int:
         print(timed_on[:1].upper() + timed_on[1:] + ".")
     if run.checked():
         print(run.checked()[:1].upper() + run.checked()[1:] + ".")
+    for line in run.selection():
+        print(f"{line}.")
     if run.result.lessons:
         print("\nLessons:")
         print("\n".join(run.lesson_lines()))

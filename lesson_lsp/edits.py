@@ -10,6 +10,7 @@ its absence. Its edits are ranges against the original text in the negotiated po
 from __future__ import annotations
 
 import ast
+import difflib
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -46,6 +47,19 @@ class Plan:
     text: str
     edits: tuple[TextEdit, ...]
     encoding: str = UTF16
+
+    @property
+    def lines_changed(self) -> int:
+        """The size of the edit as a reviewer sees it: lines removed plus lines added (the
+        counts of `git diff --numstat`, new import lines included)."""
+        return changed_lines(self.source, self.text)
+
+
+def changed_lines(before: str, after: str) -> int:
+    """Lines removed plus lines added between two texts (a changed line counts twice)."""
+    matcher = difflib.SequenceMatcher(None, before.splitlines(), after.splitlines(),
+                                      autojunk=False)
+    return sum(i2 - i1 + j2 - j1 for op, i1, i2, j1, j2 in matcher.get_opcodes() if op != "equal")
 
 
 @lru_cache(maxsize=8)

@@ -119,6 +119,19 @@ class Run:
             return summary(shipped.checked_on, shipped.coverage)
         return summary(self.result.baseline.checked_on, {})
 
+    def lines_changed(self) -> int | None:
+        """The shipped edit's size (lines removed plus added), None when nothing ships."""
+        best = self.result.best
+        return best.lines_changed if self.improved and best is not None else None
+
+    def selection(self) -> list[str]:
+        """How the shipped candidate was chosen: its edit's size, and the duels that kept the
+        faster or, when equally fast, the smaller edit."""
+        size = self.lines_changed()
+        lines = [] if size is None else [f"The edit changes {size} line{'s' if size != 1 else ''}"
+                                         " (removed plus added)"]
+        return lines + [choice[:1].upper() + choice[1:] for choice in self.result.choices]
+
     def lesson_lines(self) -> list[str]:
         return [lesson_line(lesson, note) for lesson, note in run_lessons(self.result)]
 
@@ -133,6 +146,7 @@ class Run:
             lines.append(base.timed_on[:1].upper() + base.timed_on[1:] + ".")
         if self.checked():
             lines.append(self.checked()[:1].upper() + self.checked()[1:] + ".")
+        lines += [f"{line}." for line in self.selection()]
         if self.interpreter is not None:
             lines.append(f"run with {self.interpreter.describe()}")
         for notice in self.result.notices:
@@ -155,15 +169,19 @@ class Run:
             "candidate_s": self.candidate_s,
             "time_per": f"pass over {self.shown} shown input{'s' if self.shown != 1 else ''}",
             "final": None if final is None else {
-                "agent": best.agent if best else None, "verdict": final.verdict,
+                "agent": best.agent if best else None, "round": best.round if best else None,
+                "verdict": final.verdict,
                 "speedup": final.speedup, "detail": final.detail},
             "applied": applied,
             "text_sha256": best.verdict.text_sha256
             if self.improved and best is not None else None,
+            "lines_changed": self.lines_changed(),
+            "choices": self.result.choices,
             "inputs": self.result.baseline.inputs,
             "inputs_from": self.inputs_from,
             "held_out": self.result.baseline.held_out,
             "timed_on": self.result.baseline.timed_on,
+            "awaited": self.result.baseline.awaited,
             "checked_on": (self.shipped() or self.result.baseline).checked_on,
             "coverage": getattr(self.shipped(), "coverage", {}),
             "isolation": self.result.baseline.isolation,
@@ -176,6 +194,7 @@ class Run:
             "notices": self.result.notices,
             "candidates": [{"agent": a.agent, "round": a.round, "verdict": a.verdict.verdict,
                             "speedup": a.verdict.speedup, "detail": a.verdict.detail,
+                            "lines_changed": a.lines_changed,
                             "checked_on": a.verdict.checked_on,
                             "coverage": a.verdict.coverage, "found_by": a.verdict.found_by,
                             "failing_input": a.verdict.failing_input}

@@ -4,6 +4,7 @@ progress and a versioned edit, messages, hover."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -132,6 +133,8 @@ async def test_optimize_applies_a_versioned_edit_with_progress_and_hover(
     checked = next(line for line in text.splitlines() if line.startswith("Checked on "))
     assert "3 generator" in checked and "derived" in checked and "fuzzed" in checked
     assert "branches " in checked
+    # The size of the edit that shipped, as a reviewer counts it.
+    assert re.search(r"^The edit changes \d+ lines \(removed plus added\)\.$", text, re.M), text
 
 
 @pytest.mark.asyncio

@@ -18,10 +18,13 @@ from dataclasses import dataclass, field, replace
 
 from lesson_lsp.candidate import Candidate
 from lesson_lsp.config import Config
+from lesson_lsp.harness import timing
+from lesson_lsp.harness.duel import Duel
 from lesson_lsp.harness.scrutiny import summary
 from lesson_lsp.harness.verify import ERROR, FASTER, NOT_FASTER, Baseline, Harness, Verdict
 from lesson_lsp.team.agents import Agent, AgentUnavailable, Task
 from lesson_lsp.team.bank import LLM, RULE, Bank, Lesson, fingerprint
+from lesson_lsp.team.choosing import Contender, choose
 from lesson_lsp.team.embeddings import ERRORS as EMBEDDING_ERRORS
 from lesson_lsp.team.embeddings import Embedder
 
@@ -48,6 +51,11 @@ class Attempt:
     candidate: Candidate
     verdict: Verdict
     lesson: Lesson | None = None
+    lines_changed: int = 0  # the size of its edit (removed + added lines); 0 when not verified
+
+    @property
+    def label(self) -> str:
+        return f"{self.agent}'s round-{self.round} candidate"
 
 
 @dataclass
@@ -57,6 +65,7 @@ class TeamResult:
     best: Attempt | None = None
     final: Verdict | None = None  # the best candidate re-measured
     notices: list[str] = field(default_factory=list)  # what the user should know, once each
+    choices: list[str] = field(default_factory=list)  # duels between faster candidates
     asked: int = 0  # rounds in which the agents were asked for candidates
     proposed: int = 0  # candidates they handed in, repeats included (0: nothing applied)
 
@@ -165,7 +174,21 @@ async def run_team(
                 verdict = Verdict(ERROR, detail=candidate.note or "the answer held no code")
             seen[candidate.key] = verdict
             attempt = Attempt(agent.name, round_no, candidate, verdict)
+            if verdict.verdict in (FASTER, NOT_FASTER):
+                attempt.lines_changed = harness.plan(candidate).lines_changed
+            incumbent = result.best
+            duelled = None
+            if verdict.verdict == FASTER:
+                keep, duelled = await _replaces(harness, result, attempt)
+                if keep:
+                    best_speed = verdict.speedup
+                    result.best = attempt
             own = credited(verdict, given)
+            if duelled is not None and base is not None and incumbent is base:
+                # Timed beside the very code the agent was given: that ratio is its gain.
+                own = replace(verdict, speedup=duelled.ratio, verdict=FASTER if duelled.ratio >=
+                              timing.threshold(duelled.noise, config.harness.min_speedup)
+                              else NOT_FASTER)
             text = await agent.lesson(task, candidate, own)
             if text:
                 attempt.lesson = bank.add(Lesson(
@@ -177,9 +200,6 @@ async def run_team(
                     kind=RULE if agent.model == "rewrite" else LLM,
                     checked=summary(verdict.checked_on, verdict.coverage)))
             result.attempts.append(attempt)
-            if verdict.verdict == FASTER and verdict.speedup > best_speed:
-                best_speed = verdict.speedup
-                result.best = attempt
         reached = [speed_of(seen[c.key], given) for c in readers if c.key in seen]
         bank.update_factors(task.lessons, reached, original_print)
         if not active:
@@ -188,6 +208,21 @@ async def run_team(
         report(config.rounds, best_speed, "re-measuring the best candidate")
         result.final = await harness.time(result.best.candidate, processes=4)
     return result
+
+
+async def _replaces(harness: Harness, result: TeamResult,
+                    attempt: Attempt) -> tuple[bool, Duel | None]:
+    """Whether a faster candidate becomes the best: the first one does; a later one only when
+    a duel beside the best says so (choosing.py), the duel's account kept for the user."""
+    if result.best is None:
+        return True, None
+    best = result.best
+    choice = await choose(
+        harness, Contender(best.label, best.candidate, best.verdict, best.lines_changed),
+        Contender(attempt.label, attempt.candidate, attempt.verdict, attempt.lines_changed))
+    if choice.note:
+        result.choices.append(choice.note)
+    return choice.keep_challenger, choice.duel
 
 
 def credited(verdict: Verdict, given: float) -> Verdict:

@@ -1,0 +1,63 @@
+"""Two verified candidates timed against each other, not each against the original.
+
+Each candidate's speedup over the original comes from its own timing run: on a busy machine
+the same code measured 454 µs in one run and 648 µs in the next, so comparing two such
+speedups compares two moments of the machine, not two pieces of code. A duel loads both final
+module texts into the same worker processes and interleaves their samples (A B B A …, as
+`Harness.time` does with the original), so drift hits both alike and the noise floor comes from
+the very samples that give the ratio.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from lesson_lsp.harness import timing
+
+if TYPE_CHECKING:
+    from lesson_lsp.candidate import Candidate
+    from lesson_lsp.harness.verify import Harness
+
+CHALLENGER, INCUMBENT, TIE = "challenger", "incumbent", "tie"
+
+
+@dataclass(frozen=True)
+class Duel:
+    ratio: float  # the incumbent's seconds over the challenger's: > 1 when the challenger wins
+    noise: float  # the relative spread of the paired ratios
+    incumbent_s: float = 0.0
+    challenger_s: float = 0.0
+
+    def winner(self, min_speedup: float) -> str:
+        """The challenger only when it is faster by as much as any candidate must be faster
+        than the original; the incumbent only when it is clearly faster; else a tie."""
+        if self.ratio >= timing.threshold(self.noise, min_speedup):
+            return CHALLENGER
+        if self.ratio > 0 and 1 / self.ratio >= timing.threshold(self.noise, 1.0):
+            return INCUMBENT
+        return TIE
+
+    def describe(self) -> str:
+        return f"{self.ratio:.2f}× ± {self.noise:.0%}"
+
+
+async def duel(harness: Harness, incumbent: Candidate, challenger: Candidate,
+               processes: int = 2) -> Duel | None:
+    """The challenger timed beside the incumbent (which takes the original's place in a "pair"
+    job). None when a run fails: both were verified and timed alone already, so a failure here
+    says nothing about either, and the incumbent stays."""
+    inc_text = harness.plan(incumbent).text
+    groups_i: list[list[float]] = []
+    groups_c: list[list[float]] = []
+    for i in range(processes):
+        job = harness._job("pair", challenger, split="shown", module_source=inc_text,
+                           order="ab" if i % 2 == 0 else "ba")
+        result = await harness._run(job)
+        payload = result.payload
+        if result.status != "ok" or payload is None or payload.get("status") != "ok":
+            return None
+        groups_i.append([float(x) for x in payload["samples"]])
+        groups_c.append([float(x) for x in payload["partner_samples"]])
+    summary = timing.summarize(groups_i, groups_c)
+    return Duel(summary.speedup, summary.noise, summary.original_s, summary.candidate_s)
