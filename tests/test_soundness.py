@@ -6,11 +6,12 @@ checks is missing: the candidate it judges is wrong only where that check looks.
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import verify
+from tests.conftest import PYTHON, verify
 
 # Each case verifies through the CLI with the full checks (about 10 s each): CI's second step.
 pytestmark = pytest.mark.slow
@@ -229,3 +230,40 @@ def test_unexecuted_added_lines_are_reported(tmp_path: Path) -> None:
     assert result["verdict"] in ("faster", "not-faster"), result
     assert result["coverage"]["unexecuted"] == [[4, "return x"]]  # m.py's line 4
     assert result["checked_on"]["fuzzed"] > 0
+
+
+TRACED = SOURCES.replace('    if n == 555:\n', '    if n == 4321:\n        return "traced"\n'
+                         '    if n == 555:\n')
+WORKLOAD = "from lib import bucket\n\nfor n in (4321, 4321, 10):\n    bucket(n)\n"
+
+
+@pytest.mark.parametrize("timed_by", ["a named generator", "the workload"])
+def test_a_traced_workload_checks_and_is_checked(tmp_path: Path, timed_by: str) -> None:
+    """Calls sampled from `lesson-lsp trace` check a candidate timed on a named generator, and
+    when the workload is the timing source, the generator beside it still checks."""
+    (tmp_path / "lib.py").write_text(TRACED, encoding="utf-8")
+    (tmp_path / "run.py").write_text(WORKLOAD, encoding="utf-8")
+    named = ("--inputs", "lib.py::timing_inputs") if timed_by == "a named generator" else ()
+    configured = "" if named else \
+        '\n[tool.lesson-lsp.inputs]\n"lib.py::bucket" = "lib.py::timing_inputs"\n'
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.lesson-lsp.harness]\ntimeout_s = 20\n' + ONLY_GIVEN + configured,
+        encoding="utf-8")
+    traced = subprocess.run([PYTHON, "-m", "lesson_lsp.cli", "trace", "--", "python", "run.py"],
+                            cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert traced.returncode == 0, traced.stderr
+    right = {7: '"odd"', 4321: '"traced"', 555: '"hidden"', 1234: '"test"'}
+    value = 4321 if timed_by == "a named generator" else 2  # 2: of timing_inputs only
+    code = "def bucket(n: int) -> str:\n" + "".join(
+        f"    if n == {v}:\n        return {'None' if v == value else r}\n"
+        for v, r in right.items()) + (
+        "    if n == 2:\n        return None\n" if value == 2 else "") + \
+        '    return "even" if n % 2 == 0 else "odd"\n'
+    result = verify(tmp_path, code, "lib.py::bucket", *named)
+    assert result["verdict"] == "incorrect", result
+    assert result["found_by"] == ("workload" if value == 4321 else "generator"), result
+    assert result["failing_input"] == f"[{value}]"
+    # The timed source is counted first (a generator that only checks counts the
+    # hidden_inputs beside it as its own).
+    assert next(iter(result["checked_on"])) == ("generator" if named else "workload"), result
+    assert result["checked_on"]["workload"] >= 1 and result["checked_on"]["generator"] >= 3
