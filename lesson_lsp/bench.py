@@ -63,6 +63,7 @@ class TaskResult:
     prompt_lessons: list[int] = field(default_factory=list)  # per round, over the agents
     prompts: list[int] = field(default_factory=list)  # agents asked per round
     asked: list[str] = field(default_factory=list)  # the team members that were asked
+    lines_changed: int = 0  # the shipped edit's size (removed plus added lines)
 
 
 def load_manifest(folder: Path) -> dict[str, str]:
@@ -118,6 +119,7 @@ async def run_task(folder: Path, stem: str, qualname: str, config: Config) -> Ta
         result.improved = True
         result.speedup = run.speedup
         result.agent = run.result.best.agent
+        result.lines_changed = run.plan.lines_changed
         result.wrong_edit = await _wrong_edit(file, run.plan.text, Target(
             str(path.resolve()), source, qualname, spec, str(folder), span), config)
     result.seconds = time.perf_counter() - started
@@ -184,6 +186,7 @@ def summary(results: list[TaskResult], wall: float) -> dict[str, Any]:
     hits: Counter[str] = Counter()
     for r in results:
         hits.update(r.hits)
+    sizes = [r.lines_changed for r in results if r.improved]
     return {
         "tasks": tasks,
         "valid_pct": 100.0 * sum(not r.error for r in results) / max(tasks, 1),
@@ -199,6 +202,8 @@ def summary(results: list[TaskResult], wall: float) -> dict[str, Any]:
         "pct_2x": 100.0 * sum(s >= 2 for s in speedups) / max(tasks, 1),
         "improved": sum(r.improved for r in results),
         "wrong_edits": sum(r.wrong_edit for r in results),
+        "median_lines_changed": statistics.median(sizes) if sizes else 0,
+        "max_lines_changed": max(sizes, default=0),
         "errors": sum(bool(r.error) for r in results),
         "agent_hits": dict(hits.most_common()),
         "wall_s": wall,
@@ -218,10 +223,11 @@ def by_round(results: list[TaskResult]) -> list[dict[str, int]]:
 
 def table(results: list[TaskResult], totals: dict[str, Any], label: str) -> str:
     lines = [f"lesson-lsp bench · {label}",
-             f"{'task':<38} {'function':<28} {'speedup':>9}  agent"]
+             f"{'task':<38} {'function':<28} {'speedup':>9} {'lines':>5}  agent"]
     for r in sorted(results, key=lambda r: r.task):
         shown = "error" if r.error else f"{r.speedup:.2f}×" if r.improved else "1.00×"
-        lines.append(f"{r.task:<38} {r.function:<28} {shown:>9}  "
+        size = str(r.lines_changed) if r.improved else ""
+        lines.append(f"{r.task:<38} {r.function:<28} {shown:>9} {size:>5}  "
                      f"{r.agent or ('—' if not r.error else r.error[:60])}")
     t = totals
     lines += [
@@ -230,6 +236,8 @@ def table(results: list[TaskResult], totals: dict[str, Any], label: str) -> str:
         f"geomean {t['geomean_speedup']:.2f}× · mean {t['mean_speedup']:.2f}× · "
         f"≥2× {t['pct_2x']:.1f}% · improved {t['improved']} · wrong edits {t['wrong_edits']} · "
         f"wall {t['wall_s']:.0f} s",
+        f"shipped edits: median {t['median_lines_changed']:g} lines changed, largest "
+        f"{t['max_lines_changed']}",
         f"candidates {t['candidates']} · ran {t['candidates_valid_pct']:.1f}% · "
         f"correct {t['candidates_correct_pct']:.1f}% · unsafe {t['candidates_unsafe']}",
         "agent hits (faster verdicts): " + (", ".join(

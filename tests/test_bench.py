@@ -66,6 +66,10 @@ def test_bench_reports_the_lessonl_table(tmp_path: Path) -> None:
     assert totals["geomean_speedup"] > 2 and totals["pct_2x"] == 50.0
     tasks = {t["task"]: t for t in report["tasks"]}
     assert tasks["t1_fib"]["improved"] and not tasks["t2_total"]["improved"]
+    # The shipped edit's size: lines removed plus added.
+    assert tasks["t1_fib"]["lines_changed"] > 0 and tasks["t2_total"]["lines_changed"] == 0
+    assert totals["max_lines_changed"] == totals["median_lines_changed"] == \
+        tasks["t1_fib"]["lines_changed"]
     # The suite's files are inputs, never outputs.
     assert (folder / "t1_fib.py").read_text() == FIB
 
@@ -76,6 +80,7 @@ def test_bench_table_and_plot(tmp_path: Path) -> None:
     done = bench(str(folder), "--rounds", "1", "--plot", str(picture))
     assert done.returncode == 0, done.stderr
     assert "lessons on" in done.stdout and "wrong edits 0" in done.stdout
+    assert re.search(r"shipped edits: median \d+ lines changed, largest \d+", done.stdout)
     assert re.search(r"lessons in prompts by round: r1 \d+ in \d+ prompts", done.stdout)
     assert "agent hits (faster verdicts): linear-recurrence 1, memoize 1" in done.stdout
     assert picture.read_bytes().startswith(b"\x89PNG") and picture.stat().st_size > 5000
