@@ -32,6 +32,8 @@ final-results/ChatGPT/HumanEval/ChatGPT-CoT-Python3-0-1.jsonl"
         --json /tmp/soundness-before.json    # ~45 min on 2 busy cores
     python benchmarks/soundness.py ... --per-task 1 --sample 80 --json /tmp/soundness-after.json
     python benchmarks/soundness.py --diff /tmp/soundness-before.json /tmp/soundness-after.json
+    python benchmarks/soundness.py ... --confirm /tmp/soundness-after.json  # a run saved
+                                                  # before failing inputs were kept
 
 `...` is the --enamel and --llm-source arguments of the first command (without
 --limit-tasks). --limit-tasks N takes the first N tasks of each suite; --sample N verifies at
@@ -41,7 +43,10 @@ difference), `wrong→faster` those it would ship, `correct→incorrect` correct
 `refused` candidates the CLI stopped before a verdict (no inputs found, or the original itself
 failed: the same for every candidate of that task, so run once per task and configuration).
 --diff scores both runs with the after run's ground truth (an input near its time cap may be
-kept in one build and not the other).
+kept in one build and not the other). A correct candidate judged incorrect has its failing
+input replayed outside lesson_lsp (soundness/confirm.py): where the original and the candidate
+really differ on it, the ground truth lacked that input, and the table counts it under `…shown
+wrong`, not `correct→incorrect`.
 
 The lesson_lsp that verifies is the one `python -m lesson_lsp.cli` imports here: PYTHONPATH
 pointing at another checkout measures that one (its path and commit are printed and saved).
@@ -61,7 +66,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from soundness import corpus, ground_truth, mutants, report
+from soundness import confirm, corpus, ground_truth, mutants, report
 from soundness.corpus import Candidate, Task
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -184,11 +189,13 @@ def verify(task: Task, cand: Candidate, config: str, work: Path, env: dict[str, 
     try:
         done = subprocess.run(argv, cwd=folder, env=env, capture_output=True, text=True,
                               timeout=1200, check=False)
-        verdict, detail = _verdict(done)
+        verdict, detail, found = _verdict(done)
     except subprocess.TimeoutExpired:
-        verdict, detail = "hung", "no verdict within 1200 s"
+        verdict, detail, found = "hung", "no verdict within 1200 s", {}
     return {**_entry(cand, config), "verdict": verdict, "detail": detail,
-            "seconds": round(time.perf_counter() - started, 2)}
+            "seconds": round(time.perf_counter() - started, 2),
+            **{k: found[k] for k in ("failing_input", "found_by", "expected", "actual")
+               if found.get(k)}}
 
 
 def _entry(cand: Candidate, config: str) -> dict[str, Any]:
@@ -196,15 +203,15 @@ def _entry(cand: Candidate, config: str) -> dict[str, Any]:
             "truth": cand.truth, "first": cand.first, "config": config}
 
 
-def _verdict(done: subprocess.CompletedProcess[str]) -> tuple[str, str]:
+def _verdict(done: subprocess.CompletedProcess[str]) -> tuple[str, str, dict[str, Any]]:
     if done.returncode == 0:
         try:
             found = json.loads(done.stdout)
-            return str(found["verdict"]), str(found.get("detail", ""))
+            return str(found["verdict"]), str(found.get("detail", "")), dict(found)
         except (ValueError, KeyError):
             pass
     why = (done.stderr.strip().splitlines() or ["?"])[-1]
-    return ("refused" if done.returncode == 2 else "crashed"), why[:400]
+    return ("refused" if done.returncode == 2 else "crashed"), why[:400], {}
 
 
 def run_all(tasks: dict[str, Task], found: list[Candidate], configs: list[str], work: Path,
@@ -248,6 +255,29 @@ def sample(found: list[Candidate], most: int | None) -> list[Candidate]:
 
 # --- main ----------------------------------------------------------------------------------------
 
+def confirm_saved(args: argparse.Namespace) -> int:
+    """--confirm: a run saved before the failing inputs were kept gets them by one more verify
+    of those few candidates (with the lesson_lsp this process finds), then the replay."""
+    saved = json.loads(args.confirm.read_text(encoding="utf-8"))
+    tasks = {t.name: t for t in load_tasks(args)}
+    env = corpus.lsp_env(args.work)
+    cands = {c["key"]: Candidate(**{k: v for k, v in c.items() if k != "key"})
+             for c in saved["candidates"]}
+    for n, result in enumerate(saved["results"]):
+        if result["truth"] == "correct" and result["verdict"] == "incorrect" and \
+                "failing_input" not in result:
+            again = verify(tasks[result["task"]], cands[result["key"]], result["config"],
+                           args.work, env)
+            if again["verdict"] == "incorrect":
+                saved["results"][n] = {**again, "seconds": result["seconds"]}
+    confirm.confirm(saved["results"], tasks, {k: c.source for k, c in cands.items()})
+    saved["table"] = report.table(saved["results"], args.configs)
+    args.confirm.write_text(json.dumps(saved, indent=1, default=str) + "\n", encoding="utf-8")
+    report.print_table(saved["table"])
+    report.print_accepted(saved["results"])
+    return 0
+
+
 def parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--enamel", type=Path, help="q-rz/enamel: a checkout or a bare git dir")
@@ -271,6 +301,10 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--corpus-only", action="store_true",
                         help="build and judge the candidates (cached), verify none")
     parser.add_argument("--json", type=Path, metavar="OUT", help="save everything")
+    parser.add_argument("--confirm", type=Path, metavar="SAVED",
+                        help="replay the failing inputs of a saved run's correct candidates "
+                             "judged incorrect (verifying again those saved without one), "
+                             "save it back and print its table")
     parser.add_argument("--diff", nargs=2, type=Path, metavar=("BEFORE", "AFTER"),
                         help="compare two --json files and stop")
     args = parser.parse_args(argv)
@@ -288,6 +322,8 @@ def main(argv: list[str] | None = None) -> int:
         before, after = (json.loads(p.read_text(encoding="utf-8")) for p in args.diff)
         report.print_diff(before, after)
         return 0
+    if args.confirm:
+        return confirm_saved(args)
     started = time.perf_counter()
     env = corpus.lsp_env(args.work)
     version = lesson_lsp_version(env)
@@ -307,6 +343,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.corpus_only:
         return 0
     results = run_all(by_name, found, args.configs, args.work, env)
+    confirm.confirm(results, by_name, {c.key: c.source for c in found})
     rows = report.table(results, args.configs)
     print(f"verified with lesson_lsp at {version['path']} ({version['commit']})")
     report.print_table(rows)

@@ -85,4 +85,24 @@ def test_table_counts(tmp_path: Path, soundness: ModuleType, monkeypatch: pytest
     assert "return sum(xs)" not in mutant["source"] and mutant["first"]["label"] == "hidden"
     assert saved["tasks"]["tiny"]["by_source"]["hidden"] == 3
     printed = capsys.readouterr().out
-    assert "wrong but accepted: 0" in printed and "correct but judged incorrect: 0" in printed
+    assert "wrong but accepted: 0" in printed
+    assert "correct by the ground truth but judged incorrect: 0" in printed
+
+
+def test_a_failing_input_is_replayed_outside_lesson_lsp(tmp_path: Path,
+                                                        soundness: ModuleType) -> None:
+    """A correct candidate judged incorrect counts as a false alarm only when its failing
+    input, replayed by the ground-truth worker, shows no difference."""
+    (tmp_path / "tiny.py").write_text(TASK, encoding="utf-8")
+    task = sys.modules["soundness.corpus"].Task("tiny", tmp_path / "tiny.py", "total", "tasks")
+    # Wrong only on lists of seven: the ground truth may lack one, the harness may find one.
+    source = "def total(xs):\n    return 0 if len(xs) == 7 else sum(xs)\n"
+    results = [{"key": "k", "task": "tiny", "truth": "correct", "verdict": "incorrect",
+                "failing_input": shown} for shown in
+               ("[[1, 2, 3, 4, 5, 6, 7]]", "[[1, 2]]", "[[1, 2, …]]")]
+    sys.modules["soundness.confirm"].confirm(results, {"tiny": task}, {"k": source})
+    assert [r["confirmed"] for r in results] == [True, False, None]
+    assert "returns 28" in results[0]["replay"] and "returns 0" in results[0]["replay"]
+    rows = sys.modules["soundness.report"].table(
+        [{**r, "config": "none", "kind": "expert", "seconds": 1.0} for r in results], ["none"])
+    assert rows[-1]["c_shown"] == 1 and rows[-1]["c_incorrect"] == 2

@@ -273,6 +273,25 @@ def judge(job: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
+def replay(job: dict[str, Any]) -> dict[str, Any]:
+    """The original and the candidate on one input (an `incorrect` verdict's failing input),
+    each twice, in this process: whether they differ, as the ground truth would judge it."""
+    args = pickle.loads(bytes.fromhex(job["args"]))
+    original = resolve(load(job["task"]), job["qualname"])
+    expected = [call(original, pickle.loads(pickle.dumps(args)), job["cap_s"])[0]
+                for _ in range(2)]
+    try:
+        with capped(30.0), contextlib.redirect_stdout(io.StringIO()):
+            candidate = resolve(load(job["task"], job["text"]), job["qualname"])
+    except BaseException as exc:
+        return {"differs": True, "expected": show(expected[0]), "actual": repr(exc)[:300]}
+    actual = [call(candidate, pickle.loads(pickle.dumps(args)), job["cap_s"])[0]
+              for _ in range(2)]
+    steady = same(expected[0], expected[1]) and same(actual[0], actual[1])
+    return {"differs": steady and not same(expected[0], actual[0]), "steady": steady,
+            "expected": show(expected[0], True)[:300], "actual": show(actual[0], True)[:300]}
+
+
 def main() -> int:
     mode, job_path = sys.argv[1], sys.argv[2]
     job = json.load(open(job_path, encoding="utf-8"))
@@ -285,7 +304,7 @@ def main() -> int:
         with open(job["out"], "wb") as handle:
             pickle.dump(build(job), handle)
         return 0
-    result = judge(job)
+    result = judge(job) if mode == "judge" else replay(job)
     with open(job["out"], "w", encoding="utf-8") as handle:
         json.dump(result, handle)
     return 0

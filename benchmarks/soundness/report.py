@@ -9,10 +9,11 @@ from typing import Any
 
 EQUIVALENT = ("faster", "not-faster")  # the harness found no difference
 KINDS = ("expert", "rule", "mutant", "llm")
-COLUMNS = ("cands", "wrong", "w_equiv", "w_faster", "correct", "c_incorrect", "refused",
-           "median_s")
+COLUMNS = ("cands", "wrong", "w_equiv", "w_faster", "correct", "c_incorrect", "c_shown",
+           "refused", "median_s")
 TITLES = {"cands": "cands", "wrong": "wrong", "w_equiv": "wrong→equiv",
           "w_faster": "wrong→faster", "correct": "correct", "c_incorrect": "correct→incorrect",
+          "c_shown": "…shown wrong",
           "refused": "refused", "median_s": "median s"}
 
 
@@ -27,7 +28,12 @@ def row(config: str, kind: str, results: list[dict[str, Any]]) -> dict[str, Any]
         "w_equiv": sum(r["verdict"] in EQUIVALENT for r in wrong),
         "w_faster": sum(r["verdict"] == "faster" for r in wrong),
         "correct": len(correct),
-        "c_incorrect": sum(r["verdict"] == "incorrect" for r in correct),
+        # A correct candidate judged incorrect whose failing input, replayed outside
+        # lesson_lsp, shows a real difference: the ground truth lacked that input.
+        "c_incorrect": sum(r["verdict"] == "incorrect" and not r.get("confirmed")
+                           for r in correct),
+        "c_shown": sum(r["verdict"] == "incorrect" and bool(r.get("confirmed"))
+                       for r in correct),
         "refused": len(results) - len(ran),
         "median_s": round(statistics.median([r["seconds"] for r in ran]), 2) if ran else 0.0,
         "verdicts": _count(r["verdict"] for r in results),
@@ -82,9 +88,14 @@ def print_accepted(results: list[dict[str, Any]]) -> None:
               f"      expected {first.get('expected', '?')[:120]}; got "
               f"{first.get('actual', '?')[:120]}")
     refused = [r for r in results if r["truth"] == "correct" and r["verdict"] == "incorrect"]
-    print(f"\ncorrect but judged incorrect: {len(refused)}")
+    print(f"\ncorrect by the ground truth but judged incorrect: {len(refused)} (replayed outside "
+          f"lesson_lsp: {sum(bool(r.get('confirmed')) for r in refused)} differ there, "
+          f"{sum(r.get('confirmed') is False for r in refused)} do not)")
     for r in refused:
-        print(f"  [{r['config']}] {r['task']} {r['kind']}: {r['origin']}: {r['detail'][:160]}")
+        state = {True: "a real difference", False: "NO difference: a false alarm",
+                 None: "not replayed"}[r.get("confirmed")]
+        print(f"  [{r['config']}] {r['task']} {r['kind']}: {r['origin']}: {r['detail'][:160]}\n"
+              f"      on {r.get('failing_input', '?')[:100]}: {state}; {r.get('replay', '')[:200]}")
 
 
 def print_diff(before: dict[str, Any], after: dict[str, Any]) -> None:
@@ -110,9 +121,11 @@ def print_diff(before: dict[str, Any], after: dict[str, Any]) -> None:
         cells = "".join(f"{str(o.get(c, '-')) + ' → ' + str(r[c]):>18}" for c in COLUMNS)
         print(f"{r['config']:<7} {r['kind']:<7}{cells}")
     was = {(v["key"], v["config"]): v for v in rescored}
-    worse = [v for v in after["results"] if v["truth"] == "correct" and v["verdict"] ==
+    newly = [v for v in after["results"] if v["truth"] == "correct" and v["verdict"] ==
              "incorrect" and was.get((v["key"], v["config"]), {}).get("verdict") != "incorrect"]
-    print(f"\ncorrect, newly judged incorrect: {len(worse)}")
+    worse = [v for v in newly if not v.get("confirmed")]
+    print(f"\ncorrect, newly judged incorrect: {len(worse)} (and {len(newly) - len(worse)} "
+          "whose failing input, replayed outside lesson_lsp, shows a real difference)")
     for v in worse:
         print(f"  [{v['config']}] {v['task']} {v['kind']}: {v['origin']}: {v['detail'][:160]}")
     fixed = [v for v in after["results"] if v["truth"] == "wrong" and v["verdict"] not in
