@@ -1,8 +1,9 @@
-"""`lesson-lsp serve | optimize | verify | trace | lessons | bench`: the arguments.
+"""`lesson-lsp serve | optimize | verify | trace | compare | lessons | bench`: the arguments.
 
 Exit codes: 0 when a run completed (improved or not) or a verdict was reached, 2 on bad input
-with a one-line reason on stderr. Each command's module is imported when it runs: `serve` is
-started with every editor window and must not wait for the team's imports.
+with a one-line reason on stderr (`compare`: 1 when the workload's output changed). Each
+command's module is imported when it runs: `serve` is started with every editor window and must
+not wait for the team's imports.
 """
 
 from __future__ import annotations
@@ -34,8 +35,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def _run(name: str, args: argparse.Namespace) -> int:
-    """`commands.cmd_<name>` (`tracing.command.cmd_trace`), imported now."""
-    module = "lesson_lsp.tracing.command" if name == "trace" else "lesson_lsp.commands"
+    """`commands.cmd_<name>` (`tracing.command.cmd_trace`, `workload_compare.command.
+    cmd_compare`), imported now."""
+    module = {"trace": "lesson_lsp.tracing.command",
+              "compare": "lesson_lsp.workload_compare.command"}.get(name, "lesson_lsp.commands")
     commands = importlib.import_module(module)
     return int(getattr(commands, f"cmd_{name}")(args))
 
@@ -67,6 +70,9 @@ def parser() -> argparse.ArgumentParser:
                           "virtualenv, then .venv/venv in the project, then lesson-lsp's own)")
     opt.add_argument("--rounds", type=int)
     opt.add_argument("--apply", action="store_true", help="write the file when verified")
+    opt.add_argument("--no-compare", action="store_true",
+                     help="with --hot N --apply: do not end with `lesson-lsp compare` on the "
+                          "traced workload")
     opt.add_argument("--json", action="store_true")
     opt.add_argument("--record", metavar="FILE.jsonl",
                      help="record every exchange with the LLM endpoint (no headers, no keys)")
@@ -113,6 +119,22 @@ def parser() -> argparse.ArgumentParser:
     tra.add_argument("--python", metavar="PYTHON", help="the project's interpreter")
     tra.add_argument("workload", nargs=argparse.REMAINDER, metavar="-- COMMAND")
     tra.set_defaults(func="trace")
+
+    com = sub.add_parser("compare", help="run a workload on the code before the edits (git HEAD, "
+                                         "else what --apply replaced) and as it is now: "
+                                         "times, their ratio, same output? (-- COMMAND ARGS...)")
+    com.add_argument("--runs", type=int, default=5, metavar="N",
+                     help="timed runs of each side, interleaved (default: 5; one warm-up pair "
+                          "comes first)")
+    com.add_argument("--base", metavar="REF",
+                     help="the git commit (branch, tag) that is \"before\" (default: HEAD)")
+    com.add_argument("--json", action="store_true")
+    com.add_argument("--timeout", type=float, metavar="S",
+                     help="stop a run after S seconds, and the comparison with it (default: "
+                          "the `trace_timeout_s` setting, 600)")
+    com.add_argument("--python", metavar="PYTHON", help="the project's interpreter")
+    com.add_argument("workload", nargs=argparse.REMAINDER, metavar="-- COMMAND")
+    com.set_defaults(func="compare")
 
     les = sub.add_parser("lessons", help="list, search or prune the lesson bank")
     les.add_argument("--project", default=".",

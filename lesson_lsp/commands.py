@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from lesson_lsp import sourcefile
+from lesson_lsp import applied, sourcefile
 from lesson_lsp.candidate import Candidate, to_column0
 from lesson_lsp.cli import UsageError
 from lesson_lsp.config import Config, ConfigError, load
@@ -99,11 +99,21 @@ def optimize_one(file: SourceFile, span: FunctionSpan, args: argparse.Namespace,
         print(f"lesson-lsp: note: {notice}", file=sys.stderr)
     if args.apply and run.plan is not None:
         try:
-            file.write(run.plan.text)  # exactly the text the harness verified, in its bytes
+            written = file.write(run.plan.text)  # exactly the text the harness verified
         except SourceFileError as exc:
             raise UsageError(str(exc)) from exc
+        _remember(config.root or file.path.parent, file, written)
         return run, True
     return run, False
+
+
+def _remember(root: str | Path, file: SourceFile, written: bytes) -> None:
+    """Keep the bytes `--apply` replaced, for `lesson-lsp compare` in a project without git."""
+    try:
+        applied.remember(root, file.path, file.raw, written)
+    except OSError as exc:
+        print(f"lesson-lsp: note: could not record the replaced bytes of {file.path} for "
+              f"`lesson-lsp compare`: {exc}", file=sys.stderr)
 
 
 def cmd_optimize(args: argparse.Namespace) -> int:
