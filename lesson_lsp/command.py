@@ -109,6 +109,7 @@ async def _optimize(ls: LessonServer, uri: str, source: str, optimized_version: 
     for notice in run.result.notices:
         ls.tell(lsp.MessageType.Warning, f"Lesson team: {notice}")
     summary = {"improved": run.improved, "speedup": run.speedup, "function": span.qualname,
+               "lines_changed": run.lines_changed(),
                "lessons": [x.text for x in run.result.lessons]}  # banked before this answer
     if not run.improved:
         lessons = "\n".join(run.lesson_lines()[:2])
