@@ -29,6 +29,7 @@ class Baseline:
     timed_on: str = ""  # what the timing is based on, for the user (see `scale.describe`)
     checked_on: dict[str, int] = field(default_factory=dict)  # check inputs per source
     cold_each: list[float] = field(default_factory=list)  # the original's seconds per input
+    awaited: bool = False  # an async original: each timed call was awaited to completion
 
 
 def _isolation() -> str:
@@ -56,6 +57,7 @@ class Verdict:
     checked_on: dict[str, Any] = field(default_factory=dict)
     coverage: dict[str, Any] = field(default_factory=dict)
     found_by: str = ""  # what found the failing input of an `incorrect` verdict
+    timed_on: str = ""  # a timed verdict: what the timing was based on (`Baseline.timed_on`)
 
     def as_dict(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items()}

@@ -130,6 +130,8 @@ class Harness:
             "generated from type hints" if spec.hypothesis else
             scale.AS_CALLED if spec.workload else "from a named generator")
         base.timed_on = scale.describe(shown, per_call, found, origin)
+        if base.awaited:
+            base.timed_on += AWAITED
         self.baseline_ = base
         return base
 
@@ -191,7 +193,8 @@ class Harness:
                                          for r in (first, second, prof, solo))),
             inputs_from=str(first.payload.get("inputs_from", "")),
             checked_on=dict(first.payload.get("checked_on", {})),
-            cold_each=[float(x) for x in first.payload["cold_s"]])
+            cold_each=[float(x) for x in first.payload["cold_s"]],
+            awaited=bool(solo.payload.get("awaited")))
 
     def _refusal(self, what: str, detail: str) -> HarnessError:
         """The original failed: the cause, then what the user can do about it."""
@@ -348,6 +351,7 @@ class Harness:
             candidate_s=summary.candidate_s, original_spread=summary.original_spread,
             candidate_spread=summary.candidate_spread, noise=summary.noise,
             detail=f"{speedup:.2f}× (needs ≥ {floor:.2f}× to count){capped}",
+            timed_on=base.timed_on,
         )
 
     async def profile(self, candidate: Candidate) -> str:
@@ -382,6 +386,11 @@ class Harness:
             if found is not None and not verdict.checked_on:
                 verdict.checked_on, verdict.coverage = found.checked_on, found.coverage
         return verdict
+
+
+# How an async original's time was taken (the worker's `Sampler`), after `scale.describe`'s text.
+AWAITED = ("; each call awaited to completion on an event loop made per sample (loop creation "
+           "not timed)")
 
 
 def sha256(text: str) -> str:

@@ -34,7 +34,7 @@ from lesson_lsp.harness.calls import (
     one_line,
     seed,
 )
-from lesson_lsp.harness.encode import encode
+from lesson_lsp.harness.encode import GENERATOR_CAP, encode
 from lesson_lsp.harness.loading import load_module
 from lesson_lsp.harness.profile import profile
 
@@ -67,6 +67,8 @@ def check(target: Any, calls: list[tuple[tuple, dict]], job: dict[str, Any],
     caps = job.get("caps") or []
     outcomes = []
     cold = []
+    with guard.acting(actor):
+        declared = async_kind(target)
     for index, call in enumerate(calls):
         cap = float(caps[index]) if index < len(caps) else 0.0
         # A Fresh call's arguments are made twice: once to look at, once to call with.
@@ -76,15 +78,16 @@ def check(target: Any, calls: list[tuple[tuple, dict]], job: dict[str, Any],
         before = (encode(list(seen[0])), encode(seen[1]))
         seed(job)
         printed = io.StringIO()
+        # An `async def`'s event loop is made before the clock starts (closing it is timed).
+        loop = new_loop() if declared else None
         start = _clock()
         try:
             with differential.Timer(cap):
                 with contextlib.redirect_stdout(printed), guard.acting(actor):
                     value = target(*args_copy, **kwargs_copy)
-                    if inspect.iscoroutine(value):
-                        import asyncio
-
-                        value = asyncio.run(value)
+                    if type(value) is _coroutine_type or type(value) is _asyncgen_type:
+                        given, loop = loop, None
+                        value = settle(value, given)
                 elapsed = _clock() - start
                 outcome: dict[str, Any] = {"ret": encode(value)}
         except differential.OverCap:
@@ -93,6 +96,9 @@ def check(target: Any, calls: list[tuple[tuple, dict]], job: dict[str, Any],
         except BaseException as exc:
             elapsed = _clock() - start
             outcome = {"exc": [type(exc).__name__, str(exc)[:500]]}
+        finally:
+            if loop is not None:  # made, and not used: the call raised before it returned
+                finish_loop(loop)
         cold.append(elapsed)
         outcome["out"] = printed.getvalue()[:PRINT_CAP]
         outcome["args"] = encode(list(args_copy))
@@ -102,9 +108,119 @@ def check(target: Any, calls: list[tuple[tuple, dict]], job: dict[str, Any],
     return {"outcomes": outcomes, "cold_s": cold}
 
 
+# --------------------------------------------------------------------------- async targets
+
+
+_coroutine_type = types.CoroutineType
+_asyncgen_type = types.AsyncGeneratorType
+COROUTINE, ASYNCGEN = "coroutine", "asyncgen"
+
+
+def async_kind(target: Any) -> str:
+    """COROUTINE when calling `target` makes a coroutine (an `async def`, also under decorators
+    that keep `__wrapped__`), ASYNCGEN for an async generator function, else "". A sync wrapper
+    that returns one is only found by calling it (`Sampler` looks at its first pass)."""
+    try:
+        inner = inspect.unwrap(target)
+    except Exception:  # a cycle of __wrapped__, an attribute that raises
+        inner = target
+    for function in (target, inner):
+        try:
+            if inspect.iscoroutinefunction(function):
+                return COROUTINE
+            if inspect.isasyncgenfunction(function):
+                return ASYNCGEN
+        except Exception:
+            pass
+    return ""
+
+
+def new_loop() -> Any:
+    """An event loop of its own, set as the current one, as `asyncio.run` makes it."""
+    import asyncio
+
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    return loop
+
+
+def finish_loop(loop: Any, clean: bool = True) -> None:
+    """Close `loop` as `asyncio.run` does: cancel the tasks left, finish async generators and
+    the default executor. Not `clean` (a timer stopped the call): only close it, since the
+    tasks left may be what overran."""
+    import asyncio
+
+    try:
+        if clean and not loop.is_closed():
+            left = asyncio.all_tasks(loop)
+            for task in left:
+                task.cancel()
+            if left:
+                loop.run_until_complete(asyncio.gather(*left, return_exceptions=True))
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.run_until_complete(loop.shutdown_default_executor())
+    except Exception:
+        pass
+    finally:
+        asyncio.set_event_loop(None)
+        loop.close()
+
+
+async def drain(values: Any) -> None:
+    """Run an async generator to its end, as a generator is run to its end when timed."""
+    async for _ in values:
+        pass
+
+
+async def collect(values: Any, cap: int) -> list[Any]:
+    """The first `cap` items of an async generator."""
+    items: list[Any] = []
+    async for item in values:
+        items.append(item)
+        if len(items) >= cap:
+            break
+    return items
+
+
+def settle(value: Any, loop: Any = None) -> Any:
+    """What awaiting a call's coroutine gives, on `loop` (or one made now), closed after. An
+    async generator gives an iterator over its items, which `encode` describes like a
+    generator's (GENERATOR_CAP items, then ["more"])."""
+    own = loop if loop is not None else new_loop()
+    clean = False
+    try:
+        if type(value) is _coroutine_type:
+            result = own.run_until_complete(value)
+        else:
+            result = iter(own.run_until_complete(collect(value, GENERATOR_CAP + 1)))
+        clean = True
+        return result
+    except Exception:
+        clean = True
+        raise
+    finally:
+        finish_loop(own, clean)
+
+
+class _Async(BaseException):
+    """Raised in a first pass whose call returned a coroutine or an async generator (a sync
+    wrapper around an async function): the pass is made again, awaiting them."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(kind)
+        self.kind = kind
+
+
+# --------------------------------------------------------------------------- timing
+
+
 class Sampler:
     """Times `loops` passes of one callable over every input, on argument copies made beforehand
-    so that copying is not timed and in-place mutation starts from the same state each pass."""
+    so that copying is not timed and in-place mutation starts from the same state each pass.
+
+    An async target's calls are awaited to completion, each pass on an event loop made before
+    the clock starts and closed after it stops (`kind` says which, found once: from the
+    target's definition, else from what its first pass returned)."""
 
     def __init__(self, target: Any, calls: list[tuple[tuple, dict]], reuse: bool,
                  actor: str | None = None) -> None:
@@ -114,6 +230,9 @@ class Sampler:
         self.loops = 1
         self.timed = 0.0
         self.copy_s = 0.0  # making one pass's argument copies (not timed, but it takes time)
+        with guard.acting(actor):
+            self.kind = async_kind(target)
+        self.probing = not self.kind  # the first pass looks at what the calls return
 
     def run(self, loops: int) -> float:
         calls, target = self.calls, self.target
@@ -121,6 +240,15 @@ class Sampler:
         batches = [calls] * loops if self.reusable else [fresh_copy(calls)
                                                          for _ in range(loops)]
         self.copy_s = max(self.copy_s, (_clock() - copying) / loops)
+        if self.kind or self.probing:  # once per run: the sync loop below stays as it was
+            try:
+                elapsed = self._awaited(batches) if self.kind else self._probed(batches)
+            except _Async as found:
+                self.kind, self.probing = found.kind, False
+                return self.run(loops)
+            self.probing = False
+            self.timed += elapsed
+            return elapsed
         gc_was = gc.isenabled()
         gc.disable()
         try:
@@ -142,6 +270,72 @@ class Sampler:
         self.timed += elapsed
         return elapsed
 
+    def _probed(self, batches: list[Any]) -> float:
+        """The sync loop, looking at each value: a coroutine or an async generator stops the
+        pass (closed, never run) with `_Async`."""
+        target = self.target
+        gc_was = gc.isenabled()
+        gc.disable()
+        try:
+            with guard.acting(self.actor):
+                start = _clock()
+                for batch in batches:
+                    for args, kwargs in batch:
+                        try:
+                            value = target(*args, **kwargs)
+                            kind = value.__class__
+                            if kind is _generator_type:
+                                for _ in value:
+                                    pass
+                            elif kind is _coroutine_type:
+                                value.close()
+                                raise _Async(COROUTINE)
+                            elif kind is _asyncgen_type:
+                                raise _Async(ASYNCGEN)
+                        except Exception:
+                            pass
+                elapsed = _clock() - start
+        finally:
+            if gc_was:
+                gc.enable()
+        return elapsed
+
+    def _awaited(self, batches: list[Any]) -> float:
+        """One sample of an async target: each call's coroutine run to completion (an async
+        generator drained) on an event loop made for the sample, outside the clock."""
+        target = self.target
+        loop = new_loop()
+        complete = loop.run_until_complete
+        clean = False
+        gc_was = gc.isenabled()
+        gc.disable()
+        try:
+            with guard.acting(self.actor):
+                try:
+                    start = _clock()
+                    for batch in batches:
+                        for args, kwargs in batch:
+                            try:
+                                value = target(*args, **kwargs)
+                                kind = value.__class__
+                                if kind is _coroutine_type:
+                                    complete(value)
+                                elif kind is _asyncgen_type:
+                                    complete(drain(value))
+                                elif kind is _generator_type:
+                                    for _ in value:
+                                        pass
+                            except Exception:
+                                pass
+                    elapsed = _clock() - start
+                    clean = True
+                finally:
+                    finish_loop(loop, clean)  # the tasks left are the actor's
+        finally:
+            if gc_was:
+                gc.enable()
+        return elapsed
+
     def calibrate(self, first: float, min_sample: float, deadline: float) -> None:
         """Find the loop count that makes one sample last at least `min_sample` seconds."""
         elapsed = first
@@ -157,6 +351,21 @@ class Sampler:
 
 def _noop(*args: Any, **kwargs: Any) -> None:
     return None
+
+
+async def _async_noop(*args: Any, **kwargs: Any) -> None:
+    return None
+
+
+async def _async_gen_noop(*args: Any, **kwargs: Any) -> Any:
+    return
+    yield  # an async generator that yields nothing
+
+
+# The no-op whose timing loop costs what the target's does, its call aside: awaited on an event
+# loop for an async target.
+_NOOPS: dict[str, Callable[..., Any]] = {"": _noop, COROUTINE: _async_noop,
+                                         ASYNCGEN: _async_gen_noop}
 
 
 def measure(target: Any, calls: list[tuple[tuple, dict]], job: dict[str, Any],
@@ -179,8 +388,12 @@ def measure(target: Any, calls: list[tuple[tuple, dict]], job: dict[str, Any],
     firsts = [s.run(1) for s in samplers]  # a fresh process's first calls: nothing remembered
     for sampler, first in zip(samplers, firsts):
         sampler.calibrate(first, min_sample, deadline)
-    noop = Sampler(_noop, calls, reuse)
-    overheads = [min(noop.run(s.loops) for _ in range(3)) for s in samplers]
+    noops: dict[str, Sampler] = {}
+    for sampler in samplers:
+        if sampler.kind not in noops:
+            noops[sampler.kind] = Sampler(_NOOPS[sampler.kind], calls, reuse)
+            noops[sampler.kind].probing = False  # a no-op returns nothing to look at
+    overheads = [min(noops[s.kind].run(s.loops) for _ in range(3)) for s in samplers]
     series: list[list[float]] = [[] for _ in samplers]
     for i in range(wanted):
         if _clock() > deadline and i:
@@ -195,9 +408,12 @@ def measure(target: Any, calls: list[tuple[tuple, dict]], job: dict[str, Any],
         samplers.reverse()
     result: dict[str, Any] = {"samples": series[0], "first_pass_s": firsts[0],
                               "loops": samplers[0].loops,
-                              "timed_s": sum(s.timed for s in samplers) + noop.timed}
+                              "timed_s": sum(s.timed for s in samplers) + sum(
+                                  n.timed for n in noops.values()),
+                              "awaited": bool(samplers[0].kind)}
     if partner is not None:
-        result.update(partner_samples=series[1], partner_first_pass_s=firsts[1])
+        result.update(partner_samples=series[1], partner_first_pass_s=firsts[1],
+                      partner_awaited=bool(samplers[1].kind))
     return result
 
 
@@ -237,8 +453,43 @@ def _immutable(value: Any, depth: int = 0) -> bool:
 
 def _profile(target: Any, calls: list[tuple[tuple, dict]], job: dict[str, Any]
              ) -> dict[str, Any]:
-    with guard.acting(_actor(job)):
-        return profile(target, calls, job)
+    actor = _actor(job)
+    with guard.acting(actor):
+        kind = async_kind(target)
+    awaiting = _Awaiting(target, kind)  # an `async def`'s loop made before the actor acts
+    try:
+        with guard.acting(actor):
+            return profile(awaiting.call, calls, job)
+    finally:
+        awaiting.close()
+
+
+class _Awaiting:
+    """`target` as a plain callable for the profiler: a coroutine it returns is run to
+    completion (an async generator drained) on one event loop, made beforehand for an `async
+    def` (on the first coroutine for a sync wrapper). `call.__wrapped__` is `target`, so the
+    line profile finds the target's own code; cProfile leaves out lesson_lsp's frames."""
+
+    def __init__(self, target: Any, kind: str) -> None:
+        self.loop: Any = new_loop() if kind else None
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            value = target(*args, **kwargs)
+            made = type(value)
+            if made is not _coroutine_type and made is not _asyncgen_type:
+                return value
+            if self.loop is None:
+                self.loop = new_loop()
+            if made is _coroutine_type:
+                return self.loop.run_until_complete(value)
+            return self.loop.run_until_complete(drain(value))
+
+        call.__wrapped__ = target  # type: ignore[attr-defined]
+        self.call = call
+
+    def close(self) -> None:
+        if self.loop is not None:
+            finish_loop(self.loop)
 
 
 class _TooSlow(BaseException):
