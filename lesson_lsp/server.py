@@ -1,6 +1,7 @@
 """The language server: the "Optimize with lesson team" code action, hover, the command that
 runs the team (`command.py`), code lenses on the functions a workload trace found hot
-(`lenses.py`) and the command that traces a workload (`trace_command.py`).
+(`lenses.py`), the command that traces a workload (`trace_command.py`) and the one that runs it
+before and after the edits (`compare_command.py`).
 
 A language server starts with every editor window and is asked for code actions on every cursor
 move, so this module imports only what those need: pygls and lsprotocol, then tree-sitter with
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 COMMAND = "lesson-lsp.optimize"
 TRACE = "lesson-lsp.trace"
+COMPARE = "lesson-lsp.compare"
 TITLE = "Optimize with lesson team"
 CONFIG_FILES = ("pyproject.toml",)
 log = logging.getLogger("lesson_lsp")
@@ -242,6 +244,13 @@ async def trace_command(ls: LessonServer, *args: Any) -> dict[str, Any] | None:
     from lesson_lsp import trace_command  # the tracer loads when it runs, not with the server
 
     return await trace_command.trace_command(ls, *args)
+
+
+@server.command(COMPARE)
+async def compare_command(ls: LessonServer, *args: Any) -> dict[str, Any] | None:
+    from lesson_lsp import compare_command  # loads when it runs, not with the server
+
+    return await compare_command.compare_command(ls, *args)
 
 
 @server.feature(lsp.TEXT_DOCUMENT_CODE_LENS, lsp.CodeLensOptions(resolve_provider=False))

@@ -82,7 +82,7 @@ def output_file(root: Path) -> Path:
     return folder(root) / "output.log"
 
 
-def _project(ls: LessonServer, uri: str | None) -> tuple[Path, str, float]:
+def project(ls: LessonServer, uri: str | None) -> tuple[Path, str, float]:
     """The project root (of `uri`, else of the workspace), the Python that runs it and the
     workload's time limit."""
     path = to_fs_path(uri) if uri else ls.workspace.root_path
@@ -125,7 +125,7 @@ async def _trace(ls: LessonServer, command: list[str], uri: str | None) -> dict[
     progress = WorkProgress(ls, task)
     root = ""
     try:
-        found_root, python, timeout_s = await asyncio.to_thread(_project, ls, uri)
+        found_root, python, timeout_s = await asyncio.to_thread(project, ls, uri)
         if str(found_root) in _running:
             raise TraceError(f"{found_root} is being traced already; wait for it or cancel it")
         root = str(found_root)
