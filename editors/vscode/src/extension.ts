@@ -1,6 +1,6 @@
 // lesson-lsp for VS Code: a thin client. It starts the server, passes settings, and offers
-// "Lesson team: optimize function at cursor" and "Lesson team: trace workload"; everything else
-// (code lenses on hot functions included) is the server's.
+// "Lesson team: optimize function at cursor", "Lesson team: trace workload" and "Lesson team:
+// compare workload"; everything else (code lenses on hot functions included) is the server's.
 import * as vscode from "vscode";
 import {
   DidChangeConfigurationNotification, LanguageClient, LanguageClientOptions, ServerOptions,
@@ -8,6 +8,7 @@ import {
 import { pythonEnvironments, PythonEnvironments } from "./python";
 import { findServer } from "./server";
 import { LAUNCH_KEYS, SECTION, serverSettings } from "./settings";
+import { COMPARE_WORKLOAD, compareWorkload } from "./compare";
 import { TRACE_WORKLOAD, traceWorkload } from "./trace";
 
 export const ACTION_TITLE = "Optimize with lesson team";
@@ -100,6 +101,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand("lesson-lsp.optimizeAtCursor", optimizeAtCursor),
     vscode.commands.registerCommand("lesson-lsp.restart", restart),
     vscode.commands.registerCommand(TRACE_WORKLOAD, () => traceWorkload(context)),
+    vscode.commands.registerCommand(COMPARE_WORKLOAD, compareWorkload),
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (!event.affectsConfiguration(SECTION)) {
         return;

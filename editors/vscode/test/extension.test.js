@@ -151,6 +151,7 @@ test("the manifest mirrors the server's settings and offers the command", () => 
   const titles = manifest.contributes.commands.map((c) => c.title);
   assert.ok(titles.includes("Lesson team: optimize function at cursor"));
   assert.ok(titles.includes("Lesson team: trace workload"));
+  assert.ok(titles.includes("Lesson team: compare workload"));
   const properties = manifest.contributes.configuration.properties;
   for (const key of ["path", "serverInterpreter", "interpreter", "rounds", "timeBudgetS",
     "tokenBudget", "lessonsPerPrompt", "restartFrom", "preset", "bank", "team", "harness",
@@ -167,7 +168,8 @@ test("activation starts the server from lesson-lsp.serverInterpreter with the se
   const { extension, vscode, started } = load({ serverInterpreter: python, rounds: 2 });
   await extension.activate(context());
   assert.deepStrictEqual(vscode.calls.commands.sort(),
-    ["lesson-lsp.optimizeAtCursor", "lesson-lsp.restart", "lesson-lsp.traceWorkload"]);
+    ["lesson-lsp.compareWorkload", "lesson-lsp.optimizeAtCursor", "lesson-lsp.restart",
+      "lesson-lsp.traceWorkload"]);
   assert.deepStrictEqual(vscode.calls.channels, ["Lesson team"]);
   assert.deepStrictEqual(vscode.calls.errors, []);
   assert.strictEqual(started.length, 1);
@@ -363,3 +365,20 @@ test("trace workload asks for the command, the last one prefilled, and runs the 
     assert.deepStrictEqual(vscode.calls.executed[1], ["lesson-lsp.trace", { command: "python bench.py" }]);
     assert.strictEqual(ctx.workspaceState.values.get("lesson-lsp.lastTraceCommand"), "python bench.py");
   });
+
+test("compare workload runs the server's compare on the active Python file's project", async () => {
+  const { extension, vscode } = load({ serverInterpreter: lessonPython() });
+  await extension.activate({ subscriptions: [], workspaceState: memento() });
+  const compare = vscode.calls.handlers["lesson-lsp.compareWorkload"];
+  const slow = "file:///work/project/slow.py";
+  vscode.window.activeTextEditor = { document: { languageId: "python",
+    uri: { scheme: "file", toString: () => slow } } };
+  await compare();
+  assert.deepStrictEqual(vscode.calls.executed, [["lesson-lsp.compare", { uri: slow }]]);
+  assert.deepStrictEqual(vscode.calls.inputs, []); // it asks nothing: the last trace's command
+  // Without a Python file open, the server compares the workspace's project.
+  vscode.window.activeTextEditor = { document: { languageId: "markdown",
+    uri: { scheme: "file", toString: () => "file:///work/project/README.md" } } };
+  await compare();
+  assert.deepStrictEqual(vscode.calls.executed[1], ["lesson-lsp.compare", {}]);
+});
