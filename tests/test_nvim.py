@@ -98,3 +98,25 @@ def test_lenses_from_a_saved_trace_and_lesson_trace_reaches_the_server(tmp_path:
     assert said and "fib" in said[0], result["messages"]
     after = [lens["title"] for lens in result["after"] if lens["line"] == 3]
     assert len(after) == 1 and after[0] != result["lenses"][0]["title"], result["after"]
+
+
+def test_lesson_compare_reaches_the_server_and_shows_the_result(tmp_path: Path) -> None:
+    from lesson_lsp import applied
+    from lesson_lsp.config import load
+    from tests.test_trace_editor import save_trace
+
+    # No git here: "before" is what lesson-lsp's --apply replaced in helper.py, by its record.
+    (tmp_path / "pyproject.toml").write_text("[tool.lesson-lsp]\n", encoding="utf-8")
+    helper = tmp_path / "helper.py"
+    helper.write_text("def name():\n    return ''.join(['x', 'y'])\n", encoding="utf-8")
+    applied.remember(load(tmp_path).root, helper, b"def name():\n    return 'x' + 'y'\n",
+                     helper.read_bytes())
+    (tmp_path / "run.py").write_text("from helper import name\nfrom slow import fib\n\n"
+                                    "print(name(), fib(18))\n", encoding="utf-8")
+    save_trace(tmp_path)
+    result = run(tmp_path, "compare", {"interpreter": sys.executable}, script="run_compare.lua")
+    assert result["attached"]
+    said = [m for m in result["messages"] if "before/after" in m]
+    assert said, result["messages"]
+    assert "ratio " in said[0] and "no git" in said[0] and "Output identical" in said[0]
+    assert result["progress"][0] == "begin" and result["progress"][-1] == "end"

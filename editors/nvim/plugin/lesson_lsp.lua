@@ -1,5 +1,5 @@
--- :LessonOptimize and :LessonTrace, and fresh code lenses, with either set-up (setup() or
--- vim.lsp.enable("lesson_lsp")).
+-- :LessonOptimize, :LessonTrace and :LessonCompare, and fresh code lenses, with either set-up
+-- (setup() or vim.lsp.enable("lesson_lsp")).
 if vim.g.loaded_lesson_lsp then
   return
 end

@@ -1,6 +1,6 @@
--- lesson-lsp for Neovim 0.8+: starts `lesson-lsp serve` for Python buffers, adds :LessonOptimize
--- and :LessonTrace, and keeps the code lenses on hot functions fresh. The server does all the
--- work; this only wires it in.
+-- lesson-lsp for Neovim 0.8+: starts `lesson-lsp serve` for Python buffers, adds :LessonOptimize,
+-- :LessonTrace and :LessonCompare, and keeps the code lenses on hot functions fresh. The server
+-- does all the work; this only wires it in.
 local M = {}
 
 M.defaults = {
@@ -13,6 +13,7 @@ M.config = vim.deepcopy(M.defaults)
 
 M.TITLE = "Optimize with lesson team"
 M.TRACE = "lesson-lsp.trace"
+M.COMPARE = "lesson-lsp.compare"
 M.NAMES = { ["lesson-lsp"] = true, lesson_lsp = true } -- setup() and vim.lsp.enable() names
 
 --- Ask the buffer's code lenses again (lenses go stale when the code or the trace changes).
@@ -84,9 +85,38 @@ function M.trace(command)
   end
 end
 
+--- Run the buffer's project's last traced workload on the code before the edits and as it is
+--- now, `runs` times each (default 5): the server shows the progress and the result (the
+--- ratio with its interval, and whether the output stayed the same).
+function M.compare(runs)
+  local bufnr = vim.api.nvim_get_current_buf()
+  local client = lesson_client(bufnr)
+  if not client then
+    vim.notify("lesson-lsp is not attached to this buffer", vim.log.levels.WARN)
+    return
+  end
+  local argument = { uri = vim.uri_from_bufnr(bufnr) }
+  if runs and tonumber(runs) then
+    argument.runs = math.floor(tonumber(runs))
+  end
+  local params = { command = M.COMPARE, arguments = { argument } }
+  local function done(err)
+    if err then
+      vim.notify("lesson team: compare: " .. (err.message or vim.inspect(err)), vim.log.levels.ERROR)
+    end
+  end
+  if vim.fn.has("nvim-0.11") == 1 then
+    client:request("workspace/executeCommand", params, done, bufnr)
+  else
+    client.request("workspace/executeCommand", params, done, bufnr)
+  end
+end
+
 function M.commands()
   vim.api.nvim_create_user_command("LessonTrace", function(opts) M.trace(opts.args) end,
     { nargs = "*", desc = "Trace a workload (:LessonTrace python run.py): lenses on hot functions" })
+  vim.api.nvim_create_user_command("LessonCompare", function(opts) M.compare(opts.args) end,
+    { nargs = "?", desc = "Run the last traced workload before and after the edits (:LessonCompare [RUNS])" })
 end
 
 --- On attach, BufEnter and InsertLeave of the server's buffers: their code lenses again.
