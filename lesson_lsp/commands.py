@@ -190,6 +190,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
               f"{verdict.original_spread:.0%} → {format_seconds(verdict.candidate_s)} ± "
               f"{verdict.candidate_spread:.0%} per pass over the shown inputs; noise floor "
               f"{verdict.noise:.1%})")
+    if verdict.timed_on:
+        print(f"timed on: {verdict.timed_on}")
     if verdict.detail:
         print(f"detail: {verdict.detail}")
     if verdict.failing_input:

@@ -158,3 +158,11 @@ def test_a_sync_wrapper_returning_a_coroutine_is_awaited_too() -> None:
         # Ten awaited calls that do nothing cost about what the async no-op's do.
         assert found["awaited"] is True and min(found["samples"]) < 50e-6
         assert worker.measure(len, [(([1],), {})], job)["awaited"] is False
+
+
+def test_a_candidate_that_drops_async_is_incorrect(project: Path) -> None:
+    """Same values to a check that awaits, but every caller that awaits it would break."""
+    candidate = ("def common(xs, ys):\n    ys = set(ys)\n    return [x for x in xs if x in ys]\n")
+    result = verify(project, candidate, "amod.py::common", "--inputs", "amod.py::inputs")
+    assert result["verdict"] == "incorrect", result
+    assert "the original returns a coroutine" in result["detail"], result

@@ -101,6 +101,11 @@ def outcome_difference(
         if expected["exc"][0] != actual["exc"][0]:
             return f"expected {expected['exc'][0]}, got {actual['exc'][0]}: {actual['exc'][1]}"
     else:
+        if expected.get("made") != actual.get("made"):
+            # A sync candidate for an `async def` (or the reverse) returns the same value to
+            # the check, which awaits it, but breaks every caller that awaits it.
+            return (f"the original returns {_made(expected)}, the candidate "
+                    f"{_made(actual)}")
         found = difference(expected["ret"], actual["ret"], tol, "return value")
         if found:
             return found
@@ -111,6 +116,13 @@ def outcome_difference(
         return (f"printed output differs: expected {expected.get('out', '')[:80]!r}, "
                 f"got {actual.get('out', '')[:80]!r}")
     return difference(expected.get("kwargs"), actual.get("kwargs"), tol, "keyword arguments after")
+
+
+def _made(outcome: dict[str, Any]) -> str:
+    made = outcome.get("made")
+    return {"coroutine": "a coroutine (it is awaited)",
+            "asyncgen": "an async generator (it is iterated with async for)"}.get(
+        str(made), f"a plain value ({show(outcome.get('ret'), 40)})")
 
 
 def describe(outcome: dict[str, Any], limit: int = 300) -> str:

@@ -85,11 +85,15 @@ def check(target: Any, calls: list[tuple[tuple, dict]], job: dict[str, Any],
             with differential.Timer(cap):
                 with contextlib.redirect_stdout(printed), guard.acting(actor):
                     value = target(*args_copy, **kwargs_copy)
+                    made = ""
                     if type(value) is _coroutine_type or type(value) is _asyncgen_type:
+                        made = COROUTINE if type(value) is _coroutine_type else ASYNCGEN
                         given, loop = loop, None
                         value = settle(value, given)
                 elapsed = _clock() - start
                 outcome: dict[str, Any] = {"ret": encode(value)}
+                if made:  # what a caller gets: awaiting a list it was handed fails
+                    outcome["made"] = made
         except differential.OverCap:
             elapsed = _clock() - start
             outcome = {"exc": ["Timeout", f"no answer within {cap:.3g} s"]}
