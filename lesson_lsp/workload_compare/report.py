@@ -9,6 +9,7 @@ from lesson_lsp.workload_compare.outputs import Difference
 
 LISTED = 6  # files named before "and N more"
 LINE_WIDTH = 160  # a differing line is cut to this
+FEW_RUNS = 5
 
 
 def seconds(value: float) -> str:
@@ -100,6 +101,9 @@ def text(comparison: Comparison) -> str:
     lines += ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip()
               for row in rows]
     lines.append(f"(medians of the timed runs; ratio: {stats.METHOD})")
+    if comparison.runs < FEW_RUNS:
+        lines.append(f"note: with fewer than {FEW_RUNS} runs per side the interval is rough "
+                     "(--runs N for more)")
     lines.append(f"\n{saving(comparison)}.")
     if comparison.identical:
         lines.append(f"Output: identical (stdout, stderr, exit code {output.exit_before} on both "
