@@ -193,7 +193,10 @@ class Session:
             warm = index < 2
             label = "warm-up" if warm else f"{counts[side] - 1}/{self.runs}"
             self.say(f"compare: run {index + 1}/{len(order)}: {side} {label}…")
-            result = runner.run(side, jobs[side], folder, f"{index}-{side}")
+            try:
+                result = runner.run(side, jobs[side], folder, f"{index}-{side}")
+            except OSError as exc:
+                raise CompareError(f"cannot run the workload with {self.python}: {exc}") from exc
             if result.timed_out:
                 raise CompareError(
                     f"the workload ran past the time limit ({self.timeout_s:g} s) on a "

@@ -16,6 +16,7 @@ import signal
 import subprocess
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from lesson_lsp.workload_compare.outputs import Output
 
 AGENT = "lesson_lsp.workload_compare.agent"
 GRACE_S = 1.0
+HELD = {signal.SIGINT, signal.SIGTERM}  # while a run starts
 
 
 class Cancelled(Exception):
@@ -91,20 +93,18 @@ class Runner:
         with open(out_path, "wb") as out, open(err_path, "wb") as err:
             self._expired = False
             started = time.perf_counter()
-            process = subprocess.Popen(
-                [self.python, "-m", AGENT, str(job_file)], cwd=self.cwd, env=self.env,
-                stdin=subprocess.DEVNULL, stdout=out, stderr=err, start_new_session=True)
+            # Until the run is in the hands of `_reap`, an interrupt would orphan it: it waits.
+            previous = signal.pthread_sigmask(signal.SIG_BLOCK, HELD)
+            try:
+                process = subprocess.Popen(
+                    [self.python, "-m", AGENT, str(job_file)], cwd=self.cwd, env=self.env,
+                    stdin=subprocess.DEVNULL, stdout=out, stderr=err, start_new_session=True)
+            except BaseException:
+                signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+                raise
             with self._lock:
                 self._running = process.pid
-            if self.cancelled:
-                self._stop()
-            timer = threading.Timer(self.timeout_s, self._expire)
-            timer.daemon = True
-            timer.start()
-            try:
-                status, usage = self._reap(process.pid)
-            finally:
-                timer.cancel()
+            status, usage = self._reap(process.pid, previous)
             wall = time.perf_counter() - started
         process.returncode = os.waitstatus_to_exitcode(status)
         if self.cancelled:
@@ -112,11 +112,20 @@ class Runner:
         output = Output(out_path.read_bytes(), err_path.read_bytes(), process.returncode)
         return Run(side, wall, usage.ru_utime + usage.ru_stime, output, self._expired)
 
-    def _reap(self, pid: int) -> tuple[int, os.struct_rusage]:  # type: ignore[name-defined]
-        """Wait for the process to end; kill what is left of its group while its number is
-        still ours (a zombie's: waited for, not yet reaped), then reap it with its rusage. An
-        interrupt of this process stops the group first, then goes on."""
+    def _reap(self, pid: int, mask: Iterable[int]
+              ) -> tuple[int, os.struct_rusage]:  # type: ignore[name-defined]
+        """Wait for the process to end (at most the time limit); kill what is left of its
+        group while its number is still ours (a zombie's: waited for, not yet reaped), then
+        reap it with its rusage. An interrupt of this process (a KeyboardInterrupt, here or as
+        soon as the signals held while it started are let through, `mask` restored) stops the
+        group first."""
+        timer = threading.Timer(self.timeout_s, self._expire)
+        timer.daemon = True
         try:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+            if self.cancelled:
+                self._stop()
+            timer.start()
             _wait_exited(pid)
         except BaseException:
             self._stop()
@@ -127,6 +136,8 @@ class Runner:
                 _wait_exited(pid)
             raise
         finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+            timer.cancel()
             with self._lock:
                 _signal_group(pid, signal.SIGKILL)  # whatever the workload left in its group
                 self._running = None
