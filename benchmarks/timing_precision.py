@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import re
 import statistics
 import subprocess
@@ -206,7 +207,8 @@ LATER_CASES = {
                                         name="ys_set_set"),
          "rename": COMMON.format(extra="    wanted = ys_set\n", name="wanted"),
          "copy": COMMON.format(extra="", name="ys_set")},
-        "def common_items(xs, ys):\n" + SET_ONCE + "    return [x for x in xs if x in ys_set]\n"),
+        "def common_items(xs, ys):\n" + SET_ONCE + "    return list(filter(ys_set.__contains__, "
+        "xs))\n"),
     "squares": (
         "def squares(n):\n    return (n - 1) * n * (2 * n - 1) // 6\n",
         {"guard": "def squares(n):\n    if n.__class__ is str:\n        raise TypeError(n)\n"
@@ -272,8 +274,9 @@ async def main(args: argparse.Namespace) -> None:
     parts = args.part.split(",")
     load = [subprocess.Popen([sys.executable, "-c", BURSTY if args.bursty else BUSY])
             for _ in range(args.load)]
-    condition = "idle" if not args.load else \
-        f"{args.load} {'bursty' if args.bursty else 'steady'} CPU-bound processes beside it"
+    condition = ("no load of its own" if not args.load else
+                 f"{args.load} {'bursty' if args.bursty else 'steady'} CPU-bound processes "
+                 "beside it") + f" (load average before: {os.getloadavg()[0]:.1f})"
     print(f"condition: {condition}", flush=True)
     started = time.perf_counter()
     lines = []
@@ -313,7 +316,8 @@ async def main(args: argparse.Namespace) -> None:
         for process in load:
             process.kill()
             process.wait()
-    print(f"\n{condition}, {time.perf_counter() - started:.0f} s:")
+    print(f"\n{condition}, {time.perf_counter() - started:.0f} s, load average after "
+          f"{os.getloadavg()[0]:.1f}:")
     for line in lines:
         print("  " + line)
 

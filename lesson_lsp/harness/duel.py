@@ -28,10 +28,13 @@ class Duel:
     noise: float  # the relative spread of the paired ratios
     incumbent_s: float = 0.0
     challenger_s: float = 0.0
+    confirmed: bool | None = None  # decided on more processes (`timing.confirm`), if it was
 
     def winner(self, min_speedup: float) -> str:
         """The challenger only when it is faster by as much as any candidate must be faster
         than the original; the incumbent only when it is clearly faster; else a tie."""
+        if self.confirmed is not None:
+            return CHALLENGER if self.confirmed else TIE
         if self.ratio >= timing.threshold(self.noise, min_speedup):
             return CHALLENGER
         if self.ratio > 0 and 1 / self.ratio >= timing.threshold(self.noise, 1.0):
@@ -50,14 +53,31 @@ async def duel(harness: Harness, incumbent: Candidate, challenger: Candidate,
     inc_text = harness.plan(incumbent).text
     groups_i: list[list[float]] = []
     groups_c: list[list[float]] = []
-    for i in range(processes):
-        job = harness._job("pair", challenger, split="shown", module_source=inc_text,
-                           order="ab" if i % 2 == 0 else "ba")
-        result = await harness._run(job)
-        payload = result.payload
-        if result.status != "ok" or payload is None or payload.get("status") != "ok":
-            return None
-        groups_i.append([float(x) for x in payload["samples"]])
-        groups_c.append([float(x) for x in payload["partner_samples"]])
+
+    async def run(first: int, count: int) -> bool:
+        for i in range(first, first + count):
+            job = harness._job("pair", challenger, split="shown", module_source=inc_text,
+                               order="ab" if i % 2 == 0 else "ba")
+            result = await harness._run(job)
+            payload = result.payload
+            if result.status != "ok" or payload is None or payload.get("status") != "ok":
+                return False
+            groups_i.append([float(x) for x in payload["samples"]])
+            groups_c.append([float(x) for x in payload["partner_samples"]])
+        return True
+
+    if not await run(0, processes):
+        return None
     summary = timing.summarize(groups_i, groups_c)
-    return Duel(summary.speedup, summary.noise, summary.original_s, summary.candidate_s)
+    minimum = harness.config.min_speedup
+    if not minimum <= summary.speedup < timing.threshold(summary.noise, minimum):
+        return Duel(summary.speedup, summary.noise, summary.original_s, summary.candidate_s)
+    # A gain above the minimum but inside this noise: decided on more processes, as a
+    # candidate's gain over the original is (`Harness.time`).
+    if not await run(processes, timing.CONFIRM_PROCESSES):
+        return None
+    found = timing.confirm(groups_i, groups_c, minimum)
+    summary = timing.summarize(groups_i, groups_c)
+    noise = max(0.0, 1 - found.lower / found.speedup) if found.speedup > 0 else summary.noise
+    return Duel(found.speedup, noise, summary.original_s, summary.candidate_s,
+                confirmed=found.faster)

@@ -7,6 +7,7 @@ each other; a speedup only counts when it clears that floor.
 
 from __future__ import annotations
 
+import math
 import statistics
 from dataclasses import dataclass
 
@@ -61,6 +62,70 @@ def summarize(original: list[list[float]], candidate: list[list[float]]) -> Timi
 def threshold(noise: float, min_speedup: float) -> float:
     """The smallest speedup that is clearly more than noise."""
     return max(min_speedup, 1.0 + 3.0 * noise)
+
+
+CONFIRM_PROCESSES = 4  # more pair runs for a gain the first ones could not tell from noise
+CONFIDENCE = 0.99
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    faster: bool
+    speedup: float  # the median of every paired ratio, first and confirming runs pooled
+    lower: float  # a distribution-free lower confidence bound of that median
+    agreeing: int  # processes whose own median ratio is above 1
+    processes: int
+
+    def describe(self, min_speedup: float) -> str:
+        return (f"{'faster' if self.faster else 'not shown faster'} on {self.processes} "
+                f"processes pooled: {self.agreeing} of them saw it faster, {CONFIDENCE:.0%} "
+                f"lower bound {self.lower:.2f}× (counts from {min_speedup:g}× with the bound "
+                f"≥ {1 + (min_speedup - 1) / 2:.2f}× and every process agreeing)")
+
+
+def confirm(original: list[list[float]], candidate: list[list[float]],
+            min_speedup: float) -> Confirmation:
+    """A gain above the minimum but inside the noise of a few samples, decided on many more.
+
+    The noise floor measures how much single ratios scatter, which more samples do not narrow;
+    on a busy machine it hides a real 1.3×. Pooled over more processes, the median ratio is
+    known far better than one ratio: the gain counts when that median clears the minimum, its
+    lower confidence bound (order statistics: no shape assumed) clears half of it, and every
+    process on its own saw the candidate faster. The last is what keeps a no-op out: a fresh
+    process lays the code out anew, and the small systematic edge one layout gives a copy over
+    the original does not recur in every process, nor with the order of the two reversed."""
+    per_process = [statistics.median([o / c for o, c in zip(go, gc) if c > 0] or [0.0])
+                   for go, gc in zip(original, candidate)]
+    ratios = sorted(o / c for go, gc in zip(original, candidate) for o, c in zip(go, gc)
+                    if c > 0)
+    if not ratios:
+        return Confirmation(False, 0.0, 0.0, 0, len(per_process))
+    median = statistics.median(ratios)
+    lower = ratios[_lower_rank(len(ratios), (1 - CONFIDENCE) / 2)]
+    agreeing = sum(r > 1.0 for r in per_process)
+    faster = median >= min_speedup and lower >= 1 + (min_speedup - 1) / 2 and \
+        agreeing == len(per_process)
+    return Confirmation(faster, median, lower, agreeing, len(per_process))
+
+
+def _lower_rank(n: int, alpha: float) -> int:
+    """The index (from 0) of the order statistic that is a lower (1 − alpha) bound of the median
+    of n samples: the median lies below the k-th smallest (from 1) only when at most k − 1
+    samples do, P(Binomial(n, ½) ≤ k − 1) ≤ alpha (the smallest when n is too small)."""
+    total, k = 0.0, 0
+    while k < n:
+        total += math.comb(n, k) / 2**n  # P(B ≤ k)
+        if total > alpha:
+            break
+        k += 1
+    return max(0, k - 1)
+
+
+def cold_ratio(first_original: list[float], first_candidate: list[float]) -> float:
+    """The speedup of a first call in a fresh process, from the most favourable process: a first
+    pass the machine happened to preempt makes one process's ratio far too low, while a
+    candidate that only remembers answers is no faster on the first call in any process."""
+    return max((o / c for o, c in zip(first_original, first_candidate) if c > 0), default=0.0)
 
 
 def format_seconds(seconds: float) -> str:

@@ -21,7 +21,7 @@ from typing import Any
 from lesson_lsp.candidate import Candidate, to_column0
 from lesson_lsp.config import HarnessConfig
 from lesson_lsp.edits import Plan, PlanError, plan
-from lesson_lsp.harness import admission, sandbox, scale, scrutiny, timing
+from lesson_lsp.harness import admission, pairing, sandbox, scale, scrutiny, timing
 from lesson_lsp.harness.compare import Tolerance, describe, outcome_difference, show
 from lesson_lsp.harness.target import HarnessError, Target
 from lesson_lsp.harness.verdicts import (
@@ -285,35 +285,11 @@ class Harness:
         looks like it fakes the clock or slows the original is timed once more (`again`): load
         comes and goes, a candidate's doing does not."""
         base = await self.baseline()
-        groups_o: list[list[float]] = []
-        groups_c: list[list[float]] = []
-        first_o: list[float] = []
-        first_c: list[float] = []
-        unaccounted = 0.0
-        for i in range(processes or self.processes):
-            job = self._job("pair", candidate, split="shown", order="ab" if i % 2 == 0 else "ba")
-            result = await self._run(job)
-            if result.status == "timeout":
-                return Verdict(TIMEOUT, detail="timing did not finish in time")
-            payload = result.payload
-            # A candidate may misbehave only after many calls: timing runs are watched too,
-            # against what the original did in the same process as well.
-            unsafe = _unsafe(payload, base.attempts | _attempts(payload, "original"))
-            if unsafe is not None:
-                return unsafe
-            if payload is None or payload.get("status") != "ok":
-                return Verdict(ERROR, detail=f"timing failed: {result.detail}")
-            if payload.get("candidate_sha256") != sha256(self.plan(candidate).text):
-                return Verdict(ERROR, detail="the worker timed another text than the planned one")
-            # The worker's own clock against ours: a candidate that fakes the clock shows far
-            # more wall time outside the worker's account than the original did alone.
-            if float(payload["timed_s"]) > result.wall_s + 0.01:
-                return Verdict(ERROR, detail="reported time exceeds the wall clock")
-            unaccounted = max(unaccounted, result.wall_s - float(payload.get("worker_s", 0.0)))
-            groups_o.append([float(x) for x in payload["samples"]])
-            groups_c.append([float(x) for x in payload["partner_samples"]])
-            first_o.append(float(payload["first_pass_s"]))
-            first_c.append(float(payload["partner_first_pass_s"]))
+        processes = processes or self.processes
+        pairs = await pairing.gather(self, candidate, base, processes)
+        if isinstance(pairs, Verdict):
+            return pairs
+        unaccounted = pairs.unaccounted
         if unaccounted > 3 * base.unaccounted_s + 1.0:
             # A process may start slowly on a busy machine: the original alone, again now,
             # tells that from a candidate whose clock hides its time.
@@ -323,7 +299,7 @@ class Harness:
                 if again:
                     return await self.time(candidate, processes, again=False)
                 return Verdict(ERROR, detail="reported time disagrees with the wall clock")
-        summary = timing.summarize(groups_o, groups_c)
+        summary = timing.summarize(pairs.original, pairs.candidate)
         allowance = max(1.5, 1 + 4 * base.solo_noise)
         if base.solo_s > 0 and summary.original_s > base.solo_s * allowance:
             # The machine may just be busier than when the original was timed alone: time it
@@ -335,22 +311,37 @@ class Harness:
                 return Verdict(ERROR, detail=(
                     f"the original ran {summary.original_s / base.solo_s:.1f}× slower next to "
                     "the candidate than alone: the candidate interferes with it"))
-        speedup = summary.speedup
-        cold_o, cold_c = statistics.median(first_o), statistics.median(first_c)
-        capped = ""
-        if cold_o >= COLD_MEASURABLE_S and cold_c > 0 and cold_o / cold_c * 1.5 < speedup:
+        speedup, noise, how = summary.speedup, summary.noise, ""
+        floor = timing.threshold(noise, self.config.min_speedup)
+        faster = speedup >= floor
+        if self.config.min_speedup <= speedup < floor:
+            # Above the minimum but inside the noise of these samples: decide on many more.
+            more = await pairing.gather(self, candidate, base, timing.CONFIRM_PROCESSES,
+                                        first=processes)
+            if isinstance(more, Verdict):
+                return more
+            pairs.extend(more)
+            summary = timing.summarize(pairs.original, pairs.candidate)
+            found = timing.confirm(pairs.original, pairs.candidate, self.config.min_speedup)
+            speedup, faster = found.speedup, found.faster
+            how = f"; inside the noise of {processes} processes, so timed on more: " + \
+                found.describe(self.config.min_speedup)
+            noise = max(0.0, 1 - found.lower / found.speedup) if found.speedup > 0 else noise
+        cold = timing.cold_ratio(pairs.first_original, pairs.first_candidate)
+        if statistics.median(pairs.first_original) >= COLD_MEASURABLE_S and cold > 0 and \
+                cold * 1.5 < speedup:
             # Answers remembered between calls do not make a first call faster: when fresh
             # processes see far less gain on their first pass, that is the speedup. (Within
             # a factor 1.5 the two agree up to first-call noise, and steady state is kept.)
-            speedup = cold_o / cold_c
-            capped = "; capped at the speedup of a first call in a fresh process"
-        floor = timing.threshold(summary.noise, self.config.min_speedup)
-        verdict = FASTER if speedup >= floor else NOT_FASTER
+            speedup = cold
+            faster = speedup >= floor
+            how += "; capped at the speedup of a first call in a fresh process"
+        verdict = FASTER if faster else NOT_FASTER
         return Verdict(
             verdict, speedup=speedup, original_s=summary.original_s,
             candidate_s=summary.candidate_s, original_spread=summary.original_spread,
-            candidate_spread=summary.candidate_spread, noise=summary.noise,
-            detail=f"{speedup:.2f}× (needs ≥ {floor:.2f}× to count){capped}",
+            candidate_spread=summary.candidate_spread, noise=noise,
+            detail=f"{speedup:.2f}× (needs ≥ {floor:.2f}× to count){how}",
             timed_on=base.timed_on,
         )
 
