@@ -41,6 +41,10 @@ from lesson_lsp.team.loop import Progress, TeamResult, run_team
 from lesson_lsp.team.rewrites import COMPOSE, MERGED_INTO, RULES
 
 
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 class OptimizeError(Exception):
     """The run cannot start or the original cannot be measured; the message says why."""
 
@@ -138,19 +142,20 @@ class Run:
     def markdown(self) -> str:
         """Hover text: the result, how it was measured, the lessons, the next step."""
         base = self.result.baseline
-        lines = [f"**lesson team · {self.headline()}**", ""]
-        lines.append(f"{base.inputs} inputs ({self.inputs_from}; {base.held_out} held out for "
-                     f"correctness only) · isolation: {base.isolation} · "
-                     f"{len(self.result.attempts)} candidates checked")
+        held = f"; {base.held_out} held out for correctness only" if base.held_out else ""
+        count = len(self.result.attempts)
+        facts = [f"{_plural(base.inputs, 'input')} ({self.inputs_from}{held}) · isolation: "
+                 f"{base.isolation} · {_plural(count, 'candidate')} checked."]
         if base.timed_on:
-            lines.append(base.timed_on[:1].upper() + base.timed_on[1:] + ".")
+            facts.append(base.timed_on[:1].upper() + base.timed_on[1:] + ".")
         if self.checked():
-            lines.append(self.checked()[:1].upper() + self.checked()[1:] + ".")
-        lines += [f"{line}." for line in self.selection()]
+            facts.append(self.checked()[:1].upper() + self.checked()[1:] + ".")
+        facts += [f"{line}." for line in self.selection()]
         if self.interpreter is not None:
-            lines.append(f"run with {self.interpreter.describe()}")
-        for notice in self.result.notices:
-            lines.append(f"⚠ {notice}")
+            facts.append(f"Run with {self.interpreter.describe()}.")
+        facts += [f"⚠ {notice}" for notice in self.result.notices]
+        # One paragraph each: Markdown joins adjacent lines into one run-on sentence.
+        lines = [f"**lesson team · {self.headline()}**", "", "\n\n".join(facts)]
         if self.result.lessons:
             lines += ["", "**Lessons**", *self.lesson_lines()]
         if self.advice():

@@ -133,6 +133,9 @@ async def test_optimize_applies_a_versioned_edit_with_progress_and_hover(
     checked = next(line for line in text.splitlines() if line.startswith("Checked on "))
     assert "3 generator" in checked and "derived" in checked and "fuzzed" in checked
     assert "branches " in checked
+    # Each fact its own paragraph (Markdown would run adjacent lines together), counted right.
+    assert re.search(r"\d+ inputs? \(.*\) · isolation: .* · \d+ candidates? checked\.\n\n", text)
+    assert not re.search(r"\b1 (inputs|candidates)\b|\b0 held out", text), text
     # The size of the edit that shipped, as a reviewer counts it.
     assert re.search(r"^The edit changes \d+ lines \(removed plus added\)\.$", text, re.M), text
 
