@@ -21,7 +21,7 @@ from lesson_lsp.harness.verify import Harness, Verdict
 
 @dataclass(frozen=True)
 class Contender:
-    label: str  # who proposed it, for the note: "membership-set (round 1)"
+    label: str  # who proposed it, for the note: "membership-set's round-1 candidate"
     candidate: Candidate
     verdict: Verdict
     lines_changed: int

@@ -18,8 +18,7 @@ from dataclasses import dataclass, field, replace
 
 from lesson_lsp.candidate import Candidate
 from lesson_lsp.config import Config
-from lesson_lsp.harness import timing
-from lesson_lsp.harness.duel import Duel
+from lesson_lsp.harness.duel import CHALLENGER, Duel
 from lesson_lsp.harness.scrutiny import summary
 from lesson_lsp.harness.verify import ERROR, FASTER, NOT_FASTER, Baseline, Harness, Verdict
 from lesson_lsp.team.agents import Agent, AgentUnavailable, Task
@@ -186,9 +185,10 @@ async def run_team(
             own = credited(verdict, given)
             if duelled is not None and base is not None and incumbent is base:
                 # Timed beside the very code the agent was given: that ratio is its gain.
-                own = replace(verdict, speedup=duelled.ratio, verdict=FASTER if duelled.ratio >=
-                              timing.threshold(duelled.noise, config.harness.min_speedup)
-                              else NOT_FASTER)
+                won = duelled.winner(config.harness.min_speedup) == CHALLENGER
+                own = replace(verdict, speedup=duelled.ratio, original_s=duelled.incumbent_s,
+                              candidate_s=duelled.challenger_s, noise=duelled.noise,
+                              verdict=FASTER if won else NOT_FASTER)
             text = await agent.lesson(task, candidate, own)
             if text:
                 attempt.lesson = bank.add(Lesson(
