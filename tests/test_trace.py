@@ -4,6 +4,7 @@ agent in the project's interpreter."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -153,6 +154,7 @@ def test_script_workload_ranks_counts_samples_and_leaves_the_project_alone(trace
     assert store.load(traced).fresh(work, "slow", new) is None  # type: ignore[union-attr]
 
 
+@pytest.mark.slow  # three interpreters and two pytest runs: over 15 s on a busy machine
 def test_module_and_pytest_workloads(traced: Path) -> None:
     done = trace(traced, "-m", "tracedpkg.main", "x", "y")
     assert done.returncode == 0, done.stderr
@@ -162,6 +164,9 @@ def test_module_and_pytest_workloads(traced: Path) -> None:
 
     tests = traced / "tests"
     tests.mkdir()
+    # `pytest` runs as its script does (`python -m pytest` would also put the folder first on
+    # sys.path): the project is importable from the tests through a conftest.py at its root.
+    (traced / "conftest.py").write_text("", encoding="utf-8")
     (tests / "test_work.py").write_text(
         "from tracedpkg.work import medium, trivial\n\n\ndef helper():\n    return 2\n\n\n"
         "def test_trivial():\n    assert [trivial(i) for i in range(10)][-1] == 10\n"
@@ -184,28 +189,36 @@ def test_failing_workloads_still_give_a_trace(traced: Path) -> None:
         "from tracedpkg.work import trivial\n\ndef boom():\n    trivial(2)\n"
         "    raise ValueError('boom here')\n\nboom()\n", encoding="utf-8")
     done = trace(traced, "fails.py")
-    assert done.returncode == 0, done.stderr
+    assert done.returncode == 3, done.stderr  # trace exits with the workload's own status
     result = json.loads(done.stdout)
     assert result["exit_code"] == 3 and "failed" in result["note"]
     assert by_name(result)["trivial"]["calls"] == 1
     done = trace(traced, "python", "raises.py")
-    assert done.returncode == 0, done.stderr
+    assert done.returncode == 1, done.stderr
     result = json.loads(done.stdout)
     assert result["exit_code"] == 1 and "ValueError: boom here" in done.stderr
     assert 'raises.py", line 5, in boom' in done.stderr  # the program's own line numbers
     assert by_name(result)["boom"]["calls"] == 1
 
 
-@pytest.mark.parametrize("limit", ["--timeout", "trace_timeout_s"])
+@pytest.mark.parametrize("limit", ["--timeout", "trace_timeout_s", "slow start"])
 def test_time_limit_keeps_a_partial_trace_and_no_process(traced: Path, limit: str) -> None:
     """The limit from the command line, or from pyproject.toml (which the editor's command
-    uses too)."""
+    uses too). It counts from the workload's start: on a busy machine the interpreter and the
+    tracer may take longer than the limit to start ("slow start": every interpreter sleeps 3 s
+    in a sitecustomize), and the workload still gets its 2 s."""
     pids = traced / "pids.txt"
     given = ["--timeout", "2"]
+    env = dict(os.environ)
     if limit == "trace_timeout_s":
         with open(traced / "pyproject.toml", "a", encoding="utf-8") as handle:
             handle.write("\n[tool.lesson-lsp]\ntrace_timeout_s = 2\n")
         given = []
+    elif limit == "slow start":
+        site = traced.parent / "slow-site"
+        site.mkdir()
+        (site / "sitecustomize.py").write_text("import time\ntime.sleep(3)\n", encoding="utf-8")
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(site), env.get("PYTHONPATH")]))
     (traced / "forever.py").write_text(
         "import os, subprocess, sys\nfrom tracedpkg.work import trivial\n"
         "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(300)'])\n"
@@ -214,7 +227,7 @@ def test_time_limit_keeps_a_partial_trace_and_no_process(traced: Path, limit: st
     started = time.monotonic()
     done = subprocess.run([PYTHON, "-m", "lesson_lsp.cli", "trace", "--json", *given,
                            "--", "python", "forever.py"], cwd=traced, capture_output=True,
-                          text=True, timeout=60)
+                          text=True, timeout=60, env=env)
     assert done.returncode == 0, done.stderr
     assert time.monotonic() - started < 30
     result = json.loads(done.stdout)

@@ -2,13 +2,17 @@
 
 The tree says exactly what the value is, built without calling its `__eq__`: tags keep types
 apart (1, 1.0 and True differ), dicts and sets are sorted where Python says order does not
-matter, and objects are described by their class and their attributes.
+matter, and objects are described by their class and their attributes. Nothing in it depends on
+where an object lives: a C object whose repr is its address (an `xml.etree` Element, a sentinel
+`object()`) is described by what pickle keeps of it, so two runs of a deterministic function
+describe its results alike.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import re
 import types
 from typing import Any
 
@@ -17,6 +21,9 @@ MAX_DEPTH = 100
 GENERATOR_CAP = 10_000
 MAX_NODES = 10_000  # containers described per value: objects that share parts (a lexer's
 # token-type tree) would otherwise take time exponential in their depth
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")  # `<Element 'div' at 0x7f…>`: where, not what
+_SCALARS = (str, int, float, complex, bytes, bytearray)
+_PLAIN: dict[type, Any] = {str: str.__str__, int: int.__int__, float: float.__float__}
 
 
 def encode(value: Any, depth: int = 0, seen: set[int] | None = None,
@@ -93,8 +100,15 @@ def _encode_container(value: Any, kind: type, depth: int, seen: set[int],
         if kind is dict:
             return ["d", pairs]
         return ["o", _type_name(kind), ["d", pairs], _attrs(value, sub)]
+    if isinstance(value, _SCALARS):  # a subclass (markdown's AtomicString): its value counts
+        base = next(k for k in _SCALARS if isinstance(value, k))
+        plain = _PLAIN.get(base, base)(value)  # the base's own: not an overridden __str__
+        return ["o", _type_name(kind), sub(plain), _attrs(value, sub)]
     if isinstance(value, (set, frozenset)):
-        items = sorted((sub(v) for v in value), key=lambda p: _dumps(p, sort_keys=True))
+        items = [sub(v) for v in value]
+        if budget[0] < 0:  # cut inside: which items were cut would depend on the set's order
+            return ["more"]  # (objects hashed by identity iterate in another order each run)
+        items.sort(key=lambda p: _dumps(p, sort_keys=True))
         return ["set" if isinstance(value, set) else "frozenset", items]
     if isinstance(value, types.GeneratorType) or (
         hasattr(value, "__next__") and hasattr(value, "__iter__")
@@ -114,7 +128,37 @@ def _encode_container(value: Any, kind: type, depth: int, seen: set[int],
         return ["o", _type_name(kind), None, _attrs(value, sub)]
     if isinstance(value, (type, types.FunctionType, types.BuiltinFunctionType)):
         return ["fn", getattr(value, "__qualname__", "?")]
-    return ["r", _type_name(kind), repr(value)[:2000]]
+    text = repr(value)
+    if _ADDRESS.search(text):
+        # A C object whose repr says where it lives (an xml.etree Element, a sentinel): two runs
+        # would always differ. Described by what pickle would keep of it, else its repr without
+        # the address.
+        reduced = _reduced(value, kind, sub)
+        if reduced is not None:
+            return reduced
+        text = _ADDRESS.sub(" at 0x…", text)
+    return ["r", _type_name(kind), text[:2000]]
+
+
+def _reduced(value: Any, kind: type, sub: Any) -> Any:
+    """An object as its `__reduce_ex__` rebuilds it (arguments, state, items), or None."""
+    try:
+        reduced = value.__reduce_ex__(4)
+        if not isinstance(reduced, tuple) or len(reduced) < 2:
+            return None
+        parts = [*reduced[1:], None, None, None][:4]
+        args, state = list(parts[0] or ()), parts[1]
+        if args and args[0] is kind:  # copyreg.__newobj__(cls, *args)
+            args = args[1:]
+        items = list(parts[2]) if parts[2] is not None else []
+        pairs = [list(pair) for pair in parts[3]] if parts[3] is not None else []
+    except Exception:
+        return None
+    if isinstance(state, dict) and all(isinstance(k, str) for k in state):
+        attrs = [[k, sub(v)] for k, v in sorted(state.items())]
+    else:
+        attrs = [] if state is None else [["state", sub(state)]]
+    return ["o", _type_name(kind), ["reduce", sub(args), sub(items), sub(pairs)], attrs]
 
 
 def _type_name(kind: type) -> str:

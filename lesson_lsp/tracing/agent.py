@@ -9,6 +9,7 @@ Standard library only: it runs in the project's interpreter (any Python ≥ 3.10
 from __future__ import annotations
 
 import builtins
+import importlib.machinery
 import json
 import os
 import pickle
@@ -32,18 +33,20 @@ def _restore_environment(job: dict[str, Any]) -> None:
     sys.path[:] = [p for p in sys.path if p != lib]
 
 
-def _run_script(path: str, args: list[str], is_project: Any, slot: Any) -> None:
-    """What `python path args` does, the script compiled with the recording decorator when it
-    is the project's."""
+def _run_script(path: str, args: list[str], is_project: Any, slot: Any,
+                skipped: Any = None) -> None:
+    """What `python path args` does, the script compiled with the recording prologue when it
+    is the project's (as written when it cannot be instrumented)."""
     full = os.path.abspath(path)
     sys.argv = [path, *args]
     sys.path[0] = os.path.dirname(full)
     with open(full, "rb") as handle:
         source = handle.read()
-    code = rewrite.compile_recording(source, full, slot) if is_project(full) else \
+    code = rewrite.compile_or_plain(source, full, slot, skipped) if is_project(full) else \
         compile(source, full, "exec", dont_inherit=True)
     main = types.ModuleType("__main__")
-    main.__dict__.update(__file__=full, __builtins__=builtins, __spec__=None, __loader__=None,
+    loader = importlib.machinery.SourceFileLoader("__main__", full)
+    main.__dict__.update(__file__=full, __builtins__=builtins, __spec__=None, __loader__=loader,
                          __package__=None, __cached__=None)
     sys.modules["__main__"] = main
     exec(code, main.__dict__)
@@ -64,7 +67,11 @@ def _print_error(exc: BaseException) -> None:
     ours = {os.path.abspath(__file__), os.path.abspath(runpy.__file__)}
     while tb is not None and os.path.abspath(tb.tb_frame.f_code.co_filename) in ours:
         tb = tb.tb_next
-    traceback.print_exception(type(exc), exc, tb)
+    exc.__traceback__ = tb
+    try:  # as Python does: through sys.excepthook, the program's own if it set one
+        sys.excepthook(type(exc), exc, tb)
+    except Exception:
+        traceback.print_exception(type(exc), exc, tb)
 
 
 def run(job: dict[str, Any]) -> int:
@@ -74,19 +81,23 @@ def run(job: dict[str, Any]) -> int:
     names = (registry.left, registry.calls, registry.depth, registry.keep)
     builtins.__dict__.update(zip(rewrite.NAMES, names))
     is_project = rewrite.project_filter(job["root"], set(job["skip_dirs"]))
-    sys.meta_path.insert(0, rewrite.ProjectFinder(is_project, registry.slot))
+    sys.meta_path.insert(0, rewrite.ProjectFinder(is_project, registry.slot, registry.skip))
     progress_fd = os.open(os.path.join(job["out"], "progress"), os.O_WRONLY | os.O_CREAT, 0o600)
     profiler = probe.Profiler(registry, progress_fd)
     path_before = list(sys.path)
     pid = os.getpid()
     code, complete = 0, True
+    # The runner's time limit counts from here: the tracer's own start is not the workload's.
+    os.close(os.open(os.path.join(job["out"], "started"), os.O_WRONLY | os.O_CREAT, 0o600))
     started = time.perf_counter()
     cpu_started = time.process_time()
     profiled = profiler.start()
     try:
         if job["kind"] == "script":
-            _run_script(job["target"], job["args"], is_project, registry.slot)
+            _run_script(job["target"], job["args"], is_project, registry.slot, registry.skip)
         else:
+            if job["kind"] == "console":  # `pytest`: as its script runs, from the bin folder
+                sys.path[0] = os.path.dirname(sys.executable)
             sys.argv = [job["target"], *job["args"]]
             runpy.run_module(job["target"], run_name="__main__", alter_sys=True)
     except SystemExit as exc:
@@ -106,7 +117,8 @@ def run(job: dict[str, Any]) -> int:
     with_tests = [p for p in sys.path if p not in path_before and os.path.isdir(p)]
     _write(job["out"], registry, {
         "exit_code": code, "complete": complete, "wall_s": wall, "cpu_s": cpu,
-        "profiled": profiled, "other_s": profiler.other_s, "test_paths": with_tests})
+        "profiled": profiled, "other_s": profiler.other_s, "test_paths": with_tests,
+        "uninstrumented": registry.skipped})
     os.close(progress_fd)
     return code
 

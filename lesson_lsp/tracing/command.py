@@ -72,10 +72,12 @@ def cmd_trace(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from exc
     if args.json:
         print(json.dumps(trace.as_json(), indent=2))
-        return 0
+        return trace.status
     print(f"\n{trace.describe()} (traced with {python.path})")
     print(table(trace, args.top))
     if trace.note:
         print(f"note: {trace.note}")
+    for entry in trace.as_json()["uninstrumented"]:
+        print(f"not instrumented (ran as written): {entry['path']}: {entry['why']}")
     print(f"stored in {store.trace_file(trace.root)}")
-    return 0
+    return trace.status  # the workload's own exit status

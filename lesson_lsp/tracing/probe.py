@@ -116,6 +116,15 @@ class Registry:
         self.kept_bytes = 0
         self.pickling_s = 0.0
         self.started = time.perf_counter()
+        self.skipped: list[dict[str, str]] = []  # modules run as written: {"path", "why"}
+
+    def skip(self, path: str, why: str) -> None:
+        """A module that could not be instrumented (it runs as written, unrecorded): the
+        profiler charges none of its functions."""
+        for place in [place for place in self.places if place[0] == path]:
+            del self.places[place]
+        if not any(entry["path"] == path for entry in self.skipped):
+            self.skipped.append({"path": path, "why": why})
 
     def may_pickle(self) -> bool:
         """Copying arguments takes at most PICKLING_SHARE of the run (after a first allowance):

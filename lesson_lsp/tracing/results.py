@@ -51,8 +51,15 @@ def assemble(raw: dict[str, Any] | None, command: list[str], root: Path, python:
                         created=time.time(), complete=not timed_out)
     if raw is None:
         trace.complete = False
-        trace.note = ("the workload was stopped before it could report (killed after the time "
-                      "limit, or it did not start): no functions were recorded")
+        if timed_out:
+            trace.note = ("the workload was stopped at the time limit before it could report: "
+                          "no functions were recorded")
+        else:
+            if returncode is not None and returncode < 0:  # killed by a signal: as a shell says
+                trace.exit_code = 128 - returncode
+            trace.note = (f"the workload ended without letting the tracer report (exit "
+                          f"{trace.exit_code}: os._exit, a crash or a signal): no functions "
+                          "were recorded")
         return trace
     trace.wall_s = float(raw["wall_s"]) or wall_s
     # Shares are of the workload's CPU time, as the profiler's own times are: on a busy machine
@@ -68,6 +75,12 @@ def assemble(raw: dict[str, Any] | None, command: list[str], root: Path, python:
         notes.append(f"the workload failed (exit {trace.exit_code}); its trace was kept")
     if not raw.get("profiled"):
         notes.append("no sampling profiler on this platform: times are missing")
+    trace.uninstrumented = [{"path": str(entry["path"]), "why": str(entry["why"])}
+                            for entry in raw.get("uninstrumented") or []]
+    if trace.uninstrumented:
+        count = len(trace.uninstrumented)
+        notes.append(f"{count} module{'s' if count > 1 else ''} could not be instrumented and "
+                     "ran as written, unrecorded")
     memo: dict[str, dict[str, FunctionSpan]] = {}
     by_module: dict[str, dict[str, list[bytes]]] = {}
     functions = []

@@ -5,6 +5,10 @@ statement's line, so line numbers, decorators and tracebacks stay as written, re
 at import time (registries, `functools.partial`) record too, and a call costs a few list
 operations (no wrapper call). Nothing is written to the
 project: the transformed code is compiled in memory, never cached as .pyc.
+
+Tracing must never change what the workload does: a module that cannot be instrumented (a
+construct this rewriter gets wrong, a module too deep for the compiler once rewritten) is
+compiled as written instead, and reported (`ProjectFinder.skipped`).
 """
 
 from __future__ import annotations
@@ -36,22 +40,37 @@ finally:
 """
 
 
-class _Instrument(ast.NodeTransformer):
+class _Instrument:
     """Module-level functions and methods of (nested) classes, the ones a qualname reaches,
     get a prologue that counts the call and offers its arguments (read from the parameters
-    before the body runs) to the sample; one that may recurse also tracks its nesting."""
+    before the body runs) to the sample; one that may recurse also tracks its nesting.
+
+    Only statement lists are walked (a module's, a class's, and those of the compound
+    statements among them: `if`, `try`, `with`, loops, `match`), never expressions: a module
+    of deeply nested literals is not recursed into. Defs nested in functions are left alone:
+    no qualname the harness can load reaches them."""
 
     def __init__(self, path: str, slot: Callable[[str, str, int, bool], int]) -> None:
         self.path, self.slot = path, slot
         self.prefix: list[str] = []
 
-    def visit_ClassDef(self, node: ast.ClassDef) -> ast.ClassDef:
-        self.prefix.append(node.name)
-        self.generic_visit(node)
-        self.prefix.pop()
-        return node
+    def visit(self, tree: ast.Module) -> ast.Module:
+        self._statements(tree.body)
+        return tree
 
-    def visit_FunctionDef(self, node: Any) -> Any:
+    def _statements(self, body: list[ast.stmt]) -> None:
+        for index, statement in enumerate(body):
+            if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                body[index] = self._function(statement)
+            elif isinstance(statement, ast.ClassDef):
+                self.prefix.append(statement.name)
+                self._statements(statement.body)
+                self.prefix.pop()
+            else:
+                for block in _blocks(statement):
+                    self._statements(block)
+
+    def _function(self, node: Any) -> Any:
         qualname = ".".join([*self.prefix, node.name])
         first_line = node.decorator_list[0].lineno if node.decorator_list else node.lineno
         drop_first = bool(self.prefix) and any(_named(d, "classmethod")
@@ -66,7 +85,9 @@ class _Instrument(ast.NodeTransformer):
         first = body[0] if body else None
         docstring = body[:1] if isinstance(first, ast.Expr) and isinstance(
             first.value, ast.Constant) and isinstance(first.value.value, str) else []
-        rest = body[len(docstring):] or [ast.Pass()]
+        rest = body[len(docstring):]
+        if not rest:  # a body of a lone docstring: a `pass` where it ends
+            rest = [ast.copy_location(ast.Pass(), body[-1])]
         anchor = rest[0]
         for statement in added:  # the prologue sits on the body's first line
             for part in ast.walk(statement):
@@ -78,9 +99,16 @@ class _Instrument(ast.NodeTransformer):
             node.body = docstring + added
         else:
             node.body = docstring + added + rest
-        return node  # nested defs are left alone: no qualname the harness can load reaches them
+        return node
 
-    visit_AsyncFunctionDef = visit_FunctionDef
+
+def _blocks(statement: ast.stmt) -> list[list[ast.stmt]]:
+    """The statement lists inside a compound statement (none inside a simple one)."""
+    found = [getattr(statement, name) for name in ("body", "orelse", "finalbody")
+             if isinstance(getattr(statement, name, None), list)]
+    found += [handler.body for handler in getattr(statement, "handlers", None) or []]
+    found += [case.body for case in getattr(statement, "cases", None) or []]
+    return found
 
 
 class _Fill(ast.NodeTransformer):
@@ -128,13 +156,13 @@ def _named(decorator: ast.expr, name: str) -> bool:
 
 def _names_itself(node: Any) -> bool:
     """Whether the body mentions the function's name (`f(...)`, `self.f(...)`): then it may
-    recurse, and its wrapper tracks nesting to sample outermost calls only."""
-    for part in ast.walk(node):
-        if part is node:
-            continue
-        if (isinstance(part, ast.Name) and part.id == node.name) or (
-                isinstance(part, ast.Attribute) and part.attr == node.name):
-            return True
+    recurse, and its prologue tracks nesting to sample outermost calls only. (Its decorators
+    do not count: `@value.setter` over `def value` does not recurse.)"""
+    for statement in node.body:
+        for part in ast.walk(statement):
+            if (isinstance(part, ast.Name) and part.id == node.name) or (
+                    isinstance(part, ast.Attribute) and part.attr == node.name):
+                return True
     return False
 
 
@@ -145,14 +173,29 @@ def compile_recording(source: bytes, path: str, slot: Callable[[str, str, int, b
     return compile(tree, path, "exec", dont_inherit=True)
 
 
+def compile_or_plain(source: bytes, path: str, slot: Callable[[str, str, int, bool], int],
+                     skipped: Callable[[str, str], None] | None = None) -> Any:
+    """The module's code with the recording prologue, or, if it cannot be instrumented, as
+    written (`skipped(path, why)` is told). A module Python itself cannot compile raises
+    here as it would without tracing."""
+    try:
+        return compile_recording(source, path, slot)
+    except Exception as exc:  # whatever the rewriter did (RecursionError too), the module runs
+        code = compile(source, path, "exec", dont_inherit=True)
+        if skipped is not None:
+            skipped(path, f"{type(exc).__name__}: {str(exc).strip()[:200]}")
+        return code
+
+
 class _Loader(importlib.machinery.SourceFileLoader):
     """A source loader that compiles the rewritten source (and neither reads nor writes .pyc)."""
 
     slot: Callable[[str, str, int, bool], int]
+    skipped: Callable[[str, str], None] | None = None
 
     def get_code(self, fullname: str) -> Any:
         path = self.get_filename(fullname)
-        return compile_recording(self.get_data(path), path, self.slot)
+        return compile_or_plain(self.get_data(path), path, self.slot, self.skipped)
 
 
 class ProjectFinder:
@@ -160,8 +203,9 @@ class ProjectFinder:
     modules the rewriting loader."""
 
     def __init__(self, is_project: Callable[[str], bool],
-                 slot: Callable[[str, str, int, bool], int]) -> None:
-        self.is_project, self.slot = is_project, slot
+                 slot: Callable[[str, str, int, bool], int],
+                 skipped: Callable[[str, str], None] | None = None) -> None:
+        self.is_project, self.slot, self.skipped = is_project, slot, skipped
 
     def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
         spec = None
@@ -178,6 +222,7 @@ class ProjectFinder:
             return spec
         loader = _Loader(fullname, origin)
         loader.slot = self.slot
+        loader.skipped = self.skipped
         spec.loader = loader
         spec.cached = None
         return spec

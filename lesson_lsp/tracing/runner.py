@@ -26,6 +26,10 @@ from lesson_lsp.tracing import results, store
 
 GRACE_S = 5.0  # after the SIGINT of the time limit, before the process group is killed
 POLL_S = 0.5
+# The time limit counts from the workload's start, not the tracer's: the interpreter and the
+# tracer's own imports (slow on a busy machine) may take this long on top before it is stopped.
+STARTUP_S = 60.0
+STARTED = "started"  # the file the agent creates as the workload begins
 FORMS = ("python script.py ARGS, script.py ARGS, python -m module ARGS, -m module ARGS, "
          "pytest ARGS")
 _PYTHON = re.compile(r"python[0-9.]*(\.exe)?$")
@@ -37,9 +41,10 @@ class TraceError(Exception):
 
 @dataclass(frozen=True)
 class Workload:
-    """What to run: a script (`target` is its path) or a module (`target` is its name)."""
+    """What to run: a script (`target` is its path) or a module (`target` is its name), run
+    as `python -m` runs it or, for a console script (`pytest`), as its script does."""
 
-    kind: str  # "script" | "module"
+    kind: str  # "script" | "module" | "console"
     target: str
     args: list[str]
 
@@ -65,7 +70,7 @@ def parse(command: list[str], cwd: Path) -> Workload:
         if not words:
             raise TraceError("`python` alone is interactive; give a script or -m module")
     elif first in ("pytest", "py.test"):
-        return Workload("module", "pytest", words[1:])
+        return Workload("console", "pytest", words[1:])
     if words[0] == "-m":
         if len(words) < 2:
             raise TraceError("-m needs a module name")
@@ -124,12 +129,19 @@ async def run(command: list[str], root: Path, python: str, timeout_s: float = 60
 
 async def _supervise(process: asyncio.subprocess.Process, timeout_s: float, started: float,
                      workdir: str, on_progress: Callable[[str], None] | None) -> bool:
-    """Wait for the workload, reporting progress; at the time limit, SIGINT its process group
-    (so the agent writes what it has), then kill the group after GRACE_S. True if stopped."""
-    deadline = started + timeout_s
+    """Wait for the workload, reporting progress; at the time limit (counted from the
+    workload's start, which the agent marks), SIGINT its process group (so the agent writes
+    what it has), then kill the group after GRACE_S. True if stopped."""
+    deadline = started + STARTUP_S + timeout_s
+    began = False
     said = ""
     try:
         while True:
+            if not began:
+                since = _since(workdir)
+                if since is not None:
+                    began = True
+                    deadline = time.monotonic() - since + timeout_s
             left = deadline - time.monotonic()
             if left <= 0:
                 await _stop(process)
@@ -144,6 +156,15 @@ async def _supervise(process: asyncio.subprocess.Process, timeout_s: float, star
     except asyncio.CancelledError:
         await asyncio.shield(_stop(process))
         raise
+
+
+def _since(workdir: str) -> float | None:
+    """Seconds since the workload began (the agent's mark), None before."""
+    try:
+        marked = os.stat(os.path.join(workdir, STARTED)).st_mtime
+    except OSError:
+        return None
+    return max(0.0, time.time() - marked)
 
 
 def _progress(elapsed: float, workdir: str) -> str:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +56,9 @@ class Trace:
     functions: list[TracedFunction] = field(default_factory=list)  # by share, largest first
     complete: bool = True  # False when the time limit (or a signal) ended the workload
     note: str = ""  # anything the user should know about this trace
+    # Modules of the project that could not be instrumented and ran as written (unrecorded):
+    # [{"path": absolute, "why": the rewriter's error}]
+    uninstrumented: list[dict[str, str]] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         """The `--json` form: {"functions": [{"path", "qualname", "line", "share", "own_s",
@@ -65,6 +68,8 @@ class Trace:
             "command": self.command, "root": self.root, "interpreter": self.interpreter,
             "wall_s": self.wall_s, "exit_code": self.exit_code, "complete": self.complete,
             "note": self.note,
+            "uninstrumented": [{"path": relative(entry["path"], root), "why": entry["why"]}
+                               for entry in self.uninstrumented],
             "functions": [{
                 "path": relative(f.path, root), "qualname": f.qualname, "line": f.line,
                 "share": f.share, "own_s": f.own_s, "total_s": f.total_s, "calls": f.calls,
@@ -87,6 +92,12 @@ class Trace:
     def in_file(self, path: str | Path) -> list[TracedFunction]:
         wanted = os.path.normcase(str(Path(path).resolve()))
         return [f for f in self.functions if os.path.normcase(f.path) == wanted]
+
+    @property
+    def status(self) -> int:
+        """What `lesson-lsp trace` exits with: the workload's own exit status as a shell sees
+        it; 0 when the time limit stopped it (its partial trace is what was asked for)."""
+        return 0 if self.exit_code is None else self.exit_code & 0xFF
 
     def describe(self) -> str:
         """'`python run.py`: 3.2 s, exit 0'."""
@@ -134,9 +145,11 @@ def load(root: str | Path) -> Trace | None:
         data = json.loads(trace_file(root).read_text(encoding="utf-8"))
         if data.get("format") != FORMAT:
             return None
-        functions = [TracedFunction(**f) for f in data.pop("functions")]
-        data.pop("format")
-        return Trace(**data, functions=functions)
+        known = {f.name for f in fields(TracedFunction)}
+        functions = [TracedFunction(**{k: v for k, v in f.items() if k in known})
+                     for f in data.pop("functions")]
+        known = {f.name for f in fields(Trace)}  # a field a later version added is left out
+        return Trace(**{k: v for k, v in data.items() if k in known}, functions=functions)
     except (OSError, ValueError, TypeError):
         return None
 
