@@ -34,7 +34,7 @@ def test_extension_builds_packages_and_activates(tmp_path: Path) -> None:
     npm("ci", "--no-audit", "--no-fund")
     npm("run", "compile")
     tests = npm("test")
-    assert "# pass 12" in tests and "# fail 0" in tests
+    assert "# pass 13" in tests and "# fail 0" in tests
     npm("exec", "--", "vsce", "package", "--out", "lesson-lsp.vsix")
     vsix = work / "lesson-lsp.vsix"
     assert vsix.is_file() and 100_000 < vsix.stat().st_size < 5_000_000

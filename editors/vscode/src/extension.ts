@@ -6,6 +6,7 @@ import {
   DidChangeConfigurationNotification, LanguageClient, LanguageClientOptions, ServerOptions,
 } from "vscode-languageclient/node";
 import { pythonEnvironments, PythonEnvironments } from "./python";
+import { progressAsNotifications } from "./progress";
 import { findServer } from "./server";
 import { LAUNCH_KEYS, SECTION, serverSettings } from "./settings";
 import { COMPARE_WORKLOAD, compareWorkload } from "./compare";
@@ -49,6 +50,7 @@ async function start(context: vscode.ExtensionContext): Promise<void> {
   client = new LanguageClient("lesson-lsp", "Lesson team", serverOptions, clientOptions);
   sent = JSON.stringify(settings);
   await client.start();
+  context.subscriptions.push(progressAsNotifications(client)); // a notification, cancellable
   context.subscriptions.push({ dispose: () => void client?.stop() });
 }
 

@@ -54,7 +54,7 @@ function fakePython(active, environments = {}) {
 
 function fakeVscode(settings, python) {
   const calls = { commands: [], errors: [], channels: [], infos: [], lines: [], handlers: {},
-    executed: [], inputs: [], answers: [] };
+    executed: [], inputs: [], answers: [], progress: [] };
   const configurationChanged = emitter();
   const vscode = {
     calls,
@@ -76,7 +76,16 @@ function fakeVscode(settings, python) {
       showInformationMessage: async (message) => { calls.infos.push(message); },
       showInputBox: async (options) => { calls.inputs.push(options); return calls.answers.shift(); },
       activeTextEditor: undefined,
+      withProgress: (options, task) => {
+        const cancel = emitter();
+        const shown = { options, reports: [], cancel: () => cancel.fire() };
+        calls.progress.push(shown);
+        shown.done = task({ report: (value) => shown.reports.push(value) },
+          { onCancellationRequested: cancel.event });
+        return shown.done;
+      },
     },
+    ProgressLocation: { Notification: 15, Window: 10 },
     commands: {
       registerCommand: (name, handler) => {
         calls.commands.push(name);
@@ -95,6 +104,11 @@ function fakeVscode(settings, python) {
 }
 
 const DID_CHANGE_CONFIGURATION = { method: "workspace/didChangeConfiguration" };
+const PROGRESS = {
+  WorkDoneProgress: { type: { method: "$/progress" } },
+  WorkDoneProgressCreateRequest: { type: { method: "window/workDoneProgress/create" } },
+  WorkDoneProgressCancelNotification: { type: { method: "window/workDoneProgress/cancel" } },
+};
 
 function load(settings, python) {
   const vscode = fakeVscode(settings, python);
@@ -108,12 +122,21 @@ function load(settings, python) {
     async stop() { this.running = false; }
     isRunning() { return Boolean(this.running); }
     async sendNotification(type, params) { this.notifications.push({ type, params }); }
+    onRequest(type, handler) {
+      (this.requests ??= {})[type.method] = handler;
+      return { dispose: () => {} };
+    }
+    onProgress(type, token, handler) {
+      (this.progress ??= {})[token] = handler;
+      return { dispose: () => { delete this.progress[token]; } };
+    }
   }
   const original = Module._load;
   Module._load = function (request, parent, isMain) {
     if (request === "vscode") return vscode;
     if (request === "vscode-languageclient/node") {
-      return { LanguageClient, DidChangeConfigurationNotification: { type: DID_CHANGE_CONFIGURATION } };
+      return { LanguageClient, DidChangeConfigurationNotification: { type: DID_CHANGE_CONFIGURATION },
+        ...PROGRESS };
     }
     return original.call(this, request, parent, isMain);
   };
@@ -382,3 +405,27 @@ test("compare workload runs the server's compare on the active Python file's pro
   await compare();
   assert.deepStrictEqual(vscode.calls.executed[1], ["lesson-lsp.compare", {}]);
 });
+
+test("the server's progress is a notification with a Cancel button that cancels the run",
+  async () => {
+    // vscode-languageclient's own handler shows it in the status bar, where VS Code has no
+    // Cancel: seen in a real VS Code (tests/test_vscode_e2e.py).
+    const { extension, vscode, started } = load({ serverInterpreter: lessonPython() });
+    await extension.activate(context());
+    const client = started[0];
+    await client.requests["window/workDoneProgress/create"]({ token: "run-1" });
+    client.progress["run-1"]({ kind: "begin", title: "Lesson team: fib", cancellable: true,
+      percentage: 0, message: "round 0/1" });
+    const [shown] = vscode.calls.progress;
+    assert.deepStrictEqual(shown.options, { location: vscode.ProgressLocation.Notification,
+      title: "Lesson team: fib", cancellable: true });
+    client.progress["run-1"]({ kind: "report", percentage: 40, message: "round 1/1" });
+    assert.deepStrictEqual(shown.reports, [{ message: "round 0/1", increment: 0 },
+      { message: "round 1/1", increment: 40 }]);
+    shown.cancel();
+    assert.deepStrictEqual(client.notifications.at(-1),
+      { type: PROGRESS.WorkDoneProgressCancelNotification.type, params: { token: "run-1" } });
+    client.progress["run-1"]({ kind: "end" });
+    await shown.done; // the notification closes with the run
+    assert.strictEqual(client.progress["run-1"], undefined);
+  });
