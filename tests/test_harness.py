@@ -166,3 +166,5 @@ def test_non_deterministic_original_is_reported(project: Path) -> None:
         cwd=project, capture_output=True, text=True, timeout=120)
     assert done.returncode == 2
     assert "not deterministic" in done.stderr
+    # It says what differed between the two runs.
+    assert "first vs second: return value: expected " in done.stderr, done.stderr

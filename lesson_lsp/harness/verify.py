@@ -164,10 +164,12 @@ class Harness:
         assert first.payload is not None and second.payload is not None
         outcomes = first.payload["outcomes"]
         for index, (a, b) in enumerate(zip(outcomes, second.payload["outcomes"])):
-            if outcome_difference(a, b, self.tolerance):
+            differed = outcome_difference(a, b, self.tolerance)
+            if differed:
                 raise HarnessError(
                     f"`{self.target.qualname}` gives different results on the same input "
-                    f"(input #{index + 1}) in two runs: it is not deterministic, so no candidate "
+                    f"(input #{index + 1}) in two runs (first vs second: {differed}): it is not "
+                    "deterministic, so no candidate "
                     "can be checked against it; make it deterministic (seed any randomness, "
                     "leave clocks out) or optimize a deterministic helper it calls")
         if all("exc" in o for o in outcomes):
