@@ -140,8 +140,8 @@ async function optimizeWithLightBulb(key, file, cursorText, editedWhen) {
   await page.waitForTimeout(500);
   await step(`${key}-edited`);
   result[key].editor_text = await editorText();
-  // VS Code saves a file a workspace edit changed (files.refactoring.autoSave, on by default):
-  // the file may hold the edit before the user saves. Save it as a user would, either way.
+  // Seen in code-server 4.96: the file already holds the edit when it lands (VS Code saved it;
+  // Neovim leaves the buffer modified). Recorded, and saved as a user would either way.
   result[key].disk_before_save = fs.readFileSync(path.join(folder, file), "utf8");
   await page.keyboard.press("Control+S");
   const saved = async () => fs.readFileSync(path.join(folder, file), "utf8")
