@@ -7,6 +7,8 @@ import re
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import PYTHON
 
 FIB = '''
@@ -52,6 +54,7 @@ def bench(*args: str) -> subprocess.CompletedProcess[str]:
                           capture_output=True, text=True, timeout=600)
 
 
+@pytest.mark.slow
 def test_bench_reports_the_lessonl_table(tmp_path: Path) -> None:
     folder = suite(tmp_path)
     done = bench(str(folder), "--rounds", "1", "--json")
@@ -74,6 +77,7 @@ def test_bench_reports_the_lessonl_table(tmp_path: Path) -> None:
     assert (folder / "t1_fib.py").read_text() == FIB
 
 
+@pytest.mark.slow
 def test_bench_table_and_plot(tmp_path: Path) -> None:
     folder = suite(tmp_path)
     picture = tmp_path / "speedups.png"

@@ -54,6 +54,7 @@ def test_nothing_to_improve_leaves_the_file_and_says_so(project: Path) -> None:
     assert (project / "slow.py").read_bytes() == before
 
 
+@pytest.mark.slow
 def test_bad_input_is_exit_2_with_one_line(project: Path) -> None:
     cases = [
         (["optimize", "slow.py::nope"], "no function named `nope`"),
@@ -79,6 +80,7 @@ def test_bad_input_is_exit_2_with_one_line(project: Path) -> None:
     assert (project / "slow.py").read_bytes() == before
 
 
+@pytest.mark.slow
 def test_file_changed_on_disk_during_the_run_is_not_overwritten(project: Path) -> None:
     proc = subprocess.Popen(
         [PYTHON, "-m", "lesson_lsp.cli", "optimize", "slow.py::fib", "--apply"],
@@ -123,6 +125,7 @@ def ways(n, coins=(1, 2, 5)):
     assert result["improved"] and result["speedup"] > 2
 
 
+@pytest.mark.slow
 def test_slow_single_pass_is_timed_without_false_alarms(project: Path) -> None:
     # One pass over these inputs takes longer than a timing sample (≥ 50 ms).
     done = cli(project, "optimize", "slow.py::count_common", "--json")

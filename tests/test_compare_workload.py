@@ -241,7 +241,6 @@ def test_a_pytest_workload_whose_test_fails_after_a_wrong_edit(tmp_path: Path) -
     report = json.loads(done.stdout)
     assert done.returncode == 1, done.stderr
     assert report["output"]["exit_codes"] == {"before": 0, "after": 1}
-    assert report["output"]["masked_lines"]["stdout"] >= 1  # "1 passed in 0.01s"
 
 
 def test_without_git_before_is_what_the_record_says_was_replaced(tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ import json
 import subprocess
 from pathlib import Path
 
+import pytest
 from conftest import PYTHON, team
 
 from lesson_lsp.config import AgentConfig, Config
@@ -87,6 +88,7 @@ def test_a_team_naming_a_rule_merged_into_a_family_gets_the_family() -> None:
     assert [agent.name for agent in chosen] == ["membership-set", "string-join"]
 
 
+@pytest.mark.slow
 def test_the_composed_candidate_is_checked_and_timed_end_to_end(tmp_path: Path) -> None:
     (tmp_path / "mod.py").write_text(
         TWO + '\n\ndef inputs():\n    return [(["%d" % (i - 500) for i in range(2000)],)] * 3\n',

@@ -7,6 +7,8 @@ import subprocess
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import PYTHON, ROOT
 from tests.test_bench import TOTAL, suite
 
@@ -46,6 +48,7 @@ def test_why_text_report_has_the_summaries(tmp_path: Path) -> None:
     assert (folder / "t2_total.py").read_text() == TOTAL  # inputs, never outputs
 
 
+@pytest.mark.slow
 def test_why_on_the_bundled_suite_is_quick() -> None:
     started = time.perf_counter()
     done = why(str(ROOT / "benchmarks" / "tasks"), "--json")

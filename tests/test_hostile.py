@@ -227,6 +227,7 @@ def test_admission_allows_what_the_original_evaluates_on_import() -> None:
     assert admission.refusal(same.replace("make_key()", "make_key(1)"), (), original)
 
 
+@pytest.mark.slow
 def test_no_rewrite_rule_output_is_refused() -> None:
     # Every rule on every function of the bundled examples and benchmark tasks.
     sources = [EXAMPLES / "slow.py", *sorted((ROOT / "benchmarks" / "tasks").glob("*.py"))]

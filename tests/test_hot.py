@@ -78,6 +78,7 @@ def _big(n: int) -> tuple[list[int], list[int]]:
     return list(range(n)), list(range(n // 2, n + n // 2))
 
 
+@pytest.mark.slow
 def test_a_traced_function_is_timed_on_the_workload_calls_and_checked_by_its_doctest(
         tmp_path: Path) -> None:
     root = _project(tmp_path)

@@ -6,6 +6,8 @@ import json
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from lesson_lsp.harness.doctests import Call
 from lesson_lsp.harness.inputs import doctest_steps, fully_typed, has_tests
 from tests.conftest import PYTHON
@@ -48,6 +50,7 @@ def test_fully_typed() -> None:
     assert not fully_typed("def f():\n    pass\n")
 
 
+@pytest.mark.slow
 def test_inputs_from_the_projects_pytest_tests(tmp_path: Path) -> None:
     (tmp_path / "lib.py").write_text(
         "def common(xs, ys):\n    n = 0\n    for x in xs:\n        if x in ys:\n"

@@ -80,6 +80,7 @@ def model_of(seen: Seen) -> str:
     return str(seen.body.get("model", ""))
 
 
+@pytest.mark.slow
 def test_lessons_flow_into_the_next_round_and_the_key_stays_put(tmp_path: Path) -> None:
     def script(seen: Seen) -> Reply:
         if is_lesson_prompt(seen):
@@ -151,6 +152,7 @@ def test_selection_half_by_speedup_rest_by_relevance(tmp_path: Path) -> None:
     assert rows["TOP-1"] == pytest.approx(0.9) and rows["TOP-3"] == 1.0
 
 
+@pytest.mark.slow
 def test_the_fastest_verified_candidate_wins_and_is_remeasured(tmp_path: Path) -> None:
     def script(seen: Seen) -> Reply:
         if is_lesson_prompt(seen):
@@ -191,6 +193,7 @@ def test_a_failing_endpoint_is_one_message_and_the_offline_team_still_delivers(
     assert {c["agent"] for c in result["candidates"]} == {"memoize"}
 
 
+@pytest.mark.slow
 def test_recovers_after_transient_errors(tmp_path: Path) -> None:
     calls = {"n": 0}
 
@@ -245,6 +248,7 @@ def test_a_refused_key_is_not_retried(tmp_path: Path) -> None:
         "without it"]
 
 
+@pytest.mark.slow
 def test_embeddings_from_the_endpoint_rank_relevance(tmp_path: Path) -> None:
     def script(seen: Seen) -> Reply:
         return Reply("an embedded lesson") if is_lesson_prompt(seen) else \

@@ -78,7 +78,8 @@ def test_a_round_winner_not_confirmed_at_the_end_says_so_everywhere() -> None:
     data = run.as_json(applied=False)
     assert data["lessons"][0]["offered"] is False
     assert "not confirmed by the final re-measurement" in data["lessons"][0]["note"]
-    assert data["final"] == {"agent": "sorted_min", "verdict": "not-faster", "speedup": 1.03,
+    assert data["final"] == {"agent": "sorted_min", "round": 1, "verdict": "not-faster",
+                             "speedup": 1.03,
                              "detail": "1.03× (needs ≥ 1.10× to count)"}
     # Both times, per pass over the 3 shown inputs (one of the 4 is held out).
     assert (data["original_s"], data["candidate_s"]) == (2.1e-3, 2.0e-3)
@@ -105,6 +106,7 @@ def test_a_faster_candidate_that_was_not_shipped_says_which_was() -> None:
     assert data["candidate_s"] == 7.1e-5
 
 
+@pytest.mark.slow
 def test_json_carries_both_times_and_lessons_agree_with_the_headline(project: Path) -> None:
     done = cli(project, "optimize", "slow.py::fib", "--rounds", "1", "--json")
     assert done.returncode == 0, done.stderr

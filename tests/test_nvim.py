@@ -73,6 +73,7 @@ def test_optimize_from_neovim_edits_the_buffer_and_hover_shows_the_lesson(
     assert "functools" not in (tmp_path / "slow.py").read_text()
 
 
+@pytest.mark.slow
 def test_a_buffer_edited_during_the_run_gets_no_stale_edit(tmp_path: Path) -> None:
     result = run(tmp_path, "stale")
     assert "functools" not in result["buffer"]

@@ -21,6 +21,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -235,6 +236,7 @@ GEN = ("import m\n\ndef inputs():\n    xs = [list(range(n)) for n in (0, 3, 50)]
     HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(layout=layouts.filter(lambda lay: lay.kind != "async"), imports=IMPORTS,
        fresh=st.booleans())
+@pytest.mark.slow
 def test_the_harness_loads_exactly_the_planned_text(tmp_path: Path, layout: Layout,
                                                     imports: tuple[str, ...],
                                                     fresh: bool) -> None:

@@ -54,6 +54,7 @@ def banked(project: Path, *args: str) -> list[dict]:
     return json.loads(listed.stdout)
 
 
+@pytest.mark.slow
 def test_a_run_leaves_nothing_in_the_project_and_banks_in_the_cache(repo: Path) -> None:
     files = sorted(p.relative_to(repo) for p in repo.rglob("*") if ".git" not in p.parts)
     optimize_fib(repo)
@@ -73,6 +74,7 @@ def test_looking_at_lessons_makes_no_bank(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == [] and not (project_cache(tmp_path) / "lessons.db").exists()
 
 
+@pytest.mark.slow
 def test_an_absolute_bank_is_honoured(repo: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
     shared = tmp_path_factory.mktemp("shared") / "team.db"
     text = (repo / "pyproject.toml").read_text(encoding="utf-8").replace(
@@ -85,6 +87,7 @@ def test_an_absolute_bank_is_honoured(repo: Path, tmp_path_factory: pytest.TempP
     assert banked(repo)[0]["function"] == "fib"
 
 
+@pytest.mark.slow
 def test_a_relative_bank_is_kept_in_a_folder_git_ignores(repo: Path) -> None:
     text = (repo / "pyproject.toml").read_text(encoding="utf-8").replace(
         "rounds = 1\n", 'rounds = 1\nbank = "lessons.db"\n')

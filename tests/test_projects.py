@@ -178,6 +178,7 @@ async def test_failing_and_network_tests_do_not_end_the_capture(tmp_path: Path) 
     assert spec.origin.startswith("2 calls captured") and "2 failed" in spec.origin, spec.origin
 
 
+@pytest.mark.slow
 async def test_one_capture_serves_every_function_of_the_module(tmp_path: Path) -> None:
     root = package(tmp_path)
     await reach(root / "src/pkg/core.py", "dedupe")
@@ -210,6 +211,7 @@ def project_venv(root: Path) -> Path:
     return root / ".venv" / "bin" / "python"
 
 
+@pytest.mark.slow
 def test_the_projects_own_python_runs_its_code(tmp_path: Path) -> None:
     root = write(tmp_path, {"pyproject.toml": "[project]\nname = 'app'\n", "app.py": '''\
         from depmod import double
@@ -285,6 +287,7 @@ async def test_a_function_only_called_with_uncopyable_arguments_says_so(tmp_path
         await reach(root / "src/pkg/core.py", "untested")
 
 
+@pytest.mark.slow
 def test_doctests_may_name_the_package_and_capture_reports_progress(tmp_path: Path) -> None:
     root = package(tmp_path, **{"src/pkg/extra.py": '''\
         def total(xs):
@@ -398,6 +401,7 @@ def test_what_the_modules_top_level_does_on_import_is_not_the_candidates(tmp_pat
     assert verdict["verdict"] in ("faster", "not-faster"), verdict
 
 
+@pytest.mark.slow
 def test_a_fast_method_on_an_object_slow_to_copy_is_timed_in_bounded_time(
         tmp_path: Path) -> None:
     write(tmp_path, {"pyproject.toml": "", "cache.py": '''\
@@ -422,6 +426,7 @@ def test_a_fast_method_on_an_object_slow_to_copy_is_timed_in_bounded_time(
     assert json.loads(done.stdout)["verdict"] in ("faster", "not-faster"), done.stdout
 
 
+@pytest.mark.slow
 async def test_from_the_editor_a_package_function_with_unsaved_text_is_optimized(
         tmp_path: Path) -> None:
     """No configuration, a function of a package with relative imports, captured inputs, and

@@ -221,6 +221,7 @@ def test_the_window_the_endpoint_reports_is_used(tmp_path: Path) -> None:
 
 
 
+@pytest.mark.slow
 def test_the_lesson_prompt_shows_the_code_the_agent_was_given(tmp_path: Path) -> None:
     def script(seen: Seen) -> Reply:
         if is_lesson_prompt(seen):

@@ -65,6 +65,7 @@ def check(fixpoint: ModuleType, paths: list[Path]) -> tuple[int, dict[str, int]]
     return count, fired
 
 
+@pytest.mark.slow
 def test_no_rule_rewrites_its_own_rewrite_of_a_task(fixpoint: ModuleType) -> None:
     count, fired = check(fixpoint, sorted(TASKS.glob("*.py")))
     assert count >= 140  # every function, input generators too, not only the task's own

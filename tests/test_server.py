@@ -160,6 +160,7 @@ async def test_no_improvement_is_a_message_and_no_edit(client: LanguageClient) -
     assert "api_key_env" in said[0] and "The file is unchanged." in said[0]
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_hover_finds_the_lessons_the_cli_banked(client: LanguageClient) -> None:
     root: Path = client.root  # type: ignore[attr-defined]

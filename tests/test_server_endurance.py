@@ -104,6 +104,7 @@ FAULTS = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_each_endpoint_fault_is_one_message_and_the_offline_edit_still_lands(
         tmp_path: Path) -> None:

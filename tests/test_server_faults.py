@@ -248,6 +248,7 @@ async def test_a_huge_document_is_served(client: LanguageClient, tmp_path: Path)
     assert await answers_fast(client) < 1.0
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_renaming_the_file_during_a_run_means_no_edit(client: LanguageClient,
                                                             tmp_path: Path) -> None:
