@@ -13,7 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from lesson_lsp.harness import timing
+from lesson_lsp.harness import pairing, timing
+from lesson_lsp.harness.verdicts import Verdict
 
 if TYPE_CHECKING:
     from lesson_lsp.candidate import Candidate
@@ -48,36 +49,26 @@ class Duel:
 async def duel(harness: Harness, incumbent: Candidate, challenger: Candidate,
                processes: int = 2) -> Duel | None:
     """The challenger timed beside the incumbent (which takes the original's place in a "pair"
-    job). None when a run fails: both were verified and timed alone already, so a failure here
-    says nothing about either, and the incumbent stays."""
-    inc_text = harness.plan(incumbent).text
-    groups_i: list[list[float]] = []
-    groups_c: list[list[float]] = []
-
-    async def run(first: int, count: int) -> bool:
-        for i in range(first, first + count):
-            job = harness._job("pair", challenger, split="shown", module_source=inc_text,
-                               order="ab" if i % 2 == 0 else "ba")
-            result = await harness._run(job)
-            payload = result.payload
-            if result.status != "ok" or payload is None or payload.get("status") != "ok":
-                return False
-            groups_i.append([float(x) for x in payload["samples"]])
-            groups_c.append([float(x) for x in payload["partner_samples"]])
-        return True
-
-    if not await run(0, processes):
+    job), through the same watched pair runs as `Harness.time`. None when a run fails or is
+    refused: the incumbent stays."""
+    base = await harness.baseline()
+    beside = harness.plan(incumbent).text
+    pairs = await pairing.gather(harness, challenger, base, processes, beside=beside)
+    if isinstance(pairs, Verdict):
         return None
-    summary = timing.summarize(groups_i, groups_c)
+    summary = timing.summarize(pairs.original, pairs.candidate)
     minimum = harness.config.min_speedup
     if not minimum <= summary.speedup < timing.threshold(summary.noise, minimum):
         return Duel(summary.speedup, summary.noise, summary.original_s, summary.candidate_s)
     # A gain above the minimum but inside this noise: decided on more processes, as a
     # candidate's gain over the original is (`Harness.time`).
-    if not await run(processes, timing.CONFIRM_PROCESSES):
+    more = await pairing.gather(harness, challenger, base, timing.CONFIRM_PROCESSES,
+                                first=processes, beside=beside)
+    if isinstance(more, Verdict):
         return None
-    found = timing.confirm(groups_i, groups_c, minimum)
-    summary = timing.summarize(groups_i, groups_c)
+    pairs.extend(more)
+    found = timing.confirm(pairs.original, pairs.candidate, minimum)
+    summary = timing.summarize(pairs.original, pairs.candidate)
     noise = max(0.0, 1 - found.lower / found.speedup) if found.speedup > 0 else summary.noise
     return Duel(found.speedup, noise, summary.original_s, summary.candidate_s,
                 confirmed=found.faster)

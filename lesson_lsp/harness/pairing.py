@@ -37,15 +37,17 @@ class Pairs:
 
 
 async def gather(harness: Harness, candidate: Candidate, base: Baseline, processes: int,
-                 first: int = 0) -> Pairs | Verdict:
+                 first: int = 0, beside: str | None = None) -> Pairs | Verdict:
     """`processes` pair runs (which side goes first alternates, counting from `first`), or the
-    verdict that ends the timing: a timeout, an unsafe attempt, a failed or dishonest run."""
+    verdict that ends the timing: a timeout, an unsafe attempt, a failed or dishonest run.
+    `beside`: a verified module text that takes the original's place (a duel)."""
     from lesson_lsp.harness.verify import sha256
 
     pairs = Pairs()
     text_sha = sha256(harness.plan(candidate).text)
     for i in range(first, first + processes):
-        job = harness._job("pair", candidate, split="shown", order="ab" if i % 2 == 0 else "ba")
+        job = harness._job("pair", candidate, split="shown", order="ab" if i % 2 == 0 else "ba",
+                           **({} if beside is None else {"module_source": beside}))
         result = await harness._run(job)
         if result.status == "timeout":
             return Verdict(TIMEOUT, detail="timing did not finish in time")
