@@ -10,7 +10,7 @@ import sysconfig
 import time
 from pathlib import Path
 
-from lesson_lsp.extract import all_functions
+from lesson_lsp.source.extract import all_functions
 
 
 def main() -> None:

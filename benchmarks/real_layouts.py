@@ -44,9 +44,9 @@ import tokenize
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from lesson_lsp import edits, sourcefile
-from lesson_lsp.candidate import Candidate, to_column0
-from lesson_lsp.extract import FunctionSpan, all_functions
+from lesson_lsp.source import edits, sourcefile
+from lesson_lsp.source.candidate import Candidate, to_column0
+from lesson_lsp.source.extract import FunctionSpan, all_functions
 
 ENCODINGS = ("utf-8", "utf-16", "utf-32")
 IMPORTS = ("import functools", "from collections import deque")
@@ -74,7 +74,7 @@ class Report:
             self.examples[check].append(f"{where}: {what}")
 
 
-# --- LSP rules, written apart from lesson_lsp.positions -------------------------------------
+# --- LSP rules, written apart from lesson_lsp.source.positions ------------------------------------
 
 def line_starts(text: str) -> list[int]:
     return [0] + [m.end() for m in BREAK.finditer(text)]

@@ -14,7 +14,7 @@ out with `ast` (decorators included, as lesson-lsp extracts a function), moved t
 given to every rule with `RewriteContext(name, is_method=...)`. A rule that raises is counted
 apart and listed: a crashing rule is a bug.
 
-The script touches only `RULES`, `RewriteContext` and `lesson_lsp.candidate.to_column0` (or
+The script touches only `RULES`, `RewriteContext` and `lesson_lsp.source.candidate.to_column0` (or
 `textwrap.dedent` where that is missing), so it also runs against an older lesson_lsp, for a
 before/after: run this file with PYTHONPATH pointing at the other checkout.
 
@@ -53,7 +53,7 @@ def _dedent(source: str, indent: str) -> str:
 
 
 try:
-    from lesson_lsp.candidate import to_column0 as _to_column0
+    from lesson_lsp.source.candidate import to_column0 as _to_column0
 except ImportError:  # an older lesson_lsp
     _to_column0 = _dedent
 TO_COLUMN0: Callable[[str, str], str] = _to_column0

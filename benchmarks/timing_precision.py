@@ -34,11 +34,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from lesson_lsp.candidate import Candidate
-from lesson_lsp.config import HarnessConfig
 from lesson_lsp.harness.inputs import InputSpec
 from lesson_lsp.harness.timing import format_seconds
 from lesson_lsp.harness.verify import Harness, Target
+from lesson_lsp.source.candidate import Candidate
+from lesson_lsp.workspace.config import HarnessConfig
 
 SPIN = "for _ in range(n):\n        pass"
 # name, body (uses n), n for the inputs; from under a microsecond to most of a second per call

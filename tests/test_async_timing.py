@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from lesson_lsp.extract import function_named
-from lesson_lsp.harness import worker
+from lesson_lsp.engine.optimize import Run
+from lesson_lsp.harness import sampler
 from lesson_lsp.harness.verdicts import Baseline
-from lesson_lsp.optimize import Run
+from lesson_lsp.source.extract import function_named
 from lesson_lsp.team.loop import TeamResult
 from tests.conftest import PYTHON, verify
 
@@ -151,13 +151,13 @@ def test_a_sync_wrapper_returning_a_coroutine_is_awaited_too() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         for target in (common, wrapper):
-            found = worker.measure(target, calls, job)
+            found = sampler.measure(target, calls, job)
             assert found["awaited"] is True
             assert min(found["samples"]) > 2e-3  # the body ran: 2,000 list scans
-        found = worker.measure(tiny, [((1,), {})] * 10, job)
+        found = sampler.measure(tiny, [((1,), {})] * 10, job)
         # Ten awaited calls that do nothing cost about what the async no-op's do.
         assert found["awaited"] is True and min(found["samples"]) < 50e-6
-        assert worker.measure(len, [(([1],), {})], job)["awaited"] is False
+        assert sampler.measure(len, [(([1],), {})], job)["awaited"] is False
 
 
 def test_a_candidate_that_drops_async_is_incorrect(project: Path) -> None:

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from lesson_lsp.ablation import Counted
-from lesson_lsp.bench import TaskResult, by_round
+from lesson_lsp.cli.ablation import Counted
+from lesson_lsp.cli.bench import TaskResult, by_round
 from lesson_lsp.team.agents import Task
 from lesson_lsp.team.bank import Lesson
 from tests.conftest import PYTHON

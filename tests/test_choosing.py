@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from lesson_lsp.edits import changed_lines
 from lesson_lsp.harness.duel import CHALLENGER, INCUMBENT, TIE, Duel
+from lesson_lsp.source.edits import changed_lines
 from tests.fake_openai import Reply, ScriptedEndpoint, Seen, fenced
 from tests.test_llm_team import FAST_FIB, is_lesson_prompt, model_of, optimize, project
 

@@ -21,10 +21,9 @@ import pytest_lsp
 from lsprotocol import types as lsp
 from pytest_lsp import ClientServerConfig, LanguageClient
 
-from lesson_lsp import applied
-from lesson_lsp.config import load
-from lesson_lsp.tracing import store
 from lesson_lsp.workload_compare import outputs, stats
+from lesson_lsp.workspace import applied, traces
+from lesson_lsp.workspace.config import load
 from tests.conftest import EXAMPLES, PYTHON, team
 from tests.procs import alive, running
 
@@ -373,7 +372,7 @@ async def client(lsp_client: LanguageClient, tmp_path: Path):
 
 
 def _trace(root: Path, *command: str) -> None:
-    store.save(store.Trace(command=list(command), root=load(root).root, interpreter=PYTHON,
+    traces.save(traces.Trace(command=list(command), root=load(root).root, interpreter=PYTHON,
                            wall_s=0.2, exit_code=0, created=time.time()))
 
 

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from conftest import PYTHON, team
 
-from lesson_lsp.config import AgentConfig, Config
-from lesson_lsp.optimize import build_team
+from lesson_lsp.engine.optimize import build_team
 from lesson_lsp.team.agents import rewrite_team
 from lesson_lsp.team.rewrites import COMPOSE, RULES, Rewrite, RewriteContext, Rule
 from lesson_lsp.team.rewrites.compose import compose
+from lesson_lsp.workspace.config import AgentConfig, Config
 
 # builtin-map (`[int(x) for x in …]` → `list(map(int, …))`) and lambda-comprehension
 # (`filter(lambda …)` → a comprehension) both apply, each to a different line.

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from lesson_lsp.config import ConfigError, load
-from lesson_lsp.storage import project_cache
+from lesson_lsp.workspace.config import ConfigError, load
+from lesson_lsp.workspace.storage import project_cache
 
 
 def write(tmp_path: Path, text: str) -> Path:

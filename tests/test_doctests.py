@@ -12,14 +12,14 @@ from typing import Any
 
 import pytest
 
-from lesson_lsp.candidate import to_column0
-from lesson_lsp.config import Config
-from lesson_lsp.extract import function_named
-from lesson_lsp.harness import calls, worker
+from lesson_lsp.harness import calls, sampler, worker
 from lesson_lsp.harness.doctests import MARKED, Call, examples
 from lesson_lsp.harness.encode import encode
 from lesson_lsp.harness.inputs import declared
 from lesson_lsp.harness.profile import profile
+from lesson_lsp.source.candidate import to_column0
+from lesson_lsp.source.extract import function_named
+from lesson_lsp.workspace.config import Config
 from tests.conftest import PYTHON
 
 
@@ -225,8 +225,8 @@ def test_iterator_and_generator_arguments_are_made_anew_for_every_use() -> None:
     first, second = plain(found)[:2], plain(found)[:2]
     assert first[0][0][0] is not second[0][0][0]
     # Timing and profiling make them per pass instead of copying (a generator cannot be).
-    assert not worker.Sampler(target, found, reuse=True).reusable
-    worker.measure(target, found, {"samples": 1, "min_sample_s": 0.001, "budget_s": 1.0})
+    assert not sampler.Sampler(target, found, reuse=True).reusable
+    sampler.measure(target, found, {"samples": 1, "min_sample_s": 0.001, "budget_s": 1.0})
     assert "cProfile" in profile(target, found, {"module_source": CHUNKED})["profile"]
 
 

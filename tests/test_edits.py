@@ -6,9 +6,9 @@ import dataclasses
 
 import pytest
 
-from lesson_lsp.candidate import Candidate, to_column0
-from lesson_lsp.edits import PlanError, check, plan
-from lesson_lsp.extract import function_named
+from lesson_lsp.source.candidate import Candidate, to_column0
+from lesson_lsp.source.edits import PlanError, check, plan
+from lesson_lsp.source.extract import function_named
 
 # CPython compiles this; tree-sitter makes the whole module one ERROR node (found in the
 # stdlib's test_compile.py by benchmarks/real_layouts.py).

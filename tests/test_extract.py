@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from lesson_lsp.extract import ExtractError, all_functions, function_at, function_named
-from lesson_lsp.positions import UTF8, UTF16, UTF32
+from lesson_lsp.source.extract import ExtractError, all_functions, function_at, function_named
+from lesson_lsp.source.positions import UTF8, UTF16, UTF32
 
 SOURCE = '''"""Module doc: naïve café 𝄞."""
 import os

@@ -15,13 +15,13 @@ from pathlib import Path
 
 import pytest
 
-from lesson_lsp.candidate import Candidate
-from lesson_lsp.config import HarnessConfig
 from lesson_lsp.harness import admission
 from lesson_lsp.harness.inputs import InputSpec
 from lesson_lsp.harness.verify import Harness, Target, Verdict
+from lesson_lsp.source.candidate import Candidate
 from lesson_lsp.team.rewrites import RULES
 from lesson_lsp.team.rewrites.base import RewriteContext
+from lesson_lsp.workspace.config import HarnessConfig
 from tests.conftest import EXAMPLES, ROOT, verify
 
 FAST = """

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from lesson_lsp.candidate import to_column0
-from lesson_lsp.extract import function_named
 from lesson_lsp.harness.recorder import copy_call
+from lesson_lsp.source.candidate import to_column0
+from lesson_lsp.source.extract import function_named
 from lesson_lsp.team.bank import fingerprint
-from lesson_lsp.tracing import store
+from lesson_lsp.workspace import traces
 from tests.conftest import PYTHON
 
 WORK = '''"""Work."""
@@ -52,7 +52,7 @@ def _save_trace(root: Path, calls: dict[str, list[tuple]], shares: dict[str, flo
     """A trace as the tracer stores it: ranked functions, sampled calls in the capture format."""
     path = root / "w" / "work.py"
     text = path.read_text(encoding="utf-8")
-    calls_file = store.calls_folder(root) / "w.work.pickle"
+    calls_file = traces.calls_folder(root) / "w.work.pickle"
     calls_file.parent.mkdir(parents=True, exist_ok=True)
     with open(calls_file, "wb") as handle:
         pickle.dump({"functions": {q: [copy_call(a, {}) for a in c] for q, c in calls.items()},
@@ -60,12 +60,12 @@ def _save_trace(root: Path, calls: dict[str, list[tuple]], shares: dict[str, flo
     functions = []
     for qualname, share in sorted(shares.items(), key=lambda x: -x[1]):
         span = function_named(text, qualname)
-        functions.append(store.TracedFunction(
+        functions.append(traces.TracedFunction(
             path=str(path.resolve()), qualname=qualname, line=span.def_line + 1, share=share,
             own_s=share * 2.0, total_s=share * 2.0, calls=1000, captured=len(calls[qualname]),
             fingerprint=fingerprint(to_column0(span.source, span.indent)), module="w.work",
             calls_file=str(calls_file)))
-    store.save(store.Trace(["python", "run.py"], str(root.resolve()), PYTHON, 2.0, 0,
+    traces.save(traces.Trace(["python", "run.py"], str(root.resolve()), PYTHON, 2.0, 0,
                            time.time(), functions))
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from lsprotocol import types as lsp
 
-from lesson_lsp import sourcefile
+from lesson_lsp.source import sourcefile
 from tests.conftest import PYTHON
 from tests.lsp_client import optimize_in_server
 

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from lesson_lsp.candidate import to_column0
-from lesson_lsp.extract import function_named
-from lesson_lsp.storage import project_cache
+from lesson_lsp.source.candidate import to_column0
+from lesson_lsp.source.extract import function_named
 from lesson_lsp.team.bank import Bank, Lesson, fingerprint
+from lesson_lsp.workspace.storage import project_cache
 from tests.conftest import EXAMPLES, PYTHON
 from tests.fake_openai import Reply, ScriptedEndpoint, Seen, fenced
 

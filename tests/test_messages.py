@@ -11,14 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from lesson_lsp.candidate import Candidate
-from lesson_lsp.config import Config, merge
-from lesson_lsp.extract import function_named
+from lesson_lsp.engine.messages import LLM_TEAM_SNIPPET
+from lesson_lsp.engine.optimize import Run
 from lesson_lsp.harness.verify import FASTER, INCORRECT, NOT_FASTER, Baseline, Verdict
-from lesson_lsp.messages import LLM_TEAM_SNIPPET
-from lesson_lsp.optimize import Run
+from lesson_lsp.source.candidate import Candidate
+from lesson_lsp.source.extract import function_named
 from lesson_lsp.team.bank import Lesson
 from lesson_lsp.team.loop import Attempt, TeamResult
+from lesson_lsp.workspace.config import Config, merge
 from tests.conftest import PYTHON
 
 if sys.version_info >= (3, 11):

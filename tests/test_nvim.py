@@ -102,8 +102,8 @@ def test_lenses_from_a_saved_trace_and_lesson_trace_reaches_the_server(tmp_path:
 
 
 def test_lesson_compare_reaches_the_server_and_shows_the_result(tmp_path: Path) -> None:
-    from lesson_lsp import applied
-    from lesson_lsp.config import load
+    from lesson_lsp.workspace import applied
+    from lesson_lsp.workspace.config import load
     from tests.test_trace_editor import save_trace
 
     # No git here: "before" is what lesson-lsp's --apply replaced in helper.py, by its record.

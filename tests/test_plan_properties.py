@@ -25,14 +25,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lesson_lsp import sourcefile
-from lesson_lsp.candidate import Candidate, to_column0
-from lesson_lsp.config import HarnessConfig
-from lesson_lsp.edits import Plan, plan, workspace_edit
-from lesson_lsp.extract import function_named
 from lesson_lsp.harness.inputs import InputSpec
 from lesson_lsp.harness.verify import Harness, Target
-from lesson_lsp.positions import ENCODINGS
+from lesson_lsp.source import sourcefile
+from lesson_lsp.source.candidate import Candidate, to_column0
+from lesson_lsp.source.edits import Plan, plan, workspace_edit
+from lesson_lsp.source.extract import function_named
+from lesson_lsp.source.positions import ENCODINGS
+from lesson_lsp.workspace.config import HarnessConfig
 from tests.lsp_apply import apply_edits
 
 STRING = '"""\nkept  as is\n  two\n\tthree\n"""'  # a literal whose lines are its own text

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from lesson_lsp.storage import project_cache
+from lesson_lsp.workspace.storage import project_cache
 from tests.conftest import PYTHON
 
 

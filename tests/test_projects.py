@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from lesson_lsp.config import load
-from lesson_lsp.extract import function_named
 from lesson_lsp.harness import inputs
 from lesson_lsp.harness.verify import Baseline, Harness, Target
-from lesson_lsp.project import ProjectError, find_root, interpreter, locate
+from lesson_lsp.source.extract import function_named
+from lesson_lsp.workspace.config import load
+from lesson_lsp.workspace.project import ProjectError, find_root, interpreter, locate
 from tests.conftest import PYTHON
 
 CORE = '''\

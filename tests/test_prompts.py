@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from lesson_lsp.config import AgentConfig, Config, ConfigError, merge
 from lesson_lsp.team.agents import AgentUnavailable, Task
 from lesson_lsp.team.bank import Bank, Lesson
 from lesson_lsp.team.llm_agent import LLMAgent, lesson_lines, reported_window
@@ -21,6 +20,7 @@ from lesson_lsp.team.prompts.fit import (
     estimate_tokens,
     fit,
 )
+from lesson_lsp.workspace.config import AgentConfig, Config, ConfigError, merge
 from tests.fake_openai import Reply, ScriptedEndpoint, Seen, fenced
 from tests.test_llm_team import (
     FAST_FIB,

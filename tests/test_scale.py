@@ -12,13 +12,13 @@ from collections import namedtuple
 from collections.abc import Callable
 from pathlib import Path
 
-from lesson_lsp.extract import function_named
+from lesson_lsp.engine.optimize import Run
 from lesson_lsp.harness import scale
 from lesson_lsp.harness.calls import load_inputs
 from lesson_lsp.harness.inputs import InputSpec
 from lesson_lsp.harness.scale import Trial, derive, describe, grow, grow_call
 from lesson_lsp.harness.verify import Baseline
-from lesson_lsp.optimize import Run
+from lesson_lsp.source.extract import function_named
 from lesson_lsp.team.loop import TeamResult
 from tests.conftest import PYTHON
 

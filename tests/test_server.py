@@ -278,7 +278,7 @@ async def test_two_runs_on_one_file_both_land_when_only_the_team_changed_it(
         client: LanguageClient) -> None:
     # Like test_churn_… but the editor's text after the first edit is exactly that edit: the
     # second run's edit is planned again on the new version and lands too.
-    from lesson_lsp.edits import TextEdit, apply
+    from lesson_lsp.source.edits import TextEdit, apply
 
     root: Path = client.root  # type: ignore[attr-defined]
     uri = open_doc(client, root / "slow.py", version=1)

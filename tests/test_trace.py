@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from lesson_lsp.candidate import to_column0
-from lesson_lsp.extract import function_named
 from lesson_lsp.harness.calls import captured_calls
 from lesson_lsp.harness.recorder import LIMIT_PER_FUNCTION
+from lesson_lsp.source.candidate import to_column0
+from lesson_lsp.source.extract import function_named
 from lesson_lsp.team.bank import fingerprint
-from lesson_lsp.tracing import store
+from lesson_lsp.workspace import traces
 from tests.procs import alive
 
 PYTHON = sys.executable
@@ -121,11 +121,11 @@ def test_script_workload_ranks_counts_samples_and_leaves_the_project_alone(trace
     for f in functions.values():
         assert 1 <= f["captured"] <= LIMIT_PER_FUNCTION
 
-    stored = store.load(traced)
+    stored = traces.load(traced)
     assert stored is not None
     record = stored.find(traced / "tracedpkg" / "work.py", "trivial")
     assert record is not None and record.module == "tracedpkg.work"
-    assert record.calls_file == str(store.calls_folder(traced) / "tracedpkg.work.pickle")
+    assert record.calls_file == str(traces.calls_folder(traced) / "tracedpkg.work.pickle")
     sys.path.insert(0, str(traced))
     try:
         calls = captured_calls(record.calls_file, "trivial")
@@ -151,7 +151,7 @@ def test_script_workload_ranks_counts_samples_and_leaves_the_project_alone(trace
     work.write_text(text.replace("total += i ^ j", "total += i | j"), encoding="utf-8")
     span = function_named(work.read_text(encoding="utf-8"), "slow")
     new = fingerprint(to_column0(span.source, span.indent))
-    assert store.load(traced).fresh(work, "slow", new) is None  # type: ignore[union-attr]
+    assert traces.load(traced).fresh(work, "slow", new) is None  # type: ignore[union-attr]
 
 
 @pytest.mark.slow  # three interpreters and two pytest runs: over 15 s on a busy machine
@@ -243,7 +243,7 @@ def test_other_programs_are_refused(traced: Path) -> None:
     done = trace(traced, "make", "foo")
     assert done.returncode == 2
     assert "make" in done.stderr and "python script.py" in done.stderr
-    assert not store.trace_file(traced).exists()
+    assert not traces.trace_file(traced).exists()
     missing = trace(traced, "python", "nowhere.py")
     assert missing.returncode == 2 and "nowhere.py" in missing.stderr
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from lesson_lsp.tracing import store
+from lesson_lsp.workspace import traces
 
 PYTHON = sys.executable
 
@@ -288,7 +288,7 @@ def test_every_construct_runs_the_same_traced_and_the_exit_status_is_the_workloa
     traced = _traced(root, "run.py", "7")
     assert traced.returncode == 7, traced.stderr  # the workload's own exit status
     assert _workload_part(traced, "run.py") == plain.stdout
-    trace = store.load(root)
+    trace = traces.load(root)
     assert trace is not None and trace.exit_code == 7 and trace.uninstrumented == []
     assert "failed (exit 7)" in trace.note
     calls = {f.qualname: f.calls for f in trace.functions}
@@ -362,7 +362,7 @@ def test_a_module_that_cannot_be_instrumented_runs_as_written_and_is_reported(
     assert traced.returncode == 0, traced.stderr
     assert _workload_part(traced, "use.py") == plain.stdout
     assert "not instrumented (ran as written): deep.py: RecursionError" in traced.stdout
-    trace = store.load(root)
+    trace = traces.load(root)
     assert trace is not None
     assert [Path(e["path"]).name for e in trace.uninstrumented] == ["deep.py"]
     assert "1 module could not be instrumented" in trace.note

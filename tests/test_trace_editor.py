@@ -15,13 +15,13 @@ import pytest_lsp
 from lsprotocol import types as lsp
 from pytest_lsp import ClientServerConfig, LanguageClient
 
-from lesson_lsp.candidate import to_column0
-from lesson_lsp.config import load
-from lesson_lsp.extract import function_at
+from lesson_lsp.lsp.trace_command import TraceError, parse
+from lesson_lsp.lsp.trees import DocumentTree
+from lesson_lsp.source.candidate import to_column0
+from lesson_lsp.source.extract import function_at
 from lesson_lsp.team.bank import fingerprint
-from lesson_lsp.trace_command import TraceError, parse
-from lesson_lsp.tracing import store
-from lesson_lsp.trees import DocumentTree
+from lesson_lsp.workspace import traces
+from lesson_lsp.workspace.config import load
 from tests.conftest import EXAMPLES
 from tests.procs import alive
 
@@ -60,17 +60,17 @@ async def client(lsp_client: LanguageClient, tmp_path: Path):
     await lsp_client.shutdown_session()
 
 
-def record(path: Path, qualname: str, share: float, calls: int = 400) -> store.TracedFunction:
+def record(path: Path, qualname: str, share: float, calls: int = 400) -> traces.TracedFunction:
     """A record of the function as it is in the file now (the fingerprint the store names)."""
     found = DocumentTree(path.read_text()).functions("utf-16", {qualname})[0]
-    return store.TracedFunction(
+    return traces.TracedFunction(
         path=str(path.resolve()), qualname=qualname, line=found.start[0] + 1, share=share,
         own_s=0.7, total_s=0.8, calls=calls, captured=40,
         fingerprint=fingerprint(to_column0(found.source, found.indent)), module="slow")
 
 
-def save_trace(root: Path, *functions: store.TracedFunction) -> None:
-    store.save(store.Trace(
+def save_trace(root: Path, *functions: traces.TracedFunction) -> None:
+    traces.save(traces.Trace(
         command=["python", "run.py"], root=load(root).root, interpreter=sys.executable,
         wall_s=1.2, exit_code=0, created=time.time(), functions=list(functions)))
 
@@ -206,7 +206,7 @@ async def test_trace_command_traces_with_progress_and_refreshes_lenses(
     assert "line 4" in shown
     assert shown["line 4"].command.command == OPTIMIZE  # type: ignore[union-attr]
     # What the workload printed is kept beside the trace (stdout is the LSP channel).
-    output = store.folder(load(root).root) / "output.log"
+    output = traces.folder(load(root).root) / "output.log"
     assert "workload ran" in output.read_text()
 
 

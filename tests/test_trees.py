@@ -10,10 +10,10 @@ import pytest
 from lsprotocol import types as lsp
 from pygls.workspace import PositionCodec, TextDocument
 
-from lesson_lsp import extract
-from lesson_lsp.documents import LspTextDocument, lsp_lines
-from lesson_lsp.positions import UTF8, UTF16, UTF32, LineIndex, units
-from lesson_lsp.trees import DocumentTree
+from lesson_lsp.lsp.documents import LspTextDocument, lsp_lines
+from lesson_lsp.lsp.trees import DocumentTree
+from lesson_lsp.source import extract
+from lesson_lsp.source.positions import UTF8, UTF16, UTF32, LineIndex, units
 
 SOURCE = (
     "import functools\r\n"

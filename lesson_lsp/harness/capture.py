@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lesson_lsp import storage
-from lesson_lsp.project import ModuleLocation
+from lesson_lsp.workspace import storage
+from lesson_lsp.workspace.project import ModuleLocation
 
 CAPTURE_BUDGET_S = 60.0
 SKIP_DIRS = {".git", ".hg", ".venv", "venv", "env", "node_modules", ".lesson-lsp",

@@ -17,8 +17,8 @@ from lesson_lsp.harness import pairing, timing
 from lesson_lsp.harness.verdicts import Verdict
 
 if TYPE_CHECKING:
-    from lesson_lsp.candidate import Candidate
     from lesson_lsp.harness.verify import Harness
+    from lesson_lsp.source.candidate import Candidate
 
 CHALLENGER, INCUMBENT, TIE = "challenger", "incumbent", "tie"
 

@@ -19,13 +19,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from lesson_lsp.config import Config
-from lesson_lsp.fingerprint import fingerprint
 from lesson_lsp.harness.capture import capture, has_tests
 from lesson_lsp.harness.doctests import ORIGIN, Example
 from lesson_lsp.harness.doctests import examples as doctest_steps
-from lesson_lsp.project import locate
-from lesson_lsp.tracing import store
+from lesson_lsp.source.fingerprint import fingerprint
+from lesson_lsp.workspace import traces
+from lesson_lsp.workspace.config import Config
+from lesson_lsp.workspace.project import locate
 
 
 class InputsError(Exception):
@@ -169,7 +169,7 @@ def traced(target: Path, qualname: str, config: Config, function_source: str
     code is now (`lesson-lsp trace`), or None and why they cannot be used ('' if not traced)."""
     if not function_source:
         return None, ""
-    trace = store.load(Path(config.root or target.parent))
+    trace = traces.load(Path(config.root or target.parent))
     if trace is None:
         return None, ""
     found = trace.fresh(target, qualname, fingerprint(function_source))

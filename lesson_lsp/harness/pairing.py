@@ -6,15 +6,28 @@ many calls, or fakes the clock, shows itself).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 from lesson_lsp.harness.verdicts import ERROR, TIMEOUT, Baseline, Verdict
 from lesson_lsp.harness.verdicts import attempts as _attempts
 from lesson_lsp.harness.verdicts import unsafe as _unsafe
+from lesson_lsp.source.edits import sha256
 
 if TYPE_CHECKING:
-    from lesson_lsp.candidate import Candidate
-    from lesson_lsp.harness.verify import Harness
+    from lesson_lsp.harness.sandbox import SandboxResult
+    from lesson_lsp.source.candidate import Candidate
+    from lesson_lsp.source.edits import Plan
+
+
+class Runs(Protocol):
+    """What a pair run needs of the harness (`verify.Harness`): the candidate's module text,
+    a worker job for it and a sandboxed run of that job."""
+
+    def plan(self, candidate: Candidate) -> Plan: ...
+
+    def _job(self, mode: str, candidate: Candidate | None, **extra: Any) -> dict[str, Any]: ...
+
+    async def _run(self, job: dict[str, Any]) -> SandboxResult: ...
 
 
 @dataclass
@@ -36,13 +49,11 @@ class Pairs:
         self.unaccounted = max(self.unaccounted, other.unaccounted)
 
 
-async def gather(harness: Harness, candidate: Candidate, base: Baseline, processes: int,
+async def gather(harness: Runs, candidate: Candidate, base: Baseline, processes: int,
                  first: int = 0, beside: str | None = None) -> Pairs | Verdict:
     """`processes` pair runs (which side goes first alternates, counting from `first`), or the
     verdict that ends the timing: a timeout, an unsafe attempt, a failed or dishonest run.
     `beside`: a verified module text that takes the original's place (a duel)."""
-    from lesson_lsp.harness.verify import sha256
-
     pairs = Pairs()
     text_sha = sha256(harness.plan(candidate).text)
     for i in range(first, first + processes):

@@ -21,12 +21,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from lesson_lsp import storage
 from lesson_lsp.harness import sandbox
 from lesson_lsp.harness.compare import Tolerance, describe, outcome_difference, show
 from lesson_lsp.harness.inputs import InputSpec
 from lesson_lsp.harness.target import Target
 from lesson_lsp.harness.verdicts import INCORRECT, Verdict
+from lesson_lsp.workspace import storage
 
 Run = Callable[[dict[str, Any]], Awaitable[sandbox.SandboxResult]]
 Job = Callable[..., dict[str, Any]]

@@ -6,9 +6,9 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
-from lesson_lsp.extract import ExtractError, FunctionSpan, function_named
 from lesson_lsp.harness.inputs import InputSpec
-from lesson_lsp.project import ModuleLocation, locate
+from lesson_lsp.source.extract import ExtractError, FunctionSpan, function_named
+from lesson_lsp.workspace.project import ModuleLocation, locate
 
 
 class HarnessError(Exception):

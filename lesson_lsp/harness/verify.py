@@ -13,14 +13,10 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import hashlib
 import statistics
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from lesson_lsp.candidate import Candidate, to_column0
-from lesson_lsp.config import HarnessConfig
-from lesson_lsp.edits import Plan, PlanError, plan
 from lesson_lsp.harness import admission, pairing, sandbox, scale, scrutiny, timing
 from lesson_lsp.harness.compare import Tolerance, describe, outcome_difference, show
 from lesson_lsp.harness.target import HarnessError, Target
@@ -36,6 +32,9 @@ from lesson_lsp.harness.verdicts import (
 )
 from lesson_lsp.harness.verdicts import attempts as _attempts
 from lesson_lsp.harness.verdicts import unsafe as _unsafe
+from lesson_lsp.source.candidate import Candidate, to_column0
+from lesson_lsp.source.edits import Plan, PlanError, plan, sha256
+from lesson_lsp.workspace.config import HarnessConfig
 
 COLD_MEASURABLE_S = 1e-3
 CAP_FLOOR_S, CAP_FACTOR = 2.0, 50  # a candidate's call, at most: 50× the original's, ≥ 2 s
@@ -385,7 +384,3 @@ class Harness:
 AWAITED = ("; each call awaited to completion on an event loop made per sample (loop creation "
            "not timed)")
 
-
-def sha256(text: str) -> str:
-    """The digest the worker reports of the module text it loaded."""
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()

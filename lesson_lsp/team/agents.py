@@ -11,9 +11,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from lesson_lsp.candidate import Candidate
 from lesson_lsp.harness.timing import format_seconds
 from lesson_lsp.harness.verify import FASTER, INCORRECT, NOT_FASTER, UNSAFE, Verdict
+from lesson_lsp.source.candidate import Candidate
 from lesson_lsp.team.bank import Lesson
 from lesson_lsp.team.prompts import load
 from lesson_lsp.team.rewrites import COMPOSE, RULES, RewriteContext, Rule

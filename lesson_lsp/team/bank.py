@@ -19,7 +19,7 @@ from collections import Counter
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-from lesson_lsp.fingerprint import fingerprint as fingerprint  # the bank's key for lessons
+from lesson_lsp.source.fingerprint import fingerprint as fingerprint  # the bank's key for lessons
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS lessons (

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lesson_lsp.candidate import Candidate
 from lesson_lsp.harness import timing
 from lesson_lsp.harness.duel import CHALLENGER, TIE, Duel, duel
 from lesson_lsp.harness.verify import Harness, Verdict
+from lesson_lsp.source.candidate import Candidate
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,8 @@ import httpx2
 import openai
 from openai import AsyncOpenAI
 
-from lesson_lsp.config import EmbeddingsConfig
 from lesson_lsp.team.bank import Bank
+from lesson_lsp.workspace.config import EmbeddingsConfig
 
 
 class Embedder:

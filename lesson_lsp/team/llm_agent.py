@@ -20,10 +20,9 @@ import httpx2
 import openai
 from openai import AsyncOpenAI
 
-from lesson_lsp.candidate import Candidate
-from lesson_lsp.config import AgentConfig
 from lesson_lsp.harness.timing import format_seconds
 from lesson_lsp.harness.verify import FASTER, INCORRECT, NOT_FASTER, UNSAFE, Verdict
+from lesson_lsp.source.candidate import Candidate
 from lesson_lsp.team.agents import AgentUnavailable, Task
 from lesson_lsp.team.bank import Lesson
 from lesson_lsp.team.parse import ParseError, extract
@@ -36,6 +35,7 @@ from lesson_lsp.team.prompts.fit import (
     fit,
     shorten,
 )
+from lesson_lsp.workspace.config import AgentConfig
 
 log = logging.getLogger(__name__)
 

@@ -16,16 +16,16 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from lesson_lsp.candidate import Candidate
-from lesson_lsp.config import Config
 from lesson_lsp.harness.duel import CHALLENGER, Duel
 from lesson_lsp.harness.scrutiny import summary
 from lesson_lsp.harness.verify import ERROR, FASTER, NOT_FASTER, Baseline, Harness, Verdict
+from lesson_lsp.source.candidate import Candidate
 from lesson_lsp.team.agents import Agent, AgentUnavailable, Task
 from lesson_lsp.team.bank import LLM, RULE, Bank, Lesson, fingerprint
 from lesson_lsp.team.choosing import Contender, choose
 from lesson_lsp.team.embeddings import ERRORS as EMBEDDING_ERRORS
 from lesson_lsp.team.embeddings import Embedder
+from lesson_lsp.workspace.config import Config
 
 log = logging.getLogger(__name__)
 

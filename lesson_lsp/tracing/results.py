@@ -11,11 +11,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from lesson_lsp.candidate import to_column0
-from lesson_lsp.extract import FunctionSpan, all_functions
-from lesson_lsp.project import locate
+from lesson_lsp.source.candidate import to_column0
+from lesson_lsp.source.extract import FunctionSpan, all_functions
 from lesson_lsp.team.bank import fingerprint
-from lesson_lsp.tracing import store
+from lesson_lsp.workspace import traces
+from lesson_lsp.workspace.project import locate
 
 
 def read(workdir: str) -> dict[str, Any] | None:
@@ -41,12 +41,12 @@ def _spans(path: str, memo: dict[str, dict[str, FunctionSpan]]) -> dict[str, Fun
 
 def assemble(raw: dict[str, Any] | None, command: list[str], root: Path, python: str,
              wall_s: float, returncode: int | None, timed_out: bool,
-             timeout_s: float) -> store.Trace:
+             timeout_s: float) -> traces.Trace:
     """The trace of one run; its sampled calls replace the project's previous ones."""
-    calls_folder = store.calls_folder(root)
+    calls_folder = traces.calls_folder(root)
     shutil.rmtree(calls_folder, ignore_errors=True)
     words = command[1:] if command and command[0] == "--" else command
-    trace = store.Trace(command=list(words), root=str(root), interpreter=python,
+    trace = traces.Trace(command=list(words), root=str(root), interpreter=python,
                         wall_s=wall_s, exit_code=None if timed_out else returncode,
                         created=time.time(), complete=not timed_out)
     if raw is None:
@@ -95,7 +95,7 @@ def assemble(raw: dict[str, Any] | None, command: list[str], root: Path, python:
         if kept:
             by_module.setdefault(module, {})[qualname] = kept
             calls_file = str(calls_folder / f"{module}.pickle")
-        functions.append(store.TracedFunction(
+        functions.append(traces.TracedFunction(
             path=str(Path(path).resolve()), qualname=qualname, line=span.def_line + 1,
             share=min(float(entry["own_s"]) / workload_s, 1.0) if workload_s > 0 else 0.0,
             own_s=float(entry["own_s"]), total_s=float(entry["total_s"]),
@@ -110,7 +110,7 @@ def assemble(raw: dict[str, Any] | None, command: list[str], root: Path, python:
 
 
 def _write_calls(folder: Path, by_module: dict[str, dict[str, list[bytes]]],
-                 raw: dict[str, Any], trace: store.Trace) -> None:
+                 raw: dict[str, Any], trace: traces.Trace) -> None:
     """One pickle per module, as `harness/recorder.py` captures from tests (and
     `harness/calls.captured_calls` loads)."""
     if not by_module:

@@ -22,7 +22,8 @@ from pathlib import Path
 
 import lesson_lsp
 from lesson_lsp.harness.capture import SKIP_DIRS
-from lesson_lsp.tracing import results, store
+from lesson_lsp.tracing import results
+from lesson_lsp.workspace import traces
 
 GRACE_S = 5.0  # after the SIGINT of the time limit, before the process group is killed
 POLL_S = 0.5
@@ -96,7 +97,7 @@ def _library_folder(workdir: str) -> str:
 
 async def run(command: list[str], root: Path, python: str, timeout_s: float = 600,
               on_progress: Callable[[str], None] | None = None,
-              output: Streams | None = None, cwd: Path | None = None) -> store.Trace:
+              output: Streams | None = None, cwd: Path | None = None) -> traces.Trace:
     """Trace the workload and store the trace (it replaces the project's previous one)."""
     folder = Path(cwd or Path.cwd())
     workload = parse(command, folder)
@@ -121,7 +122,7 @@ async def run(command: list[str], root: Path, python: str, timeout_s: float = 60
         raw = results.read(workdir)
         trace = results.assemble(raw, command, root, python, wall, process.returncode,
                                  timed_out, timeout_s)
-        store.save(trace)
+        traces.save(trace)
         return trace
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

@@ -19,8 +19,8 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lesson_lsp import applied
 from lesson_lsp.harness.capture import SKIP_DIRS
+from lesson_lsp.workspace import applied
 
 PYTHON_SUFFIXES = (".py", ".pyw")
 GIT_TIMEOUT_S = 60

@@ -8,7 +8,6 @@ each: `bindings`, `shapes`, `loops`, `effects` and `edits`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -16,22 +15,10 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, ParentNodeProvider
 
 from lesson_lsp.team.rewrites.repeats import refusing_repeats
+from lesson_lsp.team.rewrites.rewrite import Apply, Rewrite, RewriteContext
 
-
-@dataclass(frozen=True)
-class RewriteContext:
-    name: str  # the function's own name
-    is_method: bool = False
-
-
-@dataclass(frozen=True)
-class Rewrite:
-    source: str
-    imports: tuple[str, ...] = ()
-    summary: str = ""  # what the rule saw and did, in words for the lesson
-
-
-Apply = Callable[[str, RewriteContext], Rewrite | None]
+__all__ = ["Apply", "Rewrite", "RewriteContext", "Rule", "first_form", "parents",
+           "parse_function", "parse_with_parents"]
 
 
 @dataclass(frozen=True)

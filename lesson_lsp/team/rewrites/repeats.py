@@ -37,7 +37,7 @@ from lesson_lsp.team.rewrites.bindings import bound_by, bound_names, name_nodes,
 from lesson_lsp.team.rewrites.shapes import spelling
 
 if TYPE_CHECKING:
-    from lesson_lsp.team.rewrites.base import Apply, Rewrite, RewriteContext
+    from lesson_lsp.team.rewrites.rewrite import Apply, Rewrite, RewriteContext
 
 Parents = dict[cst.CSTNode, cst.CSTNode]
 

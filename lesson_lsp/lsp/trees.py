@@ -19,8 +19,8 @@ from typing import Any
 
 from tree_sitter import Node, Tree
 
-from lesson_lsp.extract import code_end, function_node_at, outer_node, parse, qualified_name
-from lesson_lsp.positions import LineIndex, units
+from lesson_lsp.source.extract import code_end, function_node_at, outer_node, parse, qualified_name
+from lesson_lsp.source.positions import LineIndex, units
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import difflib
+import hashlib
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -18,9 +19,9 @@ from functools import lru_cache
 
 from lsprotocol import types as lsp
 
-from lesson_lsp.candidate import Candidate, indent_unit, reindent, shallow_comments
-from lesson_lsp.extract import FunctionSpan
-from lesson_lsp.positions import UTF16, LineIndex
+from lesson_lsp.source.candidate import Candidate, indent_unit, reindent, shallow_comments
+from lesson_lsp.source.extract import FunctionSpan
+from lesson_lsp.source.positions import UTF16, LineIndex
 
 _COOKIE = re.compile(r"^[ \t\f]*#.*?coding[:=][ \t]*[-\w.]+")
 
@@ -190,3 +191,9 @@ def workspace_edit(uri: str, version: int | None, edits: tuple[TextEdit, ...] | 
                 new_text=e.new_text) for e in edits],
         )
     ])
+
+
+def sha256(text: str) -> str:
+    """A module text's digest: the worker reports it of the text it loaded, and the server's
+    answer names the text it verified by it."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()

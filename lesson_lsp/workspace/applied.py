@@ -17,7 +17,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from lesson_lsp import storage
+from lesson_lsp.workspace import storage
 
 FORMAT = 1
 

@@ -17,14 +17,14 @@ from typing import TYPE_CHECKING, Any
 from lsprotocol import types as lsp
 from pygls.uris import to_fs_path
 
-from lesson_lsp.config import ConfigError, load
-from lesson_lsp.lenses import percent
-from lesson_lsp.project import ProjectError, interpreter
-from lesson_lsp.runqueue import WorkProgress
+from lesson_lsp.lsp.lenses import percent
+from lesson_lsp.lsp.runqueue import WorkProgress
+from lesson_lsp.workspace.config import ConfigError, load
+from lesson_lsp.workspace.project import ProjectError, interpreter
 
 if TYPE_CHECKING:
-    from lesson_lsp.server import LessonServer
-    from lesson_lsp.tracing.store import Trace
+    from lesson_lsp.lsp.state import LessonServer
+    from lesson_lsp.workspace.traces import Trace
 
 TRACE = "lesson-lsp.trace"
 SHOWN = 3
@@ -77,7 +77,7 @@ async def run_trace(command: list[str], root: Path, python: str, timeout_s: floa
 
 def output_file(root: Path) -> Path:
     """Where the traced workload's printed output is kept (beside the trace)."""
-    from lesson_lsp.tracing.store import folder
+    from lesson_lsp.workspace.traces import folder
 
     return folder(root) / "output.log"
 

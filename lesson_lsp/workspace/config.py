@@ -13,8 +13,8 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from lesson_lsp.project import find_root
-from lesson_lsp.storage import KEEP_DIR, keep_in_project, kept_folder, project_cache
+from lesson_lsp.workspace.project import find_root
+from lesson_lsp.workspace.storage import KEEP_DIR, keep_in_project, kept_folder, project_cache
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -18,15 +18,13 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
-from lesson_lsp import sourcefile
-from lesson_lsp.ablation import RULES_OFF, ablation_table, counted_run
-from lesson_lsp.candidate import to_column0
-from lesson_lsp.config import AgentConfig, Config, ConfigError, load
-from lesson_lsp.extract import ExtractError, function_named
+from lesson_lsp.cli.ablation import RULES_OFF, ablation_table, counted_run
+from lesson_lsp.cli.task_result import TaskResult
+from lesson_lsp.engine.optimize import OptimizeError
 from lesson_lsp.harness import inputs as input_sources
 from lesson_lsp.harness.verify import (
     ERROR,
@@ -37,33 +35,15 @@ from lesson_lsp.harness.verify import (
     Harness,
     Target,
 )
-from lesson_lsp.optimize import OptimizeError
-from lesson_lsp.sourcefile import SourceFile, SourceFileError
+from lesson_lsp.source import sourcefile
+from lesson_lsp.source.candidate import to_column0
+from lesson_lsp.source.extract import ExtractError, function_named
+from lesson_lsp.source.sourcefile import SourceFile, SourceFileError
+from lesson_lsp.workspace.config import AgentConfig, Config, ConfigError, load
 
 
 class BenchError(Exception):
     """The suite cannot be read; the message says why."""
-
-
-@dataclass
-class TaskResult:
-    task: str
-    function: str
-    speedup: float = 1.0
-    improved: bool = False
-    agent: str = ""
-    candidates: int = 0
-    ran: int = 0  # candidates that ran (no error, no timeout)
-    correct: int = 0  # candidates equivalent to the original (and not unsafe)
-    unsafe: int = 0  # candidates that tried what the original does not
-    wrong_edit: bool = False
-    error: str = ""
-    seconds: float = 0.0
-    hits: dict[str, int] = field(default_factory=dict)
-    prompt_lessons: list[int] = field(default_factory=list)  # per round, over the agents
-    prompts: list[int] = field(default_factory=list)  # agents asked per round
-    asked: list[str] = field(default_factory=list)  # the team members that were asked
-    lines_changed: int = 0  # the shipped edit's size (removed plus added lines)
 
 
 def load_manifest(folder: Path) -> dict[str, str]:
@@ -274,12 +254,12 @@ def main(folder: Path, team: str | None, rounds: int, lessons: bool, as_json: bo
          project: Path | None = None, why: bool = False) -> int:
     """One arm; with `lessons = False`, the ablation: the project's LLM team with its k lessons
     per prompt, then the same team with k = 0, rule agents off in both. `why` runs nothing: it
-    prints which precondition refused each rule on each task (`lesson_lsp.firing`)."""
+    prints which precondition refused each rule on each task (`lesson_lsp.cli.firing`)."""
     folder = folder.resolve()
     if not folder.is_dir():
         raise BenchError(f"{folder}: no such directory")
     if why:
-        from lesson_lsp import firing
+        from lesson_lsp.cli import firing
 
         return firing.main(folder, load_manifest(folder), as_json, team)
     jobs = jobs or max(1, (os.cpu_count() or 2) - 1)

@@ -10,11 +10,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from lesson_lsp.candidate import to_column0
-from lesson_lsp.config import ConfigError, load
+from lesson_lsp.engine.messages import lesson_line
 from lesson_lsp.harness.verdicts import FASTER
-from lesson_lsp.messages import lesson_line
+from lesson_lsp.source.candidate import to_column0
 from lesson_lsp.team.bank import Bank, fingerprint
+from lesson_lsp.workspace.config import ConfigError, load
 
 SHOWN = 3
 

@@ -16,12 +16,12 @@ from collections import defaultdict, deque
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from lesson_lsp.edits import Plan
-from lesson_lsp.extract import ExtractError, function_named
 from lesson_lsp.harness.verify import Harness, HarnessError
+from lesson_lsp.source.edits import Plan
+from lesson_lsp.source.extract import ExtractError, function_named
 
 if TYPE_CHECKING:
-    from lesson_lsp.optimize import Run
+    from lesson_lsp.engine.optimize import Run
 
 _KEPT = 32  # applied edits remembered per document
 

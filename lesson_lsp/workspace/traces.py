@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from lesson_lsp import storage
+from lesson_lsp.workspace import storage
 
 FORMAT = 1
 

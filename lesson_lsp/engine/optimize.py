@@ -14,15 +14,7 @@ from typing import Any
 
 import httpx2
 
-from lesson_lsp.candidate import to_column0
-from lesson_lsp.config import Config, ConfigError
-from lesson_lsp.edits import Plan
-from lesson_lsp.extract import FunctionSpan, module_context
-from lesson_lsp.harness import inputs as input_sources
-from lesson_lsp.harness.scrutiny import summary
-from lesson_lsp.harness.timing import format_seconds
-from lesson_lsp.harness.verify import Harness, HarnessError, Target, Verdict
-from lesson_lsp.messages import (
+from lesson_lsp.engine.messages import (
     LLM_TEAM_SNIPPET,
     attempt_note,
     lesson_line,
@@ -31,7 +23,13 @@ from lesson_lsp.messages import (
     run_lessons,
     unconfirmed,
 )
-from lesson_lsp.project import Interpreter, ProjectError, interpreter
+from lesson_lsp.harness import inputs as input_sources
+from lesson_lsp.harness.scrutiny import summary
+from lesson_lsp.harness.timing import format_seconds
+from lesson_lsp.harness.verify import Harness, HarnessError, Target, Verdict
+from lesson_lsp.source.candidate import to_column0
+from lesson_lsp.source.edits import Plan
+from lesson_lsp.source.extract import FunctionSpan, module_context
 from lesson_lsp.team import recording
 from lesson_lsp.team.agents import Agent, AgentUnavailable, RewriteAgent, rewrite_team
 from lesson_lsp.team.bank import Bank
@@ -39,6 +37,8 @@ from lesson_lsp.team.embeddings import Embedder
 from lesson_lsp.team.llm_agent import LLMAgent
 from lesson_lsp.team.loop import Progress, TeamResult, run_team
 from lesson_lsp.team.rewrites import COMPOSE, MERGED_INTO, RULES
+from lesson_lsp.workspace.config import Config, ConfigError
+from lesson_lsp.workspace.project import Interpreter, ProjectError, interpreter
 
 
 def _plural(count: int, noun: str) -> str:

@@ -11,10 +11,11 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from lesson_lsp.cli import UsageError
-from lesson_lsp.config import ConfigError, load
-from lesson_lsp.project import ProjectError, interpreter
-from lesson_lsp.tracing import runner, store
+from lesson_lsp.cli.usage import UsageError
+from lesson_lsp.tracing import runner
+from lesson_lsp.workspace import traces
+from lesson_lsp.workspace.config import ConfigError, load
+from lesson_lsp.workspace.project import ProjectError, interpreter
 
 
 def _start(command: list[str]) -> Path:
@@ -26,7 +27,7 @@ def _start(command: list[str]) -> Path:
     return Path(workload.target) if workload.kind == "script" else Path.cwd()
 
 
-def table(trace: store.Trace, top: int) -> str:
+def table(trace: traces.Trace, top: int) -> str:
     """Rank, share, own seconds, calls, ms per call, captured calls, where."""
     lines = [f"{'#':>3} {'share':>6} {'own s':>8} {'calls':>9} {'ms/call':>9} {'captured':>8}"
              "  function"]
@@ -79,5 +80,5 @@ def cmd_trace(args: argparse.Namespace) -> int:
         print(f"note: {trace.note}")
     for entry in trace.as_json()["uninstrumented"]:
         print(f"not instrumented (ran as written): {entry['path']}: {entry['why']}")
-    print(f"stored in {store.trace_file(trace.root)}")
+    print(f"stored in {traces.trace_file(trace.root)}")
     return trace.status  # the workload's own exit status

@@ -18,7 +18,7 @@ try:  # the grammar alone: the package's __init__ also loads importlib.resources
 except ImportError:  # pragma: no cover (a future layout of the package)
     from tree_sitter_python import language as _python_language
 
-from lesson_lsp.positions import (
+from lesson_lsp.source.positions import (
     UTF16,
     LineIndex,
     byte_to_offset,

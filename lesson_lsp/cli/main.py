@@ -15,10 +15,7 @@ import sys
 from pathlib import Path
 
 from lesson_lsp import __version__
-
-
-class UsageError(Exception):
-    """Bad input from the command line."""
+from lesson_lsp.cli.usage import UsageError
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -28,17 +25,19 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import lsprotocol.types  # noqa: F401
 
     gc.freeze()
-    from lesson_lsp.server import serve
+    from lesson_lsp.lsp.server import serve
 
     serve(tcp=args.tcp, log_file=args.log_file, level=args.log_level)
     return 0
 
 
 def _run(name: str, args: argparse.Namespace) -> int:
-    """`commands.cmd_<name>` (`tracing.command.cmd_trace`, `workload_compare.command.
-    cmd_compare`), imported now."""
-    module = {"trace": "lesson_lsp.tracing.command",
-              "compare": "lesson_lsp.workload_compare.command"}.get(name, "lesson_lsp.commands")
+    """`cmd_<name>` of the command's module (`commands`, `hot`, `trace`, `compare`), imported
+    now."""
+    if name == "optimize" and args.hot is not None:
+        name = "hot"  # `optimize --hot N`: hot.cmd_hot
+    module = {"trace": "lesson_lsp.cli.trace", "compare": "lesson_lsp.cli.compare",
+              "hot": "lesson_lsp.cli.hot"}.get(name, "lesson_lsp.cli.commands")
     commands = importlib.import_module(module)
     return int(getattr(commands, f"cmd_{name}")(args))
 
@@ -173,11 +172,3 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("lesson-lsp: interrupted", file=sys.stderr)
         return 130
-
-
-if __name__ == "__main__":
-    # Run as `python -m lesson_lsp.cli`, this module is `__main__`; `commands` imports it as
-    # `lesson_lsp.cli`: one module, so that the UsageError raised is the one caught.
-    from lesson_lsp import cli
-
-    sys.exit(cli.main())

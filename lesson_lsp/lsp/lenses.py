@@ -16,15 +16,15 @@ from typing import Any
 
 from lsprotocol import types as lsp
 
-from lesson_lsp.candidate import to_column0
-from lesson_lsp.config import ConfigError, load
-from lesson_lsp.fingerprint import fingerprint
-from lesson_lsp.tracing import store
-from lesson_lsp.trees import DocumentTree, FunctionAt
+from lesson_lsp.lsp.trees import DocumentTree, FunctionAt
+from lesson_lsp.source.candidate import to_column0
+from lesson_lsp.source.fingerprint import fingerprint
+from lesson_lsp.workspace import traces
+from lesson_lsp.workspace.config import ConfigError, load
 
 OPTIMIZE = "lesson-lsp.optimize"  # server.COMMAND, not imported: the server imports this module
 
-_Index = dict[str, dict[str, store.TracedFunction]]  # file (normcase) → qualname → record
+_Index = dict[str, dict[str, traces.TracedFunction]]  # file (normcase) → qualname → record
 
 
 def percent(share: float) -> str:
@@ -44,11 +44,11 @@ def duration(seconds: float) -> str:
     return f"{seconds * 1e6:.1f} µs"
 
 
-def lens_title(record: store.TracedFunction) -> str:
+def lens_title(record: traces.TracedFunction) -> str:
     return f"⏱ {percent(record.share)} of workload · {duration(record.per_call_s)}/call · Optimize"
 
 
-def hover_line(record: store.TracedFunction, trace: store.Trace) -> str:
+def hover_line(record: traces.TracedFunction, trace: traces.Trace) -> str:
     return (f"⏱ traced: {percent(record.share)} of the workload (own {duration(record.own_s)}), "
             f"{record.calls} calls, {duration(record.per_call_s)}/call, {record.captured} calls "
             f"sampled — `{shlex.join(trace.command)}`")
@@ -59,7 +59,7 @@ class HotFunctions:
 
     def __init__(self) -> None:
         self._files: dict[str, tuple[str, str, float] | None] = {}  # path → (real, root, min)
-        self._traces: dict[str, tuple[tuple[int, int], store.Trace | None, _Index]] = {}
+        self._traces: dict[str, tuple[tuple[int, int], traces.Trace | None, _Index]] = {}
 
     def forget_settings(self) -> None:
         """Settings changed (the editor's, or a saved pyproject.toml): read them again."""
@@ -76,15 +76,15 @@ class HotFunctions:
                 self._files[path] = None
         return self._files[path]
 
-    def trace(self, root: str) -> tuple[store.Trace | None, _Index]:
+    def trace(self, root: str) -> tuple[traces.Trace | None, _Index]:
         """The project's trace, loaded again only when a new one was saved."""
-        now = store.state(root)
+        now = traces.state(root)
         if now is None:
             self._traces.pop(root, None)
             return None, {}
         kept = self._traces.get(root)
         if kept is None or kept[0] != now:
-            trace = store.load(root)
+            trace = traces.load(root)
             index: _Index = {}
             for record in trace.functions if trace else ():
                 index.setdefault(os.path.normcase(record.path), {})[record.qualname] = record
@@ -92,7 +92,7 @@ class HotFunctions:
         return kept[1], kept[2]
 
     def _records(self, path: str,
-                 settings: dict[str, Any]) -> tuple[store.Trace | None, dict[str, Any], float]:
+                 settings: dict[str, Any]) -> tuple[traces.Trace | None, dict[str, Any], float]:
         file = self._file(path, settings)
         if file is None:
             return None, {}, 1.0
@@ -132,5 +132,5 @@ class HotFunctions:
         return hover_line(record, trace)
 
 
-def _fresh(record: store.TracedFunction, function: FunctionAt) -> bool:
+def _fresh(record: traces.TracedFunction, function: FunctionAt) -> bool:
     return record.fingerprint == fingerprint(to_column0(function.source, function.indent))

@@ -6,18 +6,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from lesson_lsp.candidate import Candidate
-from lesson_lsp.config import Config, ConfigError
-from lesson_lsp.extract import function_named
+from lesson_lsp.engine.optimize import OptimizeError, Run, _run, build_team
 from lesson_lsp.harness.inputs import InputSpec
 from lesson_lsp.harness.verify import Verdict
-from lesson_lsp.optimize import OptimizeError, Run, _run, build_team
+from lesson_lsp.source.candidate import Candidate
+from lesson_lsp.source.extract import function_named
 from lesson_lsp.team.agents import Agent, AgentUnavailable, Task
 from lesson_lsp.team.embeddings import Embedder
 from lesson_lsp.team.llm_agent import LLMAgent
+from lesson_lsp.workspace.config import Config, ConfigError
 
 if TYPE_CHECKING:
-    from lesson_lsp.bench import TaskResult
+    from lesson_lsp.cli.task_result import TaskResult
 
 
 class Counted:

@@ -33,10 +33,10 @@ from pathlib import Path
 from types import CodeType, FrameType, TracebackType
 from typing import Any
 
-from lesson_lsp import sourcefile
-from lesson_lsp.candidate import to_column0
-from lesson_lsp.extract import ExtractError, function_named
-from lesson_lsp.sourcefile import SourceFileError
+from lesson_lsp.source import sourcefile
+from lesson_lsp.source.candidate import to_column0
+from lesson_lsp.source.extract import ExtractError, function_named
+from lesson_lsp.source.sourcefile import SourceFileError
 from lesson_lsp.team.rewrites import RULES, RewriteContext, Rule
 
 _REWRITES = str(Path(__file__).resolve().parent / "team" / "rewrites")

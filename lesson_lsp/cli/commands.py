@@ -16,21 +16,22 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from lesson_lsp import applied, sourcefile
-from lesson_lsp.candidate import Candidate, to_column0
-from lesson_lsp.cli import UsageError
-from lesson_lsp.config import Config, ConfigError, load
-from lesson_lsp.extract import ExtractError, FunctionSpan, function_named
+from lesson_lsp.cli.usage import UsageError
+from lesson_lsp.engine.optimize import OptimizeError, Run, optimize
 from lesson_lsp.harness import inputs as input_sources
 from lesson_lsp.harness.scrutiny import summary
 from lesson_lsp.harness.timing import format_seconds
 from lesson_lsp.harness.verify import Harness, HarnessError, Target, Verdict
-from lesson_lsp.optimize import OptimizeError, Run, optimize
-from lesson_lsp.positions import UTF16
-from lesson_lsp.project import ProjectError, interpreter
-from lesson_lsp.sourcefile import SourceFile, SourceFileError
+from lesson_lsp.source import sourcefile
+from lesson_lsp.source.candidate import Candidate, to_column0
+from lesson_lsp.source.extract import ExtractError, FunctionSpan, function_named
+from lesson_lsp.source.positions import UTF16
+from lesson_lsp.source.sourcefile import SourceFile, SourceFileError
 from lesson_lsp.team.bank import Bank
 from lesson_lsp.team.loop import Progress
+from lesson_lsp.workspace import applied
+from lesson_lsp.workspace.config import Config, ConfigError, load
+from lesson_lsp.workspace.project import ProjectError, interpreter
 
 
 def _read_target(spec: str) -> tuple[SourceFile, FunctionSpan]:
@@ -117,10 +118,6 @@ def _remember(root: str | Path, file: SourceFile, written: bytes) -> None:
 
 
 def cmd_optimize(args: argparse.Namespace) -> int:
-    if args.hot is not None:
-        from lesson_lsp import hot
-
-        return hot.main(args)
     if args.target is None:
         raise UsageError("name the function (FILE::QUALNAME), or give --hot N to optimize the "
                          "hottest functions of the last `lesson-lsp trace`")
@@ -241,7 +238,7 @@ def cmd_lessons(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from lesson_lsp import bench
+    from lesson_lsp.cli import bench
 
     try:
         return bench.main(Path(args.tasks), args.team, args.rounds, not args.no_lessons,

@@ -18,15 +18,14 @@ from lsprotocol import types as lsp
 from pygls.uris import to_fs_path
 
 from lesson_lsp import __version__
-from lesson_lsp.config import ConfigError, load
-from lesson_lsp.edits import Plan, PlanError, check, workspace_edit
-from lesson_lsp.extract import ExtractError, function_at
+from lesson_lsp.engine.optimize import OptimizeError, optimize
 from lesson_lsp.harness import sandbox
-from lesson_lsp.harness.verify import sha256
-from lesson_lsp.optimize import OptimizeError, optimize
-from lesson_lsp.rebase import OwnEdits, replan
-from lesson_lsp.runqueue import WorkProgress
-from lesson_lsp.server import COMMAND, TITLE, LessonServer
+from lesson_lsp.lsp.rebase import OwnEdits, replan
+from lesson_lsp.lsp.runqueue import WorkProgress
+from lesson_lsp.lsp.state import COMMAND, TITLE, LessonServer
+from lesson_lsp.source.edits import Plan, PlanError, check, sha256, workspace_edit
+from lesson_lsp.source.extract import ExtractError, function_at
+from lesson_lsp.workspace.config import ConfigError, load
 
 log = logging.getLogger("lesson_lsp")
 

@@ -14,12 +14,12 @@ from dataclasses import replace
 from pathlib import Path
 from types import FrameType
 
-from lesson_lsp.cli import UsageError
-from lesson_lsp.config import ConfigError, load
-from lesson_lsp.project import ProjectError, interpreter
+from lesson_lsp.cli.usage import UsageError
 from lesson_lsp.tracing import runner
 from lesson_lsp.workload_compare import report
 from lesson_lsp.workload_compare.compare import CompareError, Comparison, Session
+from lesson_lsp.workspace.config import ConfigError, load
+from lesson_lsp.workspace.project import ProjectError, interpreter
 
 OUTPUT_DIFFERS = 1
 

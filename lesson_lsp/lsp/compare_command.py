@@ -17,12 +17,12 @@ from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types as lsp
 
-from lesson_lsp.runqueue import WorkProgress
-from lesson_lsp.trace_command import TraceError, project
-from lesson_lsp.tracing import store
+from lesson_lsp.lsp.runqueue import WorkProgress
+from lesson_lsp.lsp.trace_command import TraceError, project
+from lesson_lsp.workspace import traces
 
 if TYPE_CHECKING:
-    from lesson_lsp.server import LessonServer
+    from lesson_lsp.lsp.state import LessonServer
     from lesson_lsp.workload_compare.compare import Comparison, Session
 
 COMPARE = "lesson-lsp.compare"
@@ -90,7 +90,7 @@ async def _compare(ls: LessonServer, uri: str | None, runs: int | None,
     root = ""
     try:
         found_root, python, timeout_s = await asyncio.to_thread(project, ls, uri)
-        trace = store.load(found_root)
+        trace = traces.load(found_root)
         if trace is None:
             raise CompareCommandError(f"no workload was traced in {found_root} yet: run "
                                       "\"Lesson team: trace workload\" (:LessonTrace) first")

@@ -17,17 +17,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from lesson_lsp import sourcefile
-from lesson_lsp.candidate import to_column0
-from lesson_lsp.cli import UsageError
-from lesson_lsp.commands import optimize_one
-from lesson_lsp.extract import ExtractError, function_named
-from lesson_lsp.fingerprint import fingerprint
-from lesson_lsp.positions import UTF16
-from lesson_lsp.project import find_root
-from lesson_lsp.sourcefile import SourceFileError
-from lesson_lsp.tracing import store
-from lesson_lsp.tracing.store import Trace, TracedFunction
+from lesson_lsp.cli.commands import optimize_one
+from lesson_lsp.cli.usage import UsageError
+from lesson_lsp.source import sourcefile
+from lesson_lsp.source.candidate import to_column0
+from lesson_lsp.source.extract import ExtractError, function_named
+from lesson_lsp.source.fingerprint import fingerprint
+from lesson_lsp.source.positions import UTF16
+from lesson_lsp.source.sourcefile import SourceFileError
+from lesson_lsp.workspace import traces
+from lesson_lsp.workspace.project import find_root
+from lesson_lsp.workspace.traces import Trace, TracedFunction
 
 if TYPE_CHECKING:
     from lesson_lsp.workload_compare.compare import Comparison
@@ -58,7 +58,7 @@ class HotResult:
 
 
 def _one(function: TracedFunction, root: Path, args: argparse.Namespace) -> HotResult:
-    relative = store.relative(function.path, root)
+    relative = traces.relative(function.path, root)
     try:
         file = sourcefile.read(Path(function.path))
         span = function_named(file.text, function.qualname, UTF16)
@@ -76,17 +76,18 @@ def _one(function: TracedFunction, root: Path, args: argparse.Namespace) -> HotR
                      inputs_from=run.inputs_from, detail=run.headline())
 
 
-def main(args: argparse.Namespace) -> int:
+def cmd_hot(args: argparse.Namespace) -> int:
     root = find_root(Path(args.project))
-    trace = store.load(root)
+    trace = traces.load(root)
     if trace is None:
         raise UsageError(f"no trace of {root} yet: run `lesson-lsp trace -- COMMAND` (your "
                          "script, `python -m module` or `pytest`) first")
     chosen = trace.functions[:args.hot]
     results: list[HotResult] = []
     for index, function in enumerate(chosen, 1):
-        print(f"[{index}/{len(chosen)}] {store.relative(function.path, root)}::{function.qualname} "
-              f"({function.share:.0%} of the workload)", file=sys.stderr, flush=True)
+        where = f"{traces.relative(function.path, root)}::{function.qualname}"
+        print(f"[{index}/{len(chosen)}] {where} ({function.share:.0%} of the workload)",
+              file=sys.stderr, flush=True)
         results.append(_one(function, root, args))
         print(f"    {results[-1].verdict}: {results[-1].detail}", file=sys.stderr, flush=True)
     saves = sum(r.saves for r in results)
@@ -139,7 +140,7 @@ def _folder(trace: Trace, root: Path) -> Path:
 
 def _compare(trace: Trace, root: Path, args: argparse.Namespace) -> tuple[Comparison | None, str]:
     """`lesson-lsp compare` on the traced command, or why it could not run."""
-    from lesson_lsp.workload_compare import command
+    from lesson_lsp.cli import compare as command
     from lesson_lsp.workload_compare.compare import CompareError, Session
 
     print(f"comparing `{' '.join(trace.command)}` before and after the edits "
