@@ -37,9 +37,10 @@ from lesson_lsp.source import sourcefile
 from lesson_lsp.source.candidate import to_column0
 from lesson_lsp.source.extract import ExtractError, function_named
 from lesson_lsp.source.sourcefile import SourceFileError
+from lesson_lsp.team import rewrites
 from lesson_lsp.team.rewrites import RULES, RewriteContext, Rule
 
-_REWRITES = str(Path(__file__).resolve().parent / "team" / "rewrites")
+_REWRITES = str(Path(rewrites.__file__).resolve().parent)
 
 
 @dataclass
