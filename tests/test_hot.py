@@ -48,7 +48,8 @@ def _project(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def _save_trace(root: Path, calls: dict[str, list[tuple]], shares: dict[str, float]) -> None:
+def _save_trace(root: Path, calls: dict[str, list[tuple]], shares: dict[str, float],
+                unpicklable: dict[str, int] | None = None) -> None:
     """A trace as the tracer stores it: ranked functions, sampled calls in the capture format."""
     path = root / "w" / "work.py"
     text = path.read_text(encoding="utf-8")
@@ -64,7 +65,7 @@ def _save_trace(root: Path, calls: dict[str, list[tuple]], shares: dict[str, flo
             path=str(path.resolve()), qualname=qualname, line=span.def_line + 1, share=share,
             own_s=share * 2.0, total_s=share * 2.0, calls=1000, captured=len(calls[qualname]),
             fingerprint=fingerprint(to_column0(span.source, span.indent)), module="w.work",
-            calls_file=str(calls_file)))
+            calls_file=str(calls_file), unpicklable=(unpicklable or {}).get(qualname, 0)))
     traces.save(traces.Trace(["python", "run.py"], str(root.resolve()), PYTHON, 2.0, 0,
                            time.time(), functions))
 
@@ -174,8 +175,19 @@ def test_trace_then_hot_ranks_optimizes_and_writes_the_workloads_hottest(
 
 def test_a_traced_function_whose_arguments_could_not_be_copied_says_so(tmp_path: Path) -> None:
     root = _project(tmp_path)
-    _save_trace(root, {"common": [_big(100)], "small": []}, {"common": 0.8, "small": 0.1})
+    _save_trace(root, {"common": [_big(100)], "small": []}, {"common": 0.8, "small": 0.1},
+                unpicklable={"small": 40})
     done = _lesson(root, "optimize", "w/work.py::small", "--json")
     assert done.returncode == 2
     assert "the workload `python run.py` called it 1,000 times, but none of its arguments " \
-        "could be copied" in done.stderr
+        "could be copied (pickled, under 1 MB; 40 tried)" in done.stderr
+
+
+def test_a_traced_function_with_no_call_sampled_does_not_blame_its_arguments(
+        tmp_path: Path) -> None:
+    root = _project(tmp_path)
+    _save_trace(root, {"common": [_big(100)], "small": []}, {"common": 0.8, "small": 0.1})
+    done = _lesson(root, "optimize", "w/work.py::small", "--json")
+    assert done.returncode == 2
+    assert "called it 1,000 times, but no call was sampled" in done.stderr
+    assert "could be copied" not in done.stderr

@@ -177,8 +177,13 @@ def traced(target: Path, qualname: str, config: Config, function_source: str
         return None, ""
     command = " ".join(trace.command)
     if not found.captured or not Path(found.calls_file).is_file():
-        return None, (f"the workload `{command}` called it {found.calls:,} times, but none of "
-                      "its arguments could be copied (pickled, under 1 MB)")
+        called = f"the workload `{command}` called it {found.calls:,} times"
+        if found.unpicklable:
+            return None, (f"{called}, but none of its arguments could be copied (pickled, "
+                          f"under 1 MB; {found.unpicklable:,} tried)")
+        return None, (f"{called}, but no call was sampled (the tracer stops copying arguments "
+                      "when that takes more than a small share of the run): trace it again, "
+                      "or name inputs in [tool.lesson-lsp.inputs]")
     calls = "1 call" if found.captured == 1 else f"{found.captured} calls"
     return InputSpec(str(target.resolve()), "",
                      f"inputs from the workload: {calls} sampled from {found.calls:,} "

@@ -117,6 +117,7 @@ def run(job: dict[str, Any]) -> int:
     with_tests = [p for p in sys.path if p not in path_before and os.path.isdir(p)]
     _write(job["out"], registry, {
         "exit_code": code, "complete": complete, "wall_s": wall, "cpu_s": cpu,
+        "instrumenting_s": rewrite.INSTRUMENTING_S[0],
         "profiled": profiled, "other_s": profiler.other_s, "test_paths": with_tests,
         "uninstrumented": registry.skipped})
     os.close(progress_fd)

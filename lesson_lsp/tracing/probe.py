@@ -30,7 +30,11 @@ _UNKNOWN = object()
 INTERVAL_S = 0.001  # CPU time between profiler samples
 PROGRESS_EVERY_S = 0.5
 PICKLING_FREE_S = 0.05  # argument copying allowed at any time...
-PICKLING_SHARE = 0.05  # ... and as a share of the run so far  # CPU time between progress reports
+PICKLING_SHARE = 0.05  # ... and as a share of the run so far
+# Calls every function keeps whatever the shared budget says (its own cap still holds): a hot
+# function first called after other functions' large arguments spent the budget still gets
+# inputs, instead of "none of its arguments could be copied".
+FLOOR_CALLS = 2
 
 
 class Function:
@@ -57,7 +61,7 @@ class Function:
         if self.pickling_s >= PICKLING_S_PER_FUNCTION:
             return index + (1 << 62)  # enough time went into this one's arguments
         slot = len(self.kept) if len(self.kept) < size else self.rng.randrange(size)
-        if registry.may_pickle():
+        if len(self.kept) < FLOOR_CALLS or registry.may_pickle():
             self._keep(slot, args, kwargs, registry)
         if index < size:
             return index + 1

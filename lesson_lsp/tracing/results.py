@@ -63,8 +63,13 @@ def assemble(raw: dict[str, Any] | None, command: list[str], root: Path, python:
         return trace
     trace.wall_s = float(raw["wall_s"]) or wall_s
     # Shares are of the workload's CPU time, as the profiler's own times are: on a busy machine
-    # its wall time grows with the waiting, its CPU time does not.
-    workload_s = float(raw.get("cpu_s") or 0.0) or trace.wall_s
+    # its wall time grows with the waiting, its CPU time does not. The time the tracer spent
+    # instrumenting the project's modules is not the workload's (untraced, they load from
+    # bytecode caches): left out, or every share of a large package shrinks.
+    trace.instrumenting_s = float(raw.get("instrumenting_s") or 0.0)
+    cpu_s = float(raw.get("cpu_s") or 0.0)
+    workload_s = (cpu_s - trace.instrumenting_s if cpu_s > trace.instrumenting_s else cpu_s) \
+        or trace.wall_s
     trace.complete = bool(raw["complete"]) and not timed_out
     if not timed_out:
         trace.exit_code = int(raw["exit_code"])
@@ -100,6 +105,7 @@ def assemble(raw: dict[str, Any] | None, command: list[str], root: Path, python:
             share=min(float(entry["own_s"]) / workload_s, 1.0) if workload_s > 0 else 0.0,
             own_s=float(entry["own_s"]), total_s=float(entry["total_s"]),
             calls=int(entry["calls"]), captured=len(kept),
+            unpicklable=int(entry.get("unpicklable") or 0),
             fingerprint=fingerprint(to_column0(span.source, span.indent)),
             module=module, calls_file=calls_file))
     functions.sort(key=lambda f: (-f.share, -f.total_s, -f.calls))

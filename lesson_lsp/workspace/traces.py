@@ -37,6 +37,7 @@ class TracedFunction:
     fingerprint: str  # `bank.fingerprint` of its code (column 0) when traced
     module: str = ""  # its import name, as the harness loads it
     calls_file: str = ""  # the pickle holding its sampled calls (absolute), "" if none
+    unpicklable: int = 0  # calls offered to the sample whose arguments could not be copied
 
     @property
     def per_call_s(self) -> float:
@@ -59,6 +60,7 @@ class Trace:
     # Modules of the project that could not be instrumented and ran as written (unrecorded):
     # [{"path": absolute, "why": the rewriter's error}]
     uninstrumented: list[dict[str, str]] = field(default_factory=list)
+    instrumenting_s: float = 0.0  # CPU time the tracer spent instrumenting, not in the shares
 
     def as_json(self) -> dict[str, Any]:
         """The `--json` form: {"functions": [{"path", "qualname", "line", "share", "own_s",
@@ -67,13 +69,14 @@ class Trace:
         return {
             "command": self.command, "root": self.root, "interpreter": self.interpreter,
             "wall_s": self.wall_s, "exit_code": self.exit_code, "complete": self.complete,
-            "note": self.note,
+            "note": self.note, "instrumenting_s": self.instrumenting_s,
             "uninstrumented": [{"path": relative(entry["path"], root), "why": entry["why"]}
                                for entry in self.uninstrumented],
             "functions": [{
                 "path": relative(f.path, root), "qualname": f.qualname, "line": f.line,
                 "share": f.share, "own_s": f.own_s, "total_s": f.total_s, "calls": f.calls,
-                "captured": f.captured, "per_call_s": f.per_call_s,
+                "captured": f.captured, "unpicklable": f.unpicklable,
+                "per_call_s": f.per_call_s,
             } for f in self.functions],
         }
 
