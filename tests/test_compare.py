@@ -46,6 +46,18 @@ def test_dicts_and_sets_ignore_order_lists_do_not() -> None:
     assert not same([1, 2], [2, 1])
 
 
+def test_large_dicts_of_plain_keys_ignore_order_and_keep_their_types() -> None:
+    forward = {i: i * 3 for i in range(5000)}
+    backward = {i: i * 3 for i in reversed(range(5000))}
+    assert same(forward, backward) and encode(forward) == encode(backward)
+    assert not same(forward, {**forward, 4999: 0})
+    words = {str(i): i for i in range(300)}
+    assert same(words, dict(reversed(list(words.items()))))
+    assert not same({1: "a", 2**60: "b"}, {1: "a", 2**60 + 1: "b"})  # a big int key: exact
+    assert not same({1: 1}, {True: 1}) and not same({1: 1}, {1.0: 1})
+    assert same({1: 0, "1": 0, (1,): 0}, {(1,): 0, "1": 0, 1: 0})  # mixed keys: by their text
+
+
 def test_objects_by_class_and_attributes_never_by_eq() -> None:
     assert same(Point(1, 2), Point(1, 2))
     assert "y" in (difference(encode(Point(1, 2)), encode(Point(1, 3)), TOL) or "")

@@ -73,6 +73,20 @@ def encode(value: Any, depth: int = 0, seen: set[int] | None = None,
         seen.discard(ident)
 
 
+_EXACT = 2**53  # ints a JSON number carries exactly
+
+
+def _sort_by_key(pairs: list[list[Any]]) -> None:
+    """Sort encoded (key, value) pairs by key, alike for the original and the candidate. Keys
+    that are all plain ints or all plain strs (the common case) compare as they are; any other
+    mix by their JSON text (a large dict argument is encoded several times per call)."""
+    tags = {p[0][0] for p in pairs}
+    if tags == {"i"} or tags == {"s"}:
+        pairs.sort(key=lambda p: p[0][1])
+    else:
+        pairs.sort(key=lambda p: _dumps(p[0], sort_keys=True))
+
+
 def _digits(value: int) -> str:
     """A big int's decimal digits, or its hex past the interpreter's digit limit (a number is
     a value, not a conversion error)."""
@@ -85,6 +99,13 @@ def _digits(value: int) -> str:
 def _encode_container(value: Any, kind: type, depth: int, seen: set[int],
                       budget: list[int]) -> Any:
     def sub(v: Any) -> Any:
+        # Plain ints and strs inline (what encode gives them): large containers of them are
+        # common arguments, encoded before and after every call.
+        kind = type(v)
+        if kind is str:
+            return ["s", v]
+        if kind is int and -_EXACT < v < _EXACT:
+            return ["i", v]
         return encode(v, depth + 1, seen, budget)
 
     if isinstance(value, (list, tuple)):
@@ -96,7 +117,7 @@ def _encode_container(value: Any, kind: type, depth: int, seen: set[int],
         return [tag, items]
     if isinstance(value, dict):
         pairs = [[sub(k), sub(v)] for k, v in dict.items(value)]
-        pairs.sort(key=lambda p: _dumps(p[0], sort_keys=True))
+        _sort_by_key(pairs)
         if kind is dict:
             return ["d", pairs]
         return ["o", _type_name(kind), ["d", pairs], _attrs(value, sub)]
