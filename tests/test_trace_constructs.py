@@ -13,6 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from lesson_lsp.source.candidate import to_column0
+from lesson_lsp.source.extract import function_named
+from lesson_lsp.source.fingerprint import fingerprint
 from lesson_lsp.workspace import traces
 
 PYTHON = sys.executable
@@ -375,3 +378,40 @@ def test_a_module_that_cannot_be_instrumented_runs_as_written_and_is_reported(
     reported = json.loads(as_json.stdout)["uninstrumented"]
     assert [e["path"] for e in reported] == ["deep.py"]
     assert reported[0]["why"].startswith("RecursionError")
+
+
+PROPERTY = '''\
+class Version:
+    def __init__(self, major):
+        self._major = major
+
+    @property
+    def major(self):
+        """The major part (read-only)."""
+        return self._major
+
+    @major.setter
+    def major(self, value):
+        raise AttributeError("attribute 'major' is readonly")
+'''
+
+
+def test_a_property_getter_with_a_setter_is_traced_as_the_getter(tmp_path: Path) -> None:
+    """The getter and its setter share `Version.major`: the trace points at the getter, whose
+    code `optimize` finds under that name, so it is not "stale"."""
+    root = tmp_path / "proj"
+    root.mkdir()
+    (root / "pyproject.toml").write_text("[project]\nname = 'ver'\n", encoding="utf-8")
+    (root / "ver.py").write_text(PROPERTY, encoding="utf-8")
+    (root / "run.py").write_text("from ver import Version\n"
+                                 "versions = [Version(i % 13) for i in range(3000)]\n"
+                                 "print(sum(v.major for v in versions))\n", encoding="utf-8")
+    done = _traced(root, "run.py")
+    assert done.returncode == 0, done.stderr
+    trace = traces.load(root)
+    assert trace is not None
+    (major,) = [f for f in trace.functions if f.qualname == "Version.major"]
+    getter = function_named(PROPERTY, "Version.major")
+    assert major.line == getter.def_line + 1 and major.calls == 3000
+    assert trace.fresh(root / "ver.py", "Version.major",
+                       fingerprint(to_column0(getter.source, getter.indent))) is not None

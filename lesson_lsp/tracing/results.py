@@ -33,7 +33,10 @@ def _spans(path: str, memo: dict[str, dict[str, FunctionSpan]]) -> dict[str, Fun
     if path not in memo:
         try:
             text = Path(path).read_text(encoding="utf-8")
-            memo[path] = {span.qualname: span for span in all_functions(text)}
+            spans: dict[str, FunctionSpan] = {}
+            for span in all_functions(text):  # the first of a name, as `function_named` finds
+                spans.setdefault(span.qualname, span)
+            memo[path] = spans
         except (OSError, UnicodeDecodeError, ValueError):
             memo[path] = {}
     return memo[path]

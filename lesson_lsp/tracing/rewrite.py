@@ -62,7 +62,8 @@ class _Instrument:
     def _statements(self, body: list[ast.stmt]) -> None:
         for index, statement in enumerate(body):
             if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                body[index] = self._function(statement)
+                if not _accessor(statement):
+                    body[index] = self._function(statement)
             elif isinstance(statement, ast.ClassDef):
                 self.prefix.append(statement.name)
                 self._statements(statement.body)
@@ -153,6 +154,14 @@ def _yields(node: Any) -> bool:
 def _named(decorator: ast.expr, name: str) -> bool:
     return (isinstance(decorator, ast.Name) and decorator.id == name) or (
         isinstance(decorator, ast.Attribute) and decorator.attr == name)
+
+
+def _accessor(node: Any) -> bool:
+    """A property's setter or deleter (`@value.setter` over `def value`): it shares the getter's
+    qualified name, by which the harness finds and optimizes the getter, so it runs as written
+    (recording it too would file its calls, and its code, under the getter's name)."""
+    return any(isinstance(d, ast.Attribute) and d.attr in ("setter", "deleter")
+               for d in node.decorator_list)
 
 
 def _names_itself(node: Any) -> bool:
