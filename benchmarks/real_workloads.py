@@ -44,6 +44,7 @@ import argparse
 import ast
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -89,8 +90,12 @@ PACKAGES = (
     Package("semver", "semver==3.0.2", 12000, "parse, sort, match, bump versions"),
 )
 
-REFUSALS = (("no inputs", "no inputs"), ("not deterministic", "not deterministic"),
-            ("nested", "nested"), ("stale", "stale"))
+# Why the harness could not run a function, from the words of optimize's message.
+REFUSALS = (("no inputs", "no inputs"),
+            ("different results on the same input", "not deterministic"),
+            ("raised on every input", "raises on every input"),
+            ("took longer than", "timed out"), ("nested inside", "nested"),
+            ("edited since the trace", "stale"))
 
 
 def say(text: str) -> None:
@@ -166,8 +171,7 @@ def outcome(found: dict[str, Any]) -> dict[str, Any]:
         why = "no rule applies" if "no offline rewrite rule applies" in detail \
             else "not faster" if "was faster" in detail else "not faster: " + detail[-80:]
     else:
-        why = next((label for key, label in REFUSALS if key in detail.lower() or key == verdict),
-                   "refused") + ": " + detail[:160]
+        why = next((label for key, label in REFUSALS if key in detail), "refused")
     return {"path": found["path"], "qualname": found["qualname"], "share": found["share"],
             "verdict": verdict, "reachable": reachable,
             "improved": verdict == "faster" and bool(found["applied"]),
@@ -252,8 +256,11 @@ def print_package(result: dict[str, Any]) -> None:
                  if trace["uninstrumented"] else ""))
     for function in result.get("functions", []):
         flag = "WRONG " if function.get("wrong") else ""
-        print(f"  {function['share']:6.1%}  {function['qualname']:<46} "
-              f"{'reachable' if function['reachable'] else 'REFUSED  '}  {flag}{function['why']}")
+        detail = re.sub(r"^no inputs for `[^`]*` \(", "", function["detail"])
+        refused = "" if function["reachable"] else f" ({detail[:110]})"
+        print(f"  {function['share']:6.1%}  {function['qualname']:<40} "
+              f"{'reachable' if function['reachable'] else 'REFUSED  '}  {flag}{function['why']}"
+              f"{refused}")
     if result.get("error"):
         print(f"  !! {result['error']}")
     measured = result.get("compare")
@@ -280,15 +287,17 @@ def table(results: list[dict[str, Any]]) -> list[str]:
                      f"{found['improved']:>5}{found['wrong']:>6}  {predicted:>9}  "
                      f"{ratio(result.get('compare')):<20}"
                      f"{ratio(result.get('compare'), 'cpu'):<20}{identical(result)}"
-                     + ("  (error)" if result.get("error") else ""))
+                     + ("  (error)" if result.get("error") else "")
+                     + ("  (nothing written: A/A)" if result.get("compare")
+                        and not found["improved"] else ""))
     share = total["improved"] / total["hot"] if total["hot"] else 0.0
     faster = sum(1 for r in results if r.get("compare") and r["compare"]["output"]["identical"]
-                 and r["compare"]["ratio"]["wall"]["low"] > 1.0)
+                 and r["compare"]["ratio"]["wall"]["low"] > 1.0 and counts(r)["improved"])
     lines.append(f"{'total':<15}{total['hot']:>4}{total['reachable']:>6}{total['improved']:>5}"
                  f"{total['wrong']:>6}")
     lines.append(f"improved {share:.0%} of the hot functions (goal ≥ 33 %); {faster} of "
-                 f"{len(results)} workloads faster end to end with identical output (wall "
-                 f"interval above 1.00)")
+                 f"{len(results)} workloads faster end to end with identical output (an edit "
+                 f"written, wall interval above 1.00)")
     return lines
 
 
@@ -299,6 +308,8 @@ def diff(before_file: str, after_file: str) -> None:
     print(f"before: lesson_lsp {before['lesson_lsp']['commit']} ({before['lesson_lsp']['path']})"
           f"\nafter:  lesson_lsp {after['lesson_lsp']['commit']} ({after['lesson_lsp']['path']})")
     old = {r["package"]: r for r in before["packages"]}
+    names = [r["package"] for r in after["packages"]]
+    after["packages"] += [{"package": n} for n in old if n not in names]
     print(f"\n{'package':<15}{'reach':>12}{'improved':>12}{'wrong':>8}  "
           f"{'wall ratio before → after':<44}same")
     for result in after["packages"]:
@@ -311,7 +322,7 @@ def diff(before_file: str, after_file: str) -> None:
     for result in after["packages"]:
         was = {(f["path"], f["qualname"]): f for f in old.get(result["package"], {})
                .get("functions", [])}
-        print(f"\n{result['package']}:")
+        print(f"\n{result['package']}:" + (f" {result['error']}" if result.get("error") else ""))
         for function in result.get("functions", []):
             earlier = was.pop((function["path"], function["qualname"]), None)
             print(f"  {function['share']:6.1%}  {function['qualname']:<44} "
@@ -322,7 +333,7 @@ def diff(before_file: str, after_file: str) -> None:
                   f"{function['why'][:40]:<42} → (not hot after)")
     for name, run in (("before", before), ("after", after)):
         print(f"\n{name}:")
-        print("\n".join(table(run["packages"])))
+        print("\n".join(table([r for r in run["packages"] if "version" in r])))
 
 
 def main() -> None:
