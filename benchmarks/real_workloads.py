@@ -209,10 +209,11 @@ def run_package(package: Package, work: Path, args: argparse.Namespace) -> dict[
         result["optimize"] = {"elapsed_s": time.monotonic() - begun, "saves": hot["saves"]}
         result["functions"] = [outcome(f) for f in hot["functions"]]
         say(f"{package.name}: compare, {args.runs} runs a side")
-        begun = time.monotonic()
+        begun, load = time.monotonic(), os.getloadavg()[0]
         measured = step("lesson-lsp compare", "compare", "--runs", str(args.runs), "--json",
                         "--python", python, "--", *command, cwd=root, codes=(0, 1))
         measured["elapsed_s"] = time.monotonic() - begun
+        measured["load"] = [load, os.getloadavg()[0]]
         result["compare"] = measured
         if not measured["output"]["identical"]:
             for function in result["functions"]:
@@ -269,7 +270,7 @@ def print_package(result: dict[str, Any]) -> None:
               f"{ratio(measured)}, cpu {ratio(measured, 'cpu')}; medians "
               f"{measured['before']['median_wall_s']:.2f} s → "
               f"{measured['after']['median_wall_s']:.2f} s; output identical: "
-              f"{identical(result)}")
+              f"{identical(result)}; load {measured['load'][0]:.1f}, {measured['load'][1]:.1f}")
         for difference in measured["output"]["differences"][:3]:
             print(f"  !! {difference['stream']} line {difference['line']}: before "
                   f"{difference['before']!r}, after {difference['after']!r}")
@@ -343,7 +344,7 @@ def main() -> None:
     parser.add_argument("--packages-from", metavar="DIR",
                         help="the `pip install --target` folder (default: sys.path)")
     parser.add_argument("--only", help="comma-separated import names (default: all ten)")
-    parser.add_argument("--runs", type=int, default=5, help="compare's runs per side (5)")
+    parser.add_argument("--runs", type=int, default=10, help="compare's runs per side (10)")
     parser.add_argument("--hot", type=int, default=5, help="optimize --hot N (5)")
     parser.add_argument("--rounds", type=int, help="optimize --rounds (default: lesson-lsp's)")
     parser.add_argument("--scale", type=float, default=1.0, help="the workloads' size factor")
