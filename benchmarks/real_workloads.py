@@ -26,11 +26,14 @@ the package is the project's own code. Install the pinned packages once, by hand
     python benchmarks/real_workloads.py --packages-from /tmp/rw-pkgs --corpus /tmp/hot-corpus
     python benchmarks/real_workloads.py --diff /tmp/rw/before.json /tmp/rw/after.json
 
-`--smoke` is `--runs 2 --hot 1 --scale 0.2` (a minute or two per package). `--corpus DIR` only
+`--smoke` is `--runs 2 --hot 1 --scale 0.2` (about 5 minutes for the ten). `--corpus DIR` only
 traces, and writes `DIR/<package>.json`: the ten hottest functions with their share, calls and
-full source, for whoever studies what real hot code does. The full run takes about 30 to 45
-minutes on 2 cores (each workload runs 1 to 5 s untraced). It is a timing benchmark: run it
-alone on the machine (e.g. under `flock` with every other timing run).
+full source, for whoever studies what real hot code does. The full run took 16 minutes on 2
+cores (each workload runs 1 to 5 s untraced; optimize takes 30 to 150 s a package). It is a
+timing benchmark: run it alone among timing runs (e.g. under `flock`). Other work on the
+machine widens the intervals (with a load average of 5 on 2 cores, the comparisons of an
+unchanged tree spanned up to 0.59–2.01×): the load average before and after each comparison is
+printed and saved; `--runs 10` narrows the intervals for about 5 minutes more.
 
 The lesson_lsp measured is the one `python -m lesson_lsp.cli` imports here (this checkout's when
 nothing else is importable): PYTHONPATH pointing at another checkout measures that one; its
@@ -344,7 +347,7 @@ def main() -> None:
     parser.add_argument("--packages-from", metavar="DIR",
                         help="the `pip install --target` folder (default: sys.path)")
     parser.add_argument("--only", help="comma-separated import names (default: all ten)")
-    parser.add_argument("--runs", type=int, default=10, help="compare's runs per side (10)")
+    parser.add_argument("--runs", type=int, default=5, help="compare's runs per side (5)")
     parser.add_argument("--hot", type=int, default=5, help="optimize --hot N (5)")
     parser.add_argument("--rounds", type=int, help="optimize --rounds (default: lesson-lsp's)")
     parser.add_argument("--scale", type=float, default=1.0, help="the workloads' size factor")
