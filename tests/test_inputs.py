@@ -92,3 +92,19 @@ def test_inputs_from_doctests(tmp_path: Path) -> None:
     # Checked on the example and on edge inputs derived from it; none of them is timed.
     assert result["checked_on"]["doctests"] == 1 and result["checked_on"]["derived"] > 3
     assert result["held_out"] == 1 + result["checked_on"]["derived"]
+
+
+def test_a_timing_source_whose_every_call_raises_is_refused_though_others_return(
+        tmp_path: Path) -> None:
+    """Timed on a generator whose calls all raise, checked on doctests that return: its timing
+    would be the time of raising, so it is refused with what raised."""
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'p'\n", encoding="utf-8")
+    (tmp_path / "mod.py").write_text(
+        'def tenth(x):\n    """\n    >>> tenth(5)\n    2\n    """\n    return 10 // x\n\n\n'
+        "def zeros():\n    return [(0,), (0,), (0,)]\n", encoding="utf-8")
+    done = subprocess.run([PYTHON, "-m", "lesson_lsp.cli", "optimize", "mod.py::tenth",
+                           "--inputs", "mod.py::zeros"], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "raised on every input it would be timed on, though it returned on others (first: " \
+        "ZeroDivisionError" in done.stderr

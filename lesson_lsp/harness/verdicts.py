@@ -83,3 +83,16 @@ def unsafe(payload: dict[str, Any] | None,
     named = ", ".join(guard.describe(kind, target) for kind, target in extra[:SHOWN_ATTEMPTS])
     more = f" (and {len(extra) - SHOWN_ATTEMPTS} more)" if len(extra) > SHOWN_ATTEMPTS else ""
     return Verdict(UNSAFE, detail=f"it tried to {named}{more}; the original does not")
+
+
+def raises_where_timed(qualname: str, exc: list[str], workload: bool,
+                       everywhere: bool) -> str:
+    """Why a function that raises on every input (`everywhere`), or on every one it would be
+    timed on though it returns on others, is refused: its timing would be the time of raising."""
+    where = ("every input" if everywhere else
+             "every input it would be timed on, though it returned on others")
+    why = ("calls sampled from a workload are replayed in a fresh process, without the state the "
+           "program had built by then (class attributes set on first use, caches, registries): "
+           "optimize a function it calls, or name inputs in [tool.lesson-lsp.inputs]"
+           if workload else "check that the inputs match its parameters")
+    return f"`{qualname}` raised on {where} (first: {exc[0]}: {exc[1]}): {why}"

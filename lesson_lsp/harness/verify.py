@@ -29,6 +29,7 @@ from lesson_lsp.harness.verdicts import (
     UNSAFE,
     Baseline,
     Verdict,
+    raises_where_timed,
 )
 from lesson_lsp.harness.verdicts import attempts as _attempts
 from lesson_lsp.harness.verdicts import unsafe as _unsafe
@@ -171,11 +172,12 @@ class Harness:
                     "deterministic, so no candidate "
                     "can be checked against it; make it deterministic (seed any randomness, "
                     "leave clocks out) or optimize a deterministic helper it calls")
-        if all("exc" in o for o in outcomes):
-            exc = outcomes[0]["exc"]
-            raise HarnessError(
-                f"`{self.target.qualname}` raised on every input (first: {exc[0]}: {exc[1]}): "
-                "check that the inputs match its parameters")
+        timed = [outcomes[i] for i in first.payload.get("timed", []) if i < len(outcomes)]
+        for where in (outcomes, timed):
+            if where and all("exc" in o for o in where):
+                raise HarnessError(raises_where_timed(self.target.qualname, where[0]["exc"],
+                                                      self.target.inputs.workload,
+                                                      everywhere=where is outcomes))
         profile = ""
         if prof.payload is not None and prof.payload.get("status") == "ok":
             profile = prof.payload.get("profile", "")

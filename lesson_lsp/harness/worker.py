@@ -254,6 +254,8 @@ def run_job(job: dict[str, Any]) -> dict[str, Any]:
         result = modes[job["mode"]](target, calls, job)
     result["inputs"] = len(calls)
     result["held_out"] = sum(hidden)
+    if job["mode"] == "check" and job.get("split") != "shown":
+        result["timed"] = [i for i, held in enumerate(hidden) if not held]
     result.update(notes)
     if candidate_text is not None:
         result["candidate_sha256"] = digest(candidate_text)
