@@ -23,9 +23,13 @@ def _registry_with_budget_spent() -> probe.Registry:
 def test_a_function_called_after_the_budget_was_spent_keeps_its_floor() -> None:
     registry = _registry_with_budget_spent()
     late = registry.functions[registry.slot("m.py", "late", 1, False)]
+    cold = registry.functions[registry.slot("m.py", "cold", 9, False)]
+    late.own_s = 1e3  # the profiler found it hot
     for i in range(10):
         registry.keep(registry.slots["m.py", "late"], ([i, 2, 3],), {})
+        registry.keep(registry.slots["m.py", "cold"], ([i, 2, 3],), {})
     assert len(late.kept) == probe.FLOOR_CALLS == 2  # the floor, no more while over budget
+    assert cold.kept == []  # a cold function's copies would only slow the workload down
 
 
 def test_the_floor_still_respects_a_functions_own_cap() -> None:
@@ -33,22 +37,23 @@ def test_the_floor_still_respects_a_functions_own_cap() -> None:
     slot = registry.slot("m.py", "heavy", 1, False)
     heavy = registry.functions[slot]
     heavy.pickling_s = PICKLING_S_PER_FUNCTION  # its own arguments already took its share
+    heavy.own_s = 1e3
     registry.keep(slot, ([1],), {})
     assert heavy.kept == []
 
 
-def test_instrumenting_time_is_left_out_of_the_shares(tmp_path: Path) -> None:
+def test_the_tracers_own_time_is_left_out_of_the_shares(tmp_path: Path) -> None:
     work = tmp_path / "work.py"
     work.write_text("def hot(n):\n    return sum(range(n))\n", encoding="utf-8")
     raw = {"exit_code": 0, "complete": True, "wall_s": 5.0, "cpu_s": 4.0,
-           "instrumenting_s": 3.0, "profiled": True, "calls": {},
+           "instrumenting_s": 2.0, "copying_s": 1.0, "profiled": True, "calls": {},
            "functions": [{"path": str(work), "qualname": "hot", "calls": 10, "own_s": 0.5,
                           "total_s": 0.5, "captured": 0, "unpicklable": 3}]}
     trace = results.assemble(json.loads(json.dumps(raw)), ["--", "python", "run.py"], tmp_path,
                              sys.executable, 5.0, 0, False, 60.0)
     (hot,) = trace.functions
-    assert hot.share == 0.5  # of the workload's 1 s, not of the 4 s with the compiling
-    assert trace.instrumenting_s == 3.0 and hot.unpicklable == 3
+    assert hot.share == 0.5  # of the workload's 1 s, not of the 4 s with the tracer's own 3 s
+    assert trace.tracer_s == 3.0 and hot.unpicklable == 3
     assert trace.as_json()["functions"][0]["unpicklable"] == 3
 
 

@@ -117,7 +117,7 @@ def run(job: dict[str, Any]) -> int:
     with_tests = [p for p in sys.path if p not in path_before and os.path.isdir(p)]
     _write(job["out"], registry, {
         "exit_code": code, "complete": complete, "wall_s": wall, "cpu_s": cpu,
-        "instrumenting_s": rewrite.INSTRUMENTING_S[0],
+        "instrumenting_s": rewrite.INSTRUMENTING_S[0], "copying_s": registry.pickling_s,
         "profiled": profiled, "other_s": profiler.other_s, "test_paths": with_tests,
         "uninstrumented": registry.skipped})
     os.close(progress_fd)
@@ -131,8 +131,11 @@ def _write(out: str, registry: probe.Registry, summary: dict[str, Any]) -> None:
         count = registry.count(record)
         if not count and not record.total_s:
             continue
+        # Copying a call's arguments happens in the function's prologue, so the profiler
+        # charged it to the function: it is the tracer's time, not the function's.
         functions.append({"path": record.path, "qualname": record.qualname, "calls": count,
-                          "own_s": record.own_s, "total_s": record.total_s,
+                          "own_s": max(0.0, record.own_s - record.pickling_s),
+                          "total_s": max(0.0, record.total_s - record.pickling_s),
                           "captured": len(record.kept), "unpicklable": record.unpicklable})
         if record.kept:
             calls.setdefault(record.path, {})[record.qualname] = list(record.kept)

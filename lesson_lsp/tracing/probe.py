@@ -31,10 +31,13 @@ INTERVAL_S = 0.001  # CPU time between profiler samples
 PROGRESS_EVERY_S = 0.5
 PICKLING_FREE_S = 0.05  # argument copying allowed at any time...
 PICKLING_SHARE = 0.05  # ... and as a share of the run so far
-# Calls every function keeps whatever the shared budget says (its own cap still holds): a hot
-# function first called after other functions' large arguments spent the budget still gets
-# inputs, instead of "none of its arguments could be copied".
+# Calls a hot function keeps whatever the shared budget says (its own cap still holds): one
+# first called after other functions' large arguments spent the budget still gets inputs,
+# instead of "none of its arguments could be copied". Hot: its own time so far is at least
+# FLOOR_SHARE of the run so far (the profiler's count; a cold function's copies would slow
+# the workload down for nothing).
 FLOOR_CALLS = 2
+FLOOR_SHARE = 0.01
 
 
 class Function:
@@ -61,7 +64,8 @@ class Function:
         if self.pickling_s >= PICKLING_S_PER_FUNCTION:
             return index + (1 << 62)  # enough time went into this one's arguments
         slot = len(self.kept) if len(self.kept) < size else self.rng.randrange(size)
-        if len(self.kept) < FLOOR_CALLS or registry.may_pickle():
+        if registry.may_pickle() or (len(self.kept) < FLOOR_CALLS and self.own_s >= FLOOR_SHARE
+                                      * (time.perf_counter() - registry.started)):
             self._keep(slot, args, kwargs, registry)
         if index < size:
             return index + 1

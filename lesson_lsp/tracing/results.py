@@ -67,11 +67,12 @@ def assemble(raw: dict[str, Any] | None, command: list[str], root: Path, python:
     trace.wall_s = float(raw["wall_s"]) or wall_s
     # Shares are of the workload's CPU time, as the profiler's own times are: on a busy machine
     # its wall time grows with the waiting, its CPU time does not. The time the tracer spent
-    # instrumenting the project's modules is not the workload's (untraced, they load from
-    # bytecode caches): left out, or every share of a large package shrinks.
-    trace.instrumenting_s = float(raw.get("instrumenting_s") or 0.0)
+    # instrumenting the project's modules (untraced, they load from bytecode caches) and
+    # copying arguments is not the workload's: left out, or every share shrinks.
+    trace.tracer_s = float(raw.get("instrumenting_s") or 0.0) + float(
+        raw.get("copying_s") or 0.0)
     cpu_s = float(raw.get("cpu_s") or 0.0)
-    workload_s = (cpu_s - trace.instrumenting_s if cpu_s > trace.instrumenting_s else cpu_s) \
+    workload_s = (cpu_s - trace.tracer_s if cpu_s > trace.tracer_s else cpu_s) \
         or trace.wall_s
     trace.complete = bool(raw["complete"]) and not timed_out
     if not timed_out:

@@ -60,7 +60,7 @@ class Trace:
     # Modules of the project that could not be instrumented and ran as written (unrecorded):
     # [{"path": absolute, "why": the rewriter's error}]
     uninstrumented: list[dict[str, str]] = field(default_factory=list)
-    instrumenting_s: float = 0.0  # CPU time the tracer spent instrumenting, not in the shares
+    tracer_s: float = 0.0  # the tracer's own time (instrumenting, copying): not in shares
 
     def as_json(self) -> dict[str, Any]:
         """The `--json` form: {"functions": [{"path", "qualname", "line", "share", "own_s",
@@ -69,7 +69,7 @@ class Trace:
         return {
             "command": self.command, "root": self.root, "interpreter": self.interpreter,
             "wall_s": self.wall_s, "exit_code": self.exit_code, "complete": self.complete,
-            "note": self.note, "instrumenting_s": self.instrumenting_s,
+            "note": self.note, "tracer_s": self.tracer_s,
             "uninstrumented": [{"path": relative(entry["path"], root), "why": entry["why"]}
                                for entry in self.uninstrumented],
             "functions": [{
