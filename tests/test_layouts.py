@@ -79,7 +79,14 @@ def runs_like_fib(path: Path) -> None:
     assert done.stdout.split("] ")[1].strip() == "23416728348467685"
 
 
-@pytest.mark.parametrize("name", sorted(CASES))
+# Every layout, every negotiated encoding: the crlf, bom and emoji cases in the main step, the
+# rest (13 s each) in CI's second step.
+MAIN_LAYOUTS = {"crlf", "bom", "emoji"}
+
+
+@pytest.mark.parametrize("name", [
+    name if name in MAIN_LAYOUTS else pytest.param(name, marks=pytest.mark.slow)
+    for name in sorted(CASES)])
 def test_cli_writes_exactly_the_verified_text(tmp_path: Path, name: str) -> None:
     path = make_project(tmp_path, CASES[name])
     done = subprocess.run([PYTHON, "-m", "lesson_lsp.cli", "optimize", "mod.py::fib", "--apply",
@@ -96,8 +103,10 @@ def test_cli_writes_exactly_the_verified_text(tmp_path: Path, name: str) -> None
 
 @pytest.mark.asyncio
 @pytest.mark.parametrize(("name", "encoding"), [
-    ("line1", "utf-16"), ("under-import", "utf-8"), ("shebang-cookie", "utf-16"),
-    ("crlf", "utf-16"), ("emoji", None), ("emoji", "utf-16"), ("emoji", "utf-8"),
+    pytest.param("line1", "utf-16", marks=pytest.mark.slow),
+    ("under-import", "utf-8"), pytest.param("shebang-cookie", "utf-16", marks=pytest.mark.slow),
+    ("crlf", "utf-16"), pytest.param("emoji", None, marks=pytest.mark.slow),
+    ("emoji", "utf-16"), pytest.param("emoji", "utf-8", marks=pytest.mark.slow),
     ("emoji", "utf-32")])
 async def test_server_edit_gives_exactly_the_verified_text(tmp_path: Path, name: str,
                                                            encoding: str | None) -> None:

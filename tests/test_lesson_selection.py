@@ -187,6 +187,7 @@ def lesson_lines(prompt: str) -> list[str]:
             if line.startswith("- [") and "] " in line]
 
 
+@pytest.mark.slow  # 17 s or more: CI's second step
 def test_round_two_holds_this_runs_winner_despite_other_functions_lessons(tmp_path) -> None:
     def script(seen: Seen) -> Reply:
         quick = model_of(seen) == "quick-model"
@@ -215,6 +216,7 @@ def test_round_two_holds_this_runs_winner_despite_other_functions_lessons(tmp_pa
         assert lines and len(lines) == len(set(lines)) <= 4  # no lesson twice
 
 
+@pytest.mark.slow  # 17 s or more: CI's second step
 def test_no_lessons_in_round_one_under_the_paper_preset(tmp_path: Path) -> None:
     def script(seen: Seen) -> Reply:
         return Reply("a lesson") if is_lesson_prompt(seen) else Reply(fenced(FAST_FIB))

@@ -268,6 +268,7 @@ def test_embeddings_from_the_endpoint_rank_relevance(tmp_path: Path) -> None:
     assert rows and all(json.loads(r[0]) for r in rows)
 
 
+@pytest.mark.slow  # 17 s or more: CI's second step
 def test_the_profile_shown_is_the_profile_of_the_code_shown(tmp_path: Path) -> None:
     """Under restart_from = "best", round 2 shows the best candidate's code, and the line
     profile below it is that code's, not the original's."""

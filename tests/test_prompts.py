@@ -133,6 +133,7 @@ def _fits(seen: Seen, window: int) -> bool:
     return estimate_tokens(seen.prompt) + int(seen.body["max_tokens"]) <= window
 
 
+@pytest.mark.slow  # 17 s or more: CI's second step
 def test_with_2048_tokens_every_prompt_fits_and_keeps_instruction_and_function(
         tmp_path: Path) -> None:
     def script(seen: Seen) -> Reply:
@@ -206,6 +207,7 @@ def test_a_context_length_400_retries_once_without_lessons(tmp_path: Path) -> No
     assert all(s.body["max_tokens"] == answer_tokens(4096, FIB) for s in proposals)
 
 
+@pytest.mark.slow  # 17 s or more: CI's second step
 def test_the_window_the_endpoint_reports_is_used(tmp_path: Path) -> None:
     def script(seen: Seen) -> Reply:
         return Reply("a lesson") if is_lesson_prompt(seen) else Reply(fenced(FAST_FIB))
