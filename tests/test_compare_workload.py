@@ -373,7 +373,7 @@ async def client(lsp_client: LanguageClient, tmp_path: Path):
 
 def _trace(root: Path, *command: str) -> None:
     traces.save(traces.Trace(command=list(command), root=load(root).root, interpreter=PYTHON,
-                           wall_s=0.2, exit_code=0, created=time.time()))
+                             wall_s=0.2, exit_code=0, created=time.time()))
 
 
 def _execute(client: LanguageClient, argument: dict) -> asyncio.Future:

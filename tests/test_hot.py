@@ -67,7 +67,7 @@ def _save_trace(root: Path, calls: dict[str, list[tuple]], shares: dict[str, flo
             fingerprint=fingerprint(to_column0(span.source, span.indent)), module="w.work",
             calls_file=str(calls_file), unpicklable=(unpicklable or {}).get(qualname, 0)))
     traces.save(traces.Trace(["python", "run.py"], str(root.resolve()), PYTHON, 2.0, 0,
-                           time.time(), functions))
+                             time.time(), functions))
 
 
 def _lesson(root: Path, *args: str) -> subprocess.CompletedProcess[str]:

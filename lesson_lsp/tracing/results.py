@@ -50,8 +50,8 @@ def assemble(raw: dict[str, Any] | None, command: list[str], root: Path, python:
     shutil.rmtree(calls_folder, ignore_errors=True)
     words = command[1:] if command and command[0] == "--" else command
     trace = traces.Trace(command=list(words), root=str(root), interpreter=python,
-                        wall_s=wall_s, exit_code=None if timed_out else returncode,
-                        created=time.time(), complete=not timed_out)
+                         wall_s=wall_s, exit_code=None if timed_out else returncode,
+                         created=time.time(), complete=not timed_out)
     if raw is None:
         trace.complete = False
         if timed_out:
