@@ -140,17 +140,17 @@ def _folder(trace: Trace, root: Path) -> Path:
 
 def _compare(trace: Trace, root: Path, args: argparse.Namespace) -> tuple[Comparison | None, str]:
     """`lesson-lsp compare` on the traced command, or why it could not run."""
-    from lesson_lsp.cli import compare as command
+    from lesson_lsp.cli import compare
     from lesson_lsp.workload_compare.compare import CompareError, Session
 
     print(f"comparing `{' '.join(trace.command)}` before and after the edits "
           "(--no-compare skips it)", file=sys.stderr, flush=True)
     folder = _folder(trace, root)
     try:
-        _, python, timeout_s = command.project(trace.command, args.python, folder)
+        _, python, timeout_s = compare.project(trace.command, args.python, folder)
         session = Session(trace.command, Path(trace.root), python, folder,
-                          timeout_s=timeout_s, on_progress=command.progress)
-        return command.run(session), ""
+                          timeout_s=timeout_s, on_progress=compare.progress)
+        return compare.run(session), ""
     except (UsageError, CompareError) as exc:
         print(f"lesson-lsp: the comparison could not run: {exc}", file=sys.stderr)
         return None, f"the comparison could not run: {exc}"
