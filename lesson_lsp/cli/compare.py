@@ -1,7 +1,8 @@
 """`lesson-lsp compare [--runs N] [--json] [--base REF] [--timeout S] [--python PYTHON] -- COMMAND`:
-the workload before and after the edits (`compare.py`), its report on stdout, progress on
-stderr. Exit code 0 when the outputs agree, 1 when they differ, 2 when it cannot compare (the
-CLI's usage errors), 130 when interrupted (Ctrl-C or SIGTERM: the runs under way are stopped).
+the workload before and after the edits (`workload_compare/compare.py`), its report on stdout,
+progress on stderr. Exit code 0 when the outputs agree, 1 when they differ, 2 when it cannot
+compare (the CLI's usage errors), 130 when interrupted (Ctrl-C or SIGTERM: the runs under way are
+stopped).
 """
 
 from __future__ import annotations

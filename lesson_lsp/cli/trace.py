@@ -1,5 +1,5 @@
 """`lesson-lsp trace -- COMMAND`: trace a workload with the project's interpreter, store the
-trace and print its ranked table (or its JSON). Imported by `cli` without `commands`: tracing
+trace and print its ranked table (or its JSON). Imported by `main` without `commands`: tracing
 needs none of the team's imports."""
 
 from __future__ import annotations

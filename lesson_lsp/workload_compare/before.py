@@ -5,8 +5,8 @@ differs from it (staged or not), files deleted since, and files added to the ind
 before). Untracked files are not part of that history (often the workload's own script): both
 sides run them as they are, and the report names them. In a
 folder without git (or a repository without a commit yet), the bytes lesson-lsp's own `--apply`
-replaced (`applied.py`). With neither, before and after are the same code: an A/A run, whose
-ratio shows the measurement's noise.
+replaced (`workspace/applied.py`). With neither, before and after are the same code: an A/A
+run, whose ratio shows the measurement's noise.
 
 Only Python modules can be served to the "before" run (through the import hook, `agent.py`);
 other files that differ (data, configuration, extensions) are listed as not served.
