@@ -11,6 +11,7 @@ from pathlib import Path
 
 from lesson_lsp.harness.recorder import PICKLING_S_PER_FUNCTION
 from lesson_lsp.tracing import probe, results
+from lesson_lsp.workspace import traces
 
 
 def _registry_with_budget_spent() -> probe.Registry:
@@ -100,3 +101,30 @@ def test_a_replay_that_lacks_the_programs_class_state_is_refused_not_timed(
     assert done.returncode == 2, done.stdout + done.stderr
     assert "raised on every input (first: AttributeError" in done.stderr
     assert "replayed in a fresh process" in done.stderr
+
+
+def test_compiling_a_module_is_not_the_time_of_the_function_that_imported_it(
+        tmp_path: Path) -> None:
+    """The tracer compiles the project's modules as they are imported; the untraced program
+    loads bytecode. A function whose import triggers that compiling is not made hot by it."""
+    root = tmp_path / "proj"
+    root.mkdir()
+    (root / "pyproject.toml").write_text("[project]\nname = 'big'\n", encoding="utf-8")
+    (root / "big.py").write_text("".join(
+        f"def f{i}(x, y=1):\n    if x > {i}:\n        return [x * y + k for k in range({i})]\n"
+        f"    return {{'a': x, 'b': y, 'c': {i}}}\n\n\n" for i in range(4000)),
+        encoding="utf-8")
+    (root / "work.py").write_text(
+        "def load():\n    import big\n    return big.f1(3)\n\n\n"
+        "def spin(n):\n    total = 0\n    for i in range(n):\n        total += i % 7\n"
+        "    return total\n", encoding="utf-8")
+    (root / "run.py").write_text("from work import load, spin\nload()\n"
+                                 "print(sum(spin(20000) for _ in range(60)))\n",
+                                 encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "lesson_lsp.cli", "trace", "--", "python",
+                           "run.py"], cwd=root, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    trace = traces.load(root)
+    assert trace is not None and trace.tracer_s > 0
+    shares = {f.qualname: f.share for f in trace.functions}
+    assert shares["spin"] > 0.5 and shares.get("load", 0.0) < 0.1, shares

@@ -81,7 +81,8 @@ def run(job: dict[str, Any]) -> int:
     names = (registry.left, registry.calls, registry.depth, registry.keep)
     builtins.__dict__.update(zip(rewrite.NAMES, names))
     is_project = rewrite.project_filter(job["root"], set(job["skip_dirs"]))
-    sys.meta_path.insert(0, rewrite.ProjectFinder(is_project, registry.slot, registry.skip))
+    sys.meta_path.insert(0, rewrite.ProjectFinder(is_project, registry.slot, registry.skip,
+                                                  registry.discount))
     progress_fd = os.open(os.path.join(job["out"], "progress"), os.O_WRONLY | os.O_CREAT, 0o600)
     profiler = probe.Profiler(registry, progress_fd)
     path_before = list(sys.path)

@@ -140,6 +140,20 @@ class Registry:
         allowed = PICKLING_FREE_S + PICKLING_SHARE * (time.perf_counter() - self.started)
         return self.pickling_s < allowed
 
+    def discount(self, seconds: float, frame: Any) -> None:
+        """The tracer spent `seconds` under `frame` (compiling a module an import needed): the
+        profiler charges them to the functions on the stack, which the untraced program would
+        not have spent; taken off (the samples that charge them come later)."""
+        done: list[Function] = []
+        while frame is not None:
+            record = self.function_of(frame.f_code)
+            if record is not None and record not in done:
+                if not done:
+                    record.own_s -= seconds
+                record.total_s -= seconds
+                done.append(record)
+            frame = frame.f_back
+
     def slot(self, path: str, qualname: str, first_line: int, nesting: bool) -> int:
         """The slot of a function (the same one when a module is executed again)."""
         found = self.slots.get((path, qualname))

@@ -198,7 +198,9 @@ def compile_or_plain(source: bytes, path: str, slot: Callable[[str, str, int, bo
 
 
 # CPU seconds spent reading, rewriting and compiling the project's modules: the untraced program
-# loads them from bytecode caches, so the tracer leaves this out of the workload's time.
+# loads them from bytecode caches, so the tracer leaves this out of the workload's time, and
+# out of the functions on the stack when it happened (`spent`: else the function whose import
+# triggered it, `get_writer_class` say, looks hot).
 INSTRUMENTING_S = [0.0]
 
 
@@ -207,6 +209,7 @@ class _Loader(importlib.machinery.SourceFileLoader):
 
     slot: Callable[[str, str, int, bool], int]
     skipped: Callable[[str, str], None] | None = None
+    spent: Callable[[float, Any], None] | None = None
 
     def get_code(self, fullname: str) -> Any:
         path = self.get_filename(fullname)
@@ -214,7 +217,10 @@ class _Loader(importlib.machinery.SourceFileLoader):
         try:
             return compile_or_plain(self.get_data(path), path, self.slot, self.skipped)
         finally:
-            INSTRUMENTING_S[0] += time.process_time() - started
+            seconds = time.process_time() - started
+            INSTRUMENTING_S[0] += seconds
+            if self.spent is not None:
+                self.spent(seconds, sys._getframe(1))
 
 
 class ProjectFinder:
@@ -223,8 +229,9 @@ class ProjectFinder:
 
     def __init__(self, is_project: Callable[[str], bool],
                  slot: Callable[[str, str, int, bool], int],
-                 skipped: Callable[[str, str], None] | None = None) -> None:
-        self.is_project, self.slot, self.skipped = is_project, slot, skipped
+                 skipped: Callable[[str, str], None] | None = None,
+                 spent: Callable[[float, Any], None] | None = None) -> None:
+        self.is_project, self.slot, self.skipped, self.spent = is_project, slot, skipped, spent
 
     def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
         spec = None
@@ -242,6 +249,7 @@ class ProjectFinder:
         loader = _Loader(fullname, origin)
         loader.slot = self.slot
         loader.skipped = self.skipped
+        loader.spent = self.spent
         spec.loader = loader
         spec.cached = None
         return spec
