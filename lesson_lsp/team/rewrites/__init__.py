@@ -4,6 +4,7 @@ from lesson_lsp.team.rewrites import (
     any_all_loop,
     append_comprehension,
     arithmetic_range,
+    attribute_probe,
     builtin_map,
     char_table,
     companion_set,
@@ -67,6 +68,7 @@ RULES: tuple[Rule, ...] = (
     sorted_insert.RULE,
     prefix_sum.RULE,
     key_check.RULE,
+    attribute_probe.RULE,
     mirror_compare.RULE,
 )
 
