@@ -23,14 +23,39 @@ MORE_GENERIC = '''def _more_generic(type1, type2):
     return invtypes[moregeneric]
 '''
 
-HOISTED = '''# the order of generality
+HOISTED = '''_more_generic_types = None
+_more_generic_invtypes = None
+
+
+def _more_generic(type1, type2):
+    # the order of generality
+    global _more_generic_types
+    if _more_generic_types is None:
+        _more_generic_types = {
+            type(None): 0,
+            bool: 1,
+            int: 2,
+            str: 5,
+        }  # most generic last
+    types = _more_generic_types
+    global _more_generic_invtypes
+    if _more_generic_invtypes is None:
+        _more_generic_invtypes = {5: str, 2: int, 1: bool, 0: type(None)}
+    invtypes = _more_generic_invtypes
+    moregeneric = max(types.get(type1, 5), types.get(type2, 5))
+    return invtypes[moregeneric]
+'''
+
+# without `type(None)`, what the harness lets run on import: built at module level
+PLAIN = MORE_GENERIC.replace("type(None)", "None")
+PLAIN_HOISTED = '''# the order of generality
 _more_generic_types = {
-    type(None): 0,
+    None: 0,
     bool: 1,
     int: 2,
     str: 5,
 }  # most generic last
-_more_generic_invtypes = {5: str, 2: int, 1: bool, 0: type(None)}
+_more_generic_invtypes = {5: str, 2: int, 1: bool, 0: None}
 
 
 def _more_generic(type1, type2):
@@ -49,6 +74,14 @@ def rewrite(source: str, name: str = "f", is_method: bool = False) -> str | None
 def test_more_generic() -> None:
     assert rewrite(MORE_GENERIC, "_more_generic") == HOISTED
     assert rewrite(HOISTED, "_more_generic") is None  # settles
+    assert rewrite(PLAIN, "_more_generic") == PLAIN_HOISTED
+    assert rewrite(PLAIN_HOISTED, "_more_generic") is None
+
+
+def test_what_runs_on_import_is_admitted() -> None:
+    from lesson_lsp.harness.admission import refusal
+    for before, after in ((MORE_GENERIC, HOISTED), (PLAIN, PLAIN_HOISTED)):
+        assert refusal(after, (), before) is None
 
 
 @pytest.mark.parametrize(("before", "after"), [
@@ -111,3 +144,8 @@ def test_equivalent_when_run(args: tuple) -> None:
     exec(HOISTED, new)
     for _ in range(2):  # a second call sees what the first left
         assert old["_more_generic"](*args) is new["_more_generic"](*args)
+    plain_old: dict = {}
+    plain_new: dict = {}
+    exec(PLAIN, plain_old)
+    exec(PLAIN_HOISTED, plain_new)
+    assert plain_old["_more_generic"](*args) is plain_new["_more_generic"](*args)

@@ -106,3 +106,9 @@ def test_equivalent_when_run(s: str, p: object) -> None:
             return "raised", type(exc), str(exc)
 
     assert outcome(old["f"]) == outcome(new["f"])
+
+
+def test_what_runs_on_import_is_admitted() -> None:
+    from lesson_lsp.harness.admission import refusal
+    for before, after in CASES:
+        assert refusal(after, ("import re",), before) is None

@@ -6,7 +6,9 @@ function is defined.
 folds constant tuples, never a dict, set or list display held in a name. The rewrite builds it
 once, at module level beside the function, and the function's statement becomes
 `types = _more_generic_types`, so the name stays a fast local and the rest of the function is
-untouched (3.4× on `_more_generic`). Methods are left alone: a class attribute can mean something
+untouched (3.4× on `_more_generic`). A table holding a call (`type(None)`) is built at the first
+call instead (`global _f_types` / `if _f_types is None: _f_types = {…}`), since only literals and
+names may run at import. Methods are left alone: a class attribute can mean something
 else to its class (an `Enum` member, a pydantic private attribute).
 
 The proof. The display's parts are constants that evaluate the same at import as at every call:
@@ -66,6 +68,12 @@ def _constant(module: cst.Module, node: cst.BaseExpression) -> bool:
                    for e in node.elements)
     return m.matches(node, m.Call(func=m.Name("type"), args=[m.Arg(m.Name("None"))])) and \
         is_builtin(module, "type")
+
+
+def _importable(node: cst.CSTNode) -> bool:
+    """Literals, names and displays of them: what the harness lets a candidate run on import
+    (a call such as `type(None)` is not; such a table is built at the first call instead)."""
+    return not m.findall(node, m.Call())
 
 
 def _display(module: cst.Module, value: cst.BaseExpression) -> bool:
@@ -147,7 +155,7 @@ def apply(source: str, context: RewriteContext) -> Rewrite | None:
     if not tables:
         return None
     base = context.name.lstrip("_")
-    moved: dict[int, str] = {}
+    moved: dict[int, tuple[str, bool]] = {}  # statement → the new name, built lazily
     statements: list[cst.BaseStatement] = []
     taken = {n.value for n in name_nodes(module)}
     for line, name in tables:
@@ -155,24 +163,41 @@ def apply(source: str, context: RewriteContext) -> Rewrite | None:
         while new in taken:
             new += "_"
         taken.add(new)
-        moved[id(line)] = new
         assign = line.body[0]
         assert isinstance(assign, cst.Assign)
-        statements.append(line.with_changes(
-            body=[assign.with_changes(targets=[cst.AssignTarget(cst.Name(new))])]))
+        lazy = not _importable(assign.value)
+        moved[id(line)] = (new, lazy)
+        if lazy:
+            statements.append(cst.parse_statement(f"{new} = None"))
+        else:
+            statements.append(line.with_changes(
+                body=[assign.with_changes(targets=[cst.AssignTarget(cst.Name(new))])]))
 
     class Transform(cst.CSTTransformer):
         def leave_SimpleStatementLine(self, original: cst.SimpleStatementLine,
                                       updated: cst.SimpleStatementLine
-                                      ) -> cst.SimpleStatementLine:
-            new = moved.get(id(original))
-            if new is None:
+                                      ) -> cst.BaseStatement | cst.FlattenSentinel[
+                                          cst.BaseStatement]:
+            if id(original) not in moved:
                 return updated
+            new, lazy = moved[id(original)]
             assign = updated.body[0]
             assert isinstance(assign, cst.Assign)
-            return updated.with_changes(body=[assign.with_changes(value=cst.Name(new))],
+            read = updated.with_changes(body=[assign.with_changes(value=cst.Name(new))],
                                         trailing_whitespace=cst.TrailingWhitespace(),
                                         leading_lines=[])
+            if not lazy:
+                return read
+            built = updated.with_changes(
+                body=[assign.with_changes(targets=[cst.AssignTarget(cst.Name(new))])],
+                leading_lines=[])
+            first = cst.parse_statement(f"global {new}")
+            assert isinstance(first, cst.SimpleStatementLine)
+            return cst.FlattenSentinel([
+                first.with_changes(leading_lines=updated.leading_lines),
+                cst.If(test=cst.parse_expression(f"{new} is None"),
+                       body=cst.IndentedBlock(body=[built])),
+                read])
 
     new_fn = fn.visit(Transform())
     assert isinstance(new_fn, cst.FunctionDef)
