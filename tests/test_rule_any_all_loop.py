@@ -47,6 +47,16 @@ CASES = [
      "        for x in xs\n    )\n",
      "def f(xs):\n    for x in xs:\n        if (x.a  # first\n        and x.b):\n"
      "            return True\n    return False\n"),
+
+
+    # networkx's `_simrank_similarity_python`: the inner `all` becomes an `if` test, then a loop
+    ("def f(oldsim, close):\n    is_close = all(\n        all(close(u, v) for v in nbrs)\n"
+     "        for u, nbrs in oldsim.items()\n    )\n    return is_close\n",
+     "def f(oldsim, close):\n    for u, nbrs in oldsim.items():\n"
+     "        for v in nbrs:\n            if not close(u, v):\n                holds = False\n"
+     "                break\n        else:\n            holds = True\n        if not holds:\n"
+     "            is_close = False\n            break\n    else:\n        is_close = True\n"
+     "    return is_close\n"),
 ]
 
 

@@ -210,6 +210,21 @@ def _site(line: cst.SimpleStatementLine | cst.If, module: cst.Module, parent_of:
 
 
 def apply(source: str, context: RewriteContext) -> Rewrite | None:
+    """Every site at once; a site that the rewrite itself brings into statement position (an
+    `all(…)` that was the element of an outer `all`, now an `if` test) in the same proposal,
+    so that the rule never meets its own output again."""
+    rewrite = _once(source, context)
+    for _ in range(4):
+        if rewrite is None:
+            break
+        again = _once(rewrite.source, context)
+        if again is None:
+            break
+        rewrite = Rewrite(again.source, (), rewrite.summary)
+    return rewrite
+
+
+def _once(source: str, context: RewriteContext) -> Rewrite | None:
     found = parse_with_parents(source, context.name)
     if found is None:
         return None
