@@ -743,6 +743,21 @@ APPLIES = {
     "char-table": ("def f(s):\n    n = 0\n    for c in s:\n        if c in 'aeiou':\n"
                    "            n += 1\n    return n + sum(ord(c) for c in s if c.isdigit())\n",
                    "f"),
+    "eager-comprehension": ("def f(tokens):\n    return ''.join(\n        t.value\n"
+                            "        for t in tokens\n    )\n", "f"),
+    "any-all-loop": ("def f(token, m):\n    if any(\n        token.match(*p)\n"
+                     "        for p in m\n        if p\n    ):\n        return True\n"
+                     "    return False\n", "f"),
+    "attribute-probe": ("def f(s):\n    try:\n        s = s.decode(\n            'utf-8'\n"
+                        "        )\n    except AttributeError:\n        pass\n    return s\n", "f"),
+    "attribute-probe (fallback)": ("def f(G):\n    try:\n        v = G.frozen\n"
+                                   "    except AttributeError:\n        v = False\n"
+                                   "    return v\n", "f"),
+    "constant-hoist": ("def f(t):\n    # ranks\n    ranks = {\n        int: 1,  # first\n"
+                       "        str: 2,\n    }  # table\n    return ranks.get(t)\n", "f"),
+    "regex-compile (outside a loop)": ("import re\n\n\ndef f(s):\n    return re.sub(\n"
+                                       "        r'\\s+',\n        ' ',\n        s,\n    )\n",
+                                       "f"),
 }
 
 

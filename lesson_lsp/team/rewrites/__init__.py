@@ -1,16 +1,20 @@
 """The offline rewrite agents' rules, one module each."""
 
 from lesson_lsp.team.rewrites import (
+    any_all_loop,
     append_comprehension,
     arithmetic_range,
+    attribute_probe,
     builtin_map,
     char_table,
     companion_set,
     compose,
     concat_extend,
+    constant_hoist,
     count_counter,
     deque_queue,
     divisor_bound,
+    eager_comprehension,
     hoist_invariant,
     index_loop,
     key_check,
@@ -48,6 +52,7 @@ RULES: tuple[Rule, ...] = (
     divisor_bound.RULE,
     builtin_map.RULE,
     lambda_comprehension.RULE,
+    eager_comprehension.RULE,  # after builtin-map: map beats a comprehension
     sum_accumulate.RULE,
     arithmetic_range.RULE,
     redundant_copy.RULE,
@@ -57,10 +62,13 @@ RULES: tuple[Rule, ...] = (
     index_loop.RULE,
     hoist_invariant.RULE,
     regex_compile.RULE,
+    constant_hoist.RULE,
     lazy_any_all.RULE,
+    any_all_loop.RULE,  # after lazy-any-all, which makes the generator it takes
     sorted_insert.RULE,
     prefix_sum.RULE,
     key_check.RULE,
+    attribute_probe.RULE,
     mirror_compare.RULE,
 )
 

@@ -103,3 +103,29 @@ def with_comments_of(old: Sequence[cst.CSTNode], new: Statement) -> Statement:
     if not missing:
         return new
     return new.with_changes(leading_lines=[*new.leading_lines, *missing])
+
+
+def merged_whitespace(*spaces: cst.BaseParenthesizableWhitespace
+                      ) -> cst.BaseParenthesizableWhitespace:
+    """One stretch of whitespace in place of several, keeping every comment they held (each on
+    a line of its own) and the line break of the last one that breaks: for a node that drops
+    an argument, or an operand, whose commas and spaces held the user's comments."""
+    comments: list[cst.Comment] = []
+    breaking: list[cst.ParenthesizedWhitespace] = []
+    for space in spaces:
+        if isinstance(space, cst.ParenthesizedWhitespace):
+            breaking.append(space)
+            if space.first_line.comment is not None:
+                comments.append(space.first_line.comment)
+            comments.extend(line.comment for line in space.empty_lines if line.comment)
+    if not breaking:
+        return spaces[0] if spaces else cst.SimpleWhitespace("")
+    last = breaking[-1]
+    if not comments:
+        return last
+    first, *rest = comments
+    return cst.ParenthesizedWhitespace(
+        first_line=cst.TrailingWhitespace(whitespace=cst.SimpleWhitespace("  "), comment=first),
+        empty_lines=[cst.EmptyLine(indent=True, whitespace=last.last_line, comment=c)
+                     for c in rest],
+        indent=last.indent, last_line=last.last_line)

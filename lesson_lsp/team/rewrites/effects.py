@@ -169,3 +169,55 @@ def side_effect_free(module: cst.Module, node: cst.CSTNode) -> bool:
     finder = Finder()
     node.visit(finder)
     return finder.ok
+
+
+# Methods that only read their object, by the name every mapping and sequence gives them.
+_READ_ONLY_CONTAINER_METHODS = frozenset({"get", "items", "values", "keys", "index", "count"})
+_READ_ONLY_MORE_BUILTINS = frozenset({"getattr", "hasattr", "type", "id", "callable", "list",
+                                      "dict", "reversed", "issubclass", "format", "oct",
+                                      "complex"})
+_COMPREHENSION_NODES = (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp, cst.CompFor,
+                        cst.CompIf, cst.List, cst.Set, cst.Dict, cst.DictElement,
+                        cst.StarredElement, cst.Imaginary, cst.FormattedString,
+                        cst.FormattedStringText, cst.FormattedStringExpression,
+                        cst.ConcatenatedString, cst.SimpleString, cst.Ellipsis,
+                        # brackets and `=` (`side_effect_free` leaves them out, so refuses items)
+                        cst.LeftSquareBracket, cst.RightSquareBracket, cst.LeftCurlyBrace,
+                        cst.RightCurlyBrace, cst.AssignEqual)
+
+
+def reads_only(module: cst.Module, node: cst.CSTNode) -> bool:
+    """Like `side_effect_free`, and also what real code reads with: a mapping's `get`/`items`/
+    `values`/`keys`, a sequence's `index`/`count`, nested comprehensions and displays, f-strings,
+    and a few more builtins that only look (`getattr`, `type`, `reversed`…). No walrus, no
+    lambda, no `await`/`yield`: evaluating it changes no variable and nothing a builtin or these
+    methods can reach."""
+
+    class Finder(cst.CSTVisitor):
+        ok = True
+
+        def on_visit(self, n: cst.CSTNode) -> bool:
+            if isinstance(n, cst.Call):
+                func = n.func
+                if isinstance(func, cst.Name) and is_builtin(module, func.value) and \
+                        func.value not in UNSAFE_BUILTINS and (
+                            func.value in _READ_ONLY_BUILTINS
+                            or func.value in _READ_ONLY_MORE_BUILTINS):
+                    return self.ok
+                if isinstance(func, cst.Attribute) and (
+                        func.attr.value in _READ_ONLY_METHODS
+                        or func.attr.value in _READ_ONLY_CONTAINER_METHODS):
+                    func.value.visit(self)
+                    for arg in n.args:
+                        arg.visit(self)
+                    return False
+                self.ok = False
+            elif isinstance(n, cst.CompFor) and n.asynchronous is not None:
+                self.ok = False
+            elif not isinstance(n, (*_PURE_NODES, *_COMPREHENSION_NODES)):
+                self.ok = False
+            return self.ok
+
+    finder = Finder()
+    node.visit(finder)
+    return finder.ok

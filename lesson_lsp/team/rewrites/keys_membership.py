@@ -2,7 +2,8 @@
 
 Both ask the mapping directly; going through `.keys()` adds a method call and a view object on
 every test. Safe for dicts, where the two are the same lookup; a mapping whose `keys()` and
-`__contains__` disagree would be caught by the harness.
+`__contains__` disagree would be caught by the harness. The mapping is a name or an attribute of
+one (`self._data`, Markdown's `Registry.__contains__`), read once in both forms.
 """
 
 from __future__ import annotations
@@ -12,8 +13,11 @@ import libcst.matchers as m
 
 from lesson_lsp.team.rewrites.base import Rewrite, RewriteContext, Rule, parse_function
 from lesson_lsp.team.rewrites.edits import with_function
+from lesson_lsp.team.rewrites.shapes import spelling
 
-_KEYS = m.Call(func=m.Attribute(value=m.Name(), attr=m.Name("keys")), args=[])
+# a name, or a chain of attributes of one (`self._data`: read once either way)
+_HOLDER = m.Name() | m.Attribute(value=m.Name() | m.Attribute(value=m.Name()))
+_KEYS = m.Call(func=m.Attribute(value=_HOLDER, attr=m.Name("keys")), args=[])
 
 
 def apply(source: str, context: RewriteContext) -> Rewrite | None:
@@ -23,10 +27,9 @@ def apply(source: str, context: RewriteContext) -> Rewrite | None:
     module, fn = found
     seen: list[str] = []
 
-    def mapping(call: cst.BaseExpression) -> cst.Name:
+    def mapping(call: cst.BaseExpression) -> cst.BaseExpression:
         assert isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute)
-        assert isinstance(call.func.value, cst.Name)
-        seen.append(call.func.value.value)
+        seen.append(spelling(call.func.value))
         return call.func.value
 
     class Transform(cst.CSTTransformer):

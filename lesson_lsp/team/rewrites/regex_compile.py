@@ -5,6 +5,9 @@ and flags) before matching; for short subjects that lookup is much of the cost. 
 and calling the pattern's method skips it. Safe when the pattern is a string literal, the call
 passes exactly the arguments the compiled method takes positionally (no flags, no counts), and
 `re` is the standard module, imported as such.
+
+Outside loops, `regex_hoist` compiles a literal once where the function is defined, and calls a
+pattern held in a name through its own method when it is compiled (its docstring has the proof).
 """
 
 from __future__ import annotations
@@ -12,7 +15,14 @@ from __future__ import annotations
 import libcst as cst
 import libcst.matchers as m
 
-from lesson_lsp.team.rewrites.base import Rewrite, RewriteContext, Rule, parse_with_parents
+from lesson_lsp.team.rewrites import regex_hoist
+from lesson_lsp.team.rewrites.base import (
+    Rewrite,
+    RewriteContext,
+    Rule,
+    first_form,
+    parse_with_parents,
+)
 from lesson_lsp.team.rewrites.bindings import fresh_name, may_import
 from lesson_lsp.team.rewrites.edits import AroundStatement
 from lesson_lsp.team.rewrites.loops import loop_of
@@ -57,9 +67,9 @@ def _rewrite(module: cst.Module, loop: cst.CSTNode, pattern: cst.BaseExpression,
                     len(original.args) == 1 + _ARITY[original.func.attr.value] and \
                     original.args[0].value.deep_equals(pattern) and \
                     all(a.keyword is None and not a.star for a in original.args):
-                return updated.with_changes(
-                    func=cst.Attribute(value=cst.Name(compiled), attr=original.func.attr),
-                    args=updated.args[1:])
+                return regex_hoist.without_pattern(
+                    updated, cst.Attribute(value=cst.Name(compiled), attr=original.func.attr),
+                    len(updated.args))
             return updated
 
     code = cst.Module([]).code_for_node(pattern)
@@ -72,7 +82,8 @@ def _rewrite(module: cst.Module, loop: cst.CSTNode, pattern: cst.BaseExpression,
 
 RULE = Rule(
     name="regex-compile",
-    idea="compile a regular expression once before the loop instead of passing the pattern "
-         "string to re on every pass",
-    apply=apply,
+    idea="compile a regular expression once (before the loop, or where the function is "
+         "defined) instead of passing the pattern to re on every pass or call, and call a "
+         "compiled pattern's own method instead of handing it to re",
+    apply=first_form(apply, regex_hoist.apply_literal, regex_hoist.apply_compiled),
 )
