@@ -287,8 +287,11 @@ def test_the_profile_shown_is_the_profile_of_the_code_shown(tmp_path: Path) -> N
     profiles = [p.prompt.split("spends its time", 1)[1] for p in proposals]
     assert "a, b = b, a + b" not in profiles[0]  # the original's profile
     assert "a, b = b, a + b" in profiles[1], profiles[1]  # the best candidate's, in round 2
-    # The bank keeps what the lesson's verdict was checked on.
+    # The bank keeps what the lesson's verdict was checked on: the inputs found and what the
+    # deep check added (how many fuzzed inputs fit in its time box depends on the machine's
+    # load; on a busy one the constants and the concolic paths may be all there is).
     with sqlite3.connect(bank_file(folder)) as db:
         checked = [row[0] for row in db.execute("SELECT checked FROM lessons")]
-    assert any(c.startswith("checked on 3 generator") and "fuzzed" in c for c in checked), \
+    assert any(c.startswith("checked on 3 generator, 18 derived") and any(
+        deep in c for deep in ("fuzzed", "candidate constants", "concolic")) for c in checked), \
         checked
