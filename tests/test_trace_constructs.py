@@ -415,3 +415,9 @@ def test_a_property_getter_with_a_setter_is_traced_as_the_getter(tmp_path: Path)
     assert major.line == getter.def_line + 1 and major.calls == 3000
     assert trace.fresh(root / "ver.py", "Version.major",
                        fingerprint(to_column0(getter.source, getter.indent))) is not None
+    # The harness calls the getter on the instances the workload used.
+    done = subprocess.run([PYTHON, "-m", "lesson_lsp.cli", "optimize", "ver.py::Version.major",
+                           "--rounds", "1"], cwd=root, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "as the workload called it" in done.stdout + done.stderr

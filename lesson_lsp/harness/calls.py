@@ -48,7 +48,12 @@ def mangled(owner: type, name: str) -> str:
 def callable_target(module: types.ModuleType, qualname: str) -> Any:
     obj, owner, name = resolve(module, qualname)
     if owner is not module:
-        return getattr(owner, name)
+        found = getattr(owner, name)
+        # A property's getter is the `def` under that name (its setter shares the name, and
+        # the tracer records the getter's calls with the instance as their one argument).
+        if isinstance(found, property) and found.fget is not None:
+            return found.fget
+        return found
     return obj
 
 
