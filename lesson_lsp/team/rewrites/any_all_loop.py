@@ -45,7 +45,7 @@ from lesson_lsp.team.rewrites.bindings import (
     target_names,
 )
 from lesson_lsp.team.rewrites.edits import with_comments_of, with_function
-from lesson_lsp.team.rewrites.shapes import call_to, has_any
+from lesson_lsp.team.rewrites.shapes import call_to, comp_clauses, has_any
 
 _EMPTY = cst.Module([])
 _PLAIN = (cst.Name, cst.Attribute, cst.Call, cst.Subscript, cst.Comparison, cst.Integer,
@@ -77,14 +77,8 @@ def _call(expression: cst.BaseExpression, module: cst.Module
 
 
 def _clauses(gen: cst.GeneratorExp) -> list[cst.CompFor] | None:
-    found: list[cst.CompFor] = []
-    clause: cst.CompFor | None = gen.for_in
-    while clause is not None:
-        if clause.asynchronous is not None:
-            return None
-        found.append(clause)
-        clause = clause.inner_for_in
-    return found if not has_any(gen, (cst.Await,)) else None
+    """Its `for` clauses, when none is async and nothing in it awaits."""
+    return None if has_any(gen, (cst.Await,)) else comp_clauses(gen)
 
 
 class _Rename(cst.CSTTransformer):

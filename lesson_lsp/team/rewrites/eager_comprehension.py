@@ -43,25 +43,13 @@ from lesson_lsp.team.rewrites.base import Rewrite, RewriteContext, Rule, parse_f
 from lesson_lsp.team.rewrites.bindings import bound_names, is_builtin, param_names
 from lesson_lsp.team.rewrites.edits import with_function, without
 from lesson_lsp.team.rewrites.effects import reads_only
-from lesson_lsp.team.rewrites.shapes import has_any
+from lesson_lsp.team.rewrites.shapes import comp_clauses, has_any
 
 _BUILDERS = frozenset({"tuple", "list", "sorted", "set", "dict"})
 _REDUCERS = frozenset({"sum", "min", "max"})
 _STRING = m.SimpleString() | m.ConcatenatedString()
 _KEY_BUILTINS = frozenset({"len", "abs", "str", "int", "float", "repr", "ord", "hash", "type"})
 _LONGEST_RANGE = 1_000_000
-
-
-def _clauses(gen: cst.GeneratorExp) -> list[cst.CompFor] | None:
-    """The generator's `for` clauses, outermost first; None for an `async for`."""
-    found: list[cst.CompFor] = []
-    clause: cst.CompFor | None = gen.for_in
-    while clause is not None:
-        if clause.asynchronous is not None:
-            return None
-        found.append(clause)
-        clause = clause.inner_for_in
-    return found
 
 
 def _lazy_parts(gen: cst.GeneratorExp, clauses: list[cst.CompFor]) -> list[cst.CSTNode]:
@@ -141,7 +129,7 @@ def _consumer(module: cst.Module, call: cst.Call, strings: set[str]) -> str | No
 def _eligible(module: cst.Module, call: cst.Call, kind: str) -> bool:
     gen = call.args[0].value
     assert isinstance(gen, cst.GeneratorExp)
-    clauses = _clauses(gen)
+    clauses = comp_clauses(gen)
     if clauses is None or has_any(gen, (cst.Await,)):
         return False
     parts = _lazy_parts(gen, clauses)

@@ -85,3 +85,15 @@ def is_membership_of(target: cst.ComparisonTarget, name: str) -> bool:
     """`target` is `in NAME` or `not in NAME`."""
     return isinstance(target.operator, (cst.In, cst.NotIn)) and \
         isinstance(target.comparator, cst.Name) and target.comparator.value == name
+
+
+def comp_clauses(comp: cst.GeneratorExp | cst.ListComp | cst.SetComp) -> list[cst.CompFor] | None:
+    """A comprehension's `for` clauses, outermost first; None when one is an `async for`."""
+    found: list[cst.CompFor] = []
+    clause: cst.CompFor | None = comp.for_in
+    while clause is not None:
+        if clause.asynchronous is not None:
+            return None
+        found.append(clause)
+        clause = clause.inner_for_in
+    return found
